@@ -1,0 +1,1 @@
+"""Framewise REST API."""

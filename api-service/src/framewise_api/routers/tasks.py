@@ -1,0 +1,52 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from framewise.application.results import TaskFilter, TaskSort
+from framewise.domain.errors import TaskNotFound
+from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.routing import TaskType
+from framewise.domain.task import TaskStatus
+from framewise_api.dependencies import CorrelationId, Enqueuer, Lister
+from framewise_api.schemas.tasks import EnqueueOut, TaskOut, TaskPage
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+
+@router.get("")
+async def list_tasks(
+    lister: Lister,
+    status: TaskStatus | None = None,
+    task_type: TaskType | None = None,
+    video_id: UUID | None = None,
+    sort: TaskSort = TaskSort.CREATED_AT,
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TaskPage:
+    """Tasks filtered by status, type and video; sorted by creation, start or running time."""
+    query = TaskFilter(
+        status=status,
+        task_type=task_type,
+        video_id=VideoId(video_id) if video_id else None,
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
+    return TaskPage.of(await lister.execute(query))
+
+
+@router.get("/{task_id}")
+async def get_task(task_id: UUID, lister: Lister) -> TaskOut:
+    page = await lister.execute(TaskFilter(task_id=TaskId(task_id), limit=1))
+    if not page.items:
+        raise TaskNotFound(task_id)
+    return TaskOut.of(page.items[0])
+
+
+@router.post("/{task_id}/enqueue", status_code=202, responses={404: {}, 409: {}})
+async def enqueue_task(task_id: UUID, enqueuer: Enqueuer, correlation_id: CorrelationId) -> EnqueueOut:
+    """Put a PENDING task on its queue; enqueueing an already queued attempt creates no second job."""
+    return EnqueueOut.of(await enqueuer.execute(TaskId(task_id), correlation_id))

@@ -1,0 +1,32 @@
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from framewise.application.results import DiscoveryReport
+
+
+class PathsOut(BaseModel):
+    roots: list[str]
+
+
+class DiscoveryOut(BaseModel):
+    scanned: int
+    new: list[UUID]
+    changed: list[UUID]
+    unchanged: int
+    invalid: dict[str, str]
+    tasks_created: int
+    jobs_enqueued: int
+
+    @classmethod
+    def of(cls, r: DiscoveryReport) -> Self:
+        return cls(
+            scanned=r.scanned,
+            new=list(r.new),
+            changed=list(r.changed),
+            unchanged=r.unchanged,
+            invalid=r.invalid,
+            tasks_created=r.tasks_created,
+            jobs_enqueued=r.jobs_enqueued,
+        )

@@ -1,0 +1,1 @@
+"""Development tools: embedded stores, the local supervisor, generated sample media."""

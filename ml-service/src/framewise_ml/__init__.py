@@ -1,0 +1,1 @@
+"""Framewise ML service (internal)."""

@@ -1,0 +1,54 @@
+"""The ML service: lifespan loads and warms every model before the service reports ready."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from framewise.infrastructure.logging import configure_logging
+from framewise.infrastructure.settings import load_settings
+from framewise.infrastructure.web import ObservabilityMiddleware
+from framewise_ml.container import MlContainer
+from framewise_ml.models.registry import ModelRegistry
+from framewise_ml.routers import health, infer
+from framewise_ml.settings import MlSettings
+
+log = structlog.get_logger("framewise.ml")
+
+
+def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = MlContainer.build(settings, registry)
+        if settings.require_gpu and container.registry.device.get("device") != "cuda":
+            raise RuntimeError(f"REQUIRE_GPU is set but no GPU was found: {container.registry.device}")
+        await asyncio.to_thread(container.registry.load_all)
+        app.state.container = container
+        log.info(
+            "service_started",
+            status=container.registry.overall(),
+            gpu_concurrency=settings.gpu_concurrency,
+            media_roots=container.roots,
+            port=settings.ml_port,
+        )
+        yield
+        log.info("service_stopped")
+
+    app = FastAPI(title="Framewise ML service", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/health", "/livez", "/metrics"}))
+    app.include_router(health.router)
+    app.include_router(infer.router)
+    return app
+
+
+def serve() -> None:
+    settings = load_settings(MlSettings)
+    configure_logging("ml", settings.log_format, settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.ml_host, port=settings.ml_port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,1 @@
+"""One module per analysis; `registry` builds and holds them."""

@@ -1,0 +1,110 @@
+"""The template every model follows: `load` and `predict` do the bookkeeping, subclasses the work."""
+
+import time
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import JsonValue
+
+from framewise.domain.inference import InferenceRequest
+from framewise.domain.provenance import Provenance, config_hash
+from framewise.infrastructure.media.fingerprint import fingerprint_file
+
+
+class ModelState(StrEnum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"  # weights missing or load/warm-up failed; `reason` says which
+
+
+class BadMedia(Exception):
+    """The input cannot be analysed (not a video, truncated, unreadable): a 4xx, never a 5xx."""
+
+
+@dataclass
+class Prediction:
+    items: list[JsonValue]
+    decode_ms: float
+    inference_ms: float
+
+
+@dataclass
+class ModelStatus:
+    state: ModelState = ModelState.LOADING
+    reason: str | None = None
+    load_ms: float | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class InferenceModel(ABC):
+    """One analysis. Subclasses fill in `_load`, `_warm_up` and `_predict`."""
+
+    name: str  # the endpoint name: objects, faces, transcribe, ocr, places, scenes
+    producer: str
+    device: str = "cpu"
+
+    def __init__(self) -> None:
+        self.status = ModelStatus()
+
+    @property
+    @abstractmethod
+    def producer_version(self) -> str: ...
+
+    @property
+    def weights(self) -> str:
+        return "none"
+
+    def load(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._load()
+            self._warm_up()
+        except Exception as exc:  # noqa: BLE001 - a model that cannot load is reported, not fatal
+            self.status = ModelStatus(ModelState.FAILED, f"{type(exc).__name__}: {exc}")
+            return
+        self.status = ModelStatus(ModelState.READY, load_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    def predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        return self._predict(request, path)
+
+    def provenance(self, request: InferenceRequest, path: Path) -> Provenance:
+        return Provenance(
+            producer=self.producer,
+            producer_version=self.producer_version,
+            model_profile=str(request.config.get("profile", "balanced")),
+            config_hash=config_hash(request.config),
+            input_hash=fingerprint_file(path),
+            run_id=uuid.uuid4().hex,
+            device=self.device,
+            weights=self.weights,
+        )
+
+    @abstractmethod
+    def _load(self) -> None: ...
+
+    def _warm_up(self) -> None:  # noqa: B027 - optional hook: most models warm up, some need not
+        """Run one inference on generated input so the first real request pays no set-up cost."""
+
+    @abstractmethod
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction: ...
+
+
+class MissingModel(InferenceModel):
+    """An analysis this installation cannot run; reported failed with the reason, answers 503."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__()
+        self.name, self.producer, self._reason = name, name, reason
+
+    @property
+    def producer_version(self) -> str:
+        return "none"
+
+    def _load(self) -> None:
+        raise RuntimeError(self._reason)
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        raise RuntimeError(self._reason)

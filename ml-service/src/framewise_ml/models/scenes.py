@@ -1,0 +1,82 @@
+"""Scene cuts with PySceneDetect: no weights, CPU only.
+
+Two content detectors run in one pass: the default HSV+luma one, and one that weighs hue alone,
+because a cut between two shots of equal brightness and saturation moves only the hue, which the
+averaged default score dilutes below its threshold.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import scenedetect
+from pydantic import JsonValue
+from scenedetect import ContentDetector, FrameTimecode, SceneManager, open_video
+
+from framewise.domain.inference import InferenceRequest
+from framewise_ml.models.base import BadMedia, InferenceModel, Prediction
+
+HUE_ONLY = ContentDetector.Components(delta_hue=1.0, delta_sat=0.0, delta_lum=0.0, delta_edges=0.0)
+
+
+def _number(config: dict[str, JsonValue], key: str, default: float, low: float, high: float) -> float:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"config {key} must be a number in [{low:g}, {high:g}]")
+    return float(value)
+
+
+def _ms(frame: int, fps: float) -> int:
+    return round(frame * 1000 / fps)
+
+
+class SceneModel(InferenceModel):
+    name = "scenes"
+    producer = "pyscenedetect"
+
+    @property
+    def producer_version(self) -> str:
+        return str(scenedetect.__version__)
+
+    def _load(self) -> None:
+        ContentDetector()  # the library imports and its detector builds
+
+    def _warm_up(self) -> None:
+        detector = ContentDetector()
+        frame = np.zeros((36, 64, 3), np.uint8)
+        detector.process_frame(FrameTimecode(0, fps=25.0), frame)
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        config = request.config
+        threshold = _number(config, "threshold", 27.0, 1.0, 255.0)
+        hue_threshold = _number(config, "hue_threshold", 20.0, 1.0, 255.0)
+        min_len = int(_number(config, "min_scene_len_frames", 8, 1, 10_000))
+        started = time.perf_counter()
+        try:
+            video = open_video(str(path), backend="opencv")
+        except Exception as exc:
+            raise BadMedia(f"not a readable video: {exc}") from exc
+        fps = float(video.frame_rate)
+        if not fps > 0:
+            raise BadMedia("video has no frame rate")
+        manager = SceneManager()
+        manager.add_detector(ContentDetector(threshold=threshold, min_scene_len=min_len))
+        manager.add_detector(ContentDetector(threshold=hue_threshold, min_scene_len=min_len, weights=HUE_ONLY))
+        if request.start_ms:
+            video.seek(request.start_ms / 1000)
+        end = request.end_ms / 1000 if request.end_ms else None
+        try:
+            frames = manager.detect_scenes(video=video, end_time=end)
+        except Exception as exc:
+            raise BadMedia(f"video could not be decoded: {exc}") from exc
+        if frames == 0:
+            raise BadMedia("video has no decodable frame")
+        elapsed = (time.perf_counter() - started) * 1000
+        scenes = manager.get_scene_list(start_in_scene=True)
+        items: list[JsonValue] = []
+        for index, (start, stop) in enumerate(scenes):
+            start_ms, end_ms = _ms(start.frame_num, fps), _ms(stop.frame_num, fps)
+            if end_ms > start_ms:
+                items.append({"scene_index": index, "start_ms": start_ms, "end_ms": end_ms})
+        # Decoding and detection are interleaved by the library; the pass is reported as inference.
+        return Prediction(items=items, decode_ms=0.0, inference_ms=round(elapsed, 2))

@@ -1,0 +1,19 @@
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
+
+
+class MlSettings(ServiceSettings):
+    """Settings of the ML service (environment variables of the same name, upper case)."""
+
+    media_roots: Annotated[CommaList, Field(min_length=1)]
+    ml_host: str = "127.0.0.1"
+    ml_port: Annotated[int, Field(ge=1, le=65535)] = 8001
+    gpu_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
+    gpu_queue_limit: Annotated[int, Field(ge=0, le=10_000)] = 32
+    gpu_wait_timeout_s: Annotated[float, Field(gt=0)] = 600.0
+    require_gpu: bool = False
+
+    _split = field_validator("media_roots", mode="before")(split_commas)

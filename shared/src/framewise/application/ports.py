@@ -1,0 +1,110 @@
+"""Ports: what the use cases need from the outside world, as Protocols the adapters satisfy."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from framewise.application.results import ArtifactFilter, KnownFile, Page, TaskFilter
+from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.domain.routing import TaskType
+from framewise.domain.task import JobRequest, Task
+from framewise.domain.video import FileStat, MediaInfo, Video
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class TaskRepository(Protocol):
+    """Tasks by id, loaded for change and saved back inside a unit of work."""
+
+    async def get(self, task_id: TaskId, *, for_update: bool = False) -> Task: ...
+
+    async def add(self, task: Task) -> None: ...
+
+    async def save(self, task: Task) -> None: ...
+
+    async def for_video(self, video_id: VideoId) -> list[Task]: ...
+
+    async def delete_for_video(self, video_id: VideoId) -> None: ...
+
+
+class VideoRepository(Protocol):
+    """Videos by id or by (root, path)."""
+
+    async def get(self, video_id: VideoId) -> Video: ...
+
+    async def by_path(self, root: str, path: str) -> Video | None: ...
+
+    async def known_files(self, root: str) -> dict[str, KnownFile]: ...
+
+    async def add(self, video: Video) -> None: ...
+
+    async def save(self, video: Video) -> None: ...
+
+
+class ArtifactRepository(Protocol):
+    async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int: ...
+
+    async def count_for_task(self, task_id: TaskId) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories; rolls back unless `commit` was called."""
+
+    tasks: TaskRepository
+    videos: VideoRepository
+    artifacts: ArtifactRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class JobQueue(Protocol):
+    """The queue jobs travel on; pushing the same job id twice creates one job."""
+
+    async def push(self, job: JobRequest) -> bool: ...
+
+
+class MlClient(Protocol):
+    """Runs one analysis on the ML service. Raises the errors in `application.results`."""
+
+    async def is_available(self, task_type: TaskType) -> bool: ...
+
+    async def infer(
+        self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str
+    ) -> InferenceResponse: ...
+
+
+class MediaLibrary(Protocol):
+    """The files under a media root, as the file system shows them now."""
+
+    async def scan(self, root: str) -> list[FileStat]: ...
+
+    def absolute(self, root: str, path: str) -> str: ...
+
+
+class MediaProber(Protocol):
+    """Fingerprints and probes one file. `probe` raises `MediaUnreadable` with the reason."""
+
+    async def fingerprint(self, absolute_path: str) -> str: ...
+
+    async def probe(self, absolute_path: str) -> MediaInfo: ...
+
+
+class TaskQueries(Protocol):
+    """Read side of tasks: filtered, sorted and paginated in the store."""
+
+    async def list_tasks(self, query: TaskFilter) -> Page[Task]: ...
+
+
+class ArtifactQueries(Protocol):
+    async def list_artifacts(self, query: ArtifactFilter) -> Page[ArtifactEnvelope]: ...

@@ -1,0 +1,118 @@
+"""Inputs, outputs and errors of the use cases: plain frozen dataclasses and exceptions."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.payloads import ArtifactType
+from framewise.domain.routing import TaskType
+from framewise.domain.task import TaskStatus
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class TaskSort(StrEnum):
+    CREATED_AT = "created_at"
+    STARTED_AT = "started_at"
+    RUNNING_TIME = "running_time"
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    task_id: TaskId | None = None
+    status: TaskStatus | None = None
+    task_type: TaskType | None = None
+    video_id: VideoId | None = None
+    sort: TaskSort = TaskSort.CREATED_AT
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class ArtifactFilter:
+    video_id: VideoId | None = None
+    task_id: TaskId | None = None
+    artifact_type: ArtifactType | None = None
+    start_ms: int | None = None  # artifacts whose span ends at or after this
+    end_ms: int | None = None  # artifacts whose span starts before this
+    run_id: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """What the store remembers of a file, enough for a rescan to skip unchanged files unhashed."""
+
+    video_id: VideoId
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    task_id: TaskId
+    job_id: str
+    queue: str
+    created: bool
+
+
+@dataclass
+class DiscoveryReport:
+    scanned: int = 0
+    new: list[VideoId] = field(default_factory=list)
+    changed: list[VideoId] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)  # path -> reason
+    unchanged: int = 0
+    tasks_created: int = 0
+    jobs_enqueued: int = 0
+
+
+class RunOutcome(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    RETRY = "retry"  # transient failure with tries left: run the same attempt again later
+    DEFERRED = "deferred"  # the analysis is not available yet: leave the task untouched, ask later
+    SKIPPED = "skipped"  # already terminal, or a stale attempt
+
+
+@dataclass(frozen=True)
+class RunReport:
+    outcome: RunOutcome
+    artifacts: int = 0
+    error: str | None = None
+    tries: int = 0
+
+
+class MediaUnreadable(Exception):
+    """A file could not be read or does not probe as a video; the message is the reason."""
+
+
+class MlError(Exception):
+    """Base of what the ML client raises."""
+
+
+class MlTransientError(MlError):
+    """Worth trying again: connection refused, timeout, 5xx, 503 busy."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MlPermanentError(MlError):
+    """Trying again will not help: bad request, invalid video, schema mismatch."""
+
+
+class MlModelUnavailable(MlError):
+    """The ML service has no working model for this analysis (weights missing or failed to load)."""

@@ -1,0 +1,1 @@
+"""One business action per class, each with a single `execute`."""

@@ -1,0 +1,115 @@
+from dataclasses import dataclass
+
+from framewise.application.ports import Clock, MediaLibrary, MlClient, UnitOfWork
+from framewise.application.results import (
+    MlModelUnavailable,
+    MlPermanentError,
+    MlTransientError,
+    RunOutcome,
+    RunReport,
+)
+from framewise.domain.artifact import envelopes_for
+from framewise.domain.errors import InvalidPayload
+from framewise.domain.ids import TaskId
+from framewise.domain.inference import InferenceRequest
+from framewise.domain.task import ErrorKind, Task, TaskStatus
+
+
+@dataclass(frozen=True)
+class RunTask:
+    task_id: TaskId
+    attempt: int
+    max_tries: int = 5  # transient failures one attempt may have before it is FAILED
+
+
+class TaskRunner:
+    """Run one attempt of one task: pre-flight, RUNNING, the ML call, then artifacts and COMPLETED
+    in one transaction fenced by the attempt number (SPEC S5.2)."""
+
+    def __init__(self, uow: UnitOfWork, ml: MlClient, library: MediaLibrary, clock: Clock) -> None:
+        self._uow, self._ml, self._library, self._clock = uow, ml, library, clock
+
+    async def execute(self, command: RunTask) -> RunReport:
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id)
+            if self._is_stale(task, command.attempt):
+                return RunReport(RunOutcome.SKIPPED)
+            video = await self._uow.videos.get(task.video_id)
+        if not await self._ml.is_available(task.task_type):
+            # Nothing can run it yet: leave the task PENDING and its job on the queue for later.
+            return RunReport(RunOutcome.DEFERRED, error=f"{task.task_type} analysis is unavailable")
+        if not await self._mark_running(command):
+            return RunReport(RunOutcome.SKIPPED)
+        request = InferenceRequest(
+            video_path=self._library.absolute(video.root, video.path),
+            task_id=str(task.id),
+            config=task.config,
+        )
+        try:
+            response = await self._ml.infer(task.task_type, request, correlation_id=task.correlation_id)
+            if response.provenance.input_hash != video.content_hash:
+                raise MlPermanentError("the video's content changed since it was discovered")
+            envelopes = envelopes_for(
+                task_type=task.task_type,
+                video_id=video.id,
+                task_id=task.id,
+                attempt=command.attempt,
+                items=response.items,
+                provenance=response.provenance,
+                now=self._clock.now(),
+            )
+        except (MlTransientError, MlModelUnavailable) as exc:
+            return await self._transient(command, str(exc))
+        except MlPermanentError as exc:
+            return await self._fail(command, str(exc), ErrorKind.PERMANENT)
+        except InvalidPayload as exc:
+            return await self._fail(command, str(exc), ErrorKind.INVALID_PAYLOAD)
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id, for_update=True)
+            if self._is_stale(task, command.attempt) or task.status is not TaskStatus.RUNNING:
+                return RunReport(RunOutcome.SKIPPED)  # cancelled or superseded while we worked
+            stored = await self._uow.artifacts.replace_for_task(task.id, envelopes)
+            task.complete(command.attempt, self._clock.now())
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        return RunReport(RunOutcome.COMPLETED, artifacts=stored)
+
+    @staticmethod
+    def _is_stale(task: Task, attempt: int) -> bool:
+        return task.is_terminal or task.attempt != attempt
+
+    async def _mark_running(self, command: RunTask) -> bool:
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id, for_update=True)
+            if self._is_stale(task, command.attempt):
+                return False
+            task.start(command.attempt, self._clock.now())
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        return True
+
+    async def _transient(self, command: RunTask, error: str) -> RunReport:
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id, for_update=True)
+            if self._is_stale(task, command.attempt) or task.status is not TaskStatus.RUNNING:
+                return RunReport(RunOutcome.SKIPPED)
+            tries = task.note_transient_failure(command.attempt, error)
+            exhausted = tries >= command.max_tries
+            if exhausted:
+                error = f"gave up after {tries} tries: {error}"
+                task.fail(command.attempt, error, ErrorKind.TRANSIENT, self._clock.now())
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        if exhausted:
+            return RunReport(RunOutcome.FAILED, error=error)
+        return RunReport(RunOutcome.RETRY, error=error, tries=tries)
+
+    async def _fail(self, command: RunTask, error: str, kind: ErrorKind) -> RunReport:
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id, for_update=True)
+            if self._is_stale(task, command.attempt) or task.status is not TaskStatus.RUNNING:
+                return RunReport(RunOutcome.SKIPPED)
+            task.fail(command.attempt, error, kind, self._clock.now())
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        return RunReport(RunOutcome.FAILED, error=error)

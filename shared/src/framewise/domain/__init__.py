@@ -1,0 +1,1 @@
+"""Pure domain: entities, value objects and rules. Imports only the standard library and pydantic."""

@@ -1,0 +1,72 @@
+"""The artifact envelope: one detection, segment or scene with its span and provenance (SPEC S2.5)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import JsonValue, ValidationError
+
+from framewise.domain.errors import InvalidPayload
+from framewise.domain.ids import ArtifactId, TaskId, VideoId, new_artifact_id
+from framewise.domain.payloads import ARTIFACT_TYPE_OF, PAYLOAD_SCHEMA, ArtifactType, Payload
+from framewise.domain.provenance import Provenance
+from framewise.domain.routing import TaskType
+
+
+@dataclass(frozen=True)
+class ArtifactEnvelope:
+    id: ArtifactId
+    video_id: VideoId
+    task_id: TaskId
+    attempt: int
+    artifact_type: ArtifactType
+    schema_version: int
+    span_start_ms: int
+    span_end_ms: int
+    payload: dict[str, JsonValue]
+    provenance: Provenance
+    created_at: datetime
+
+
+def validate_payload(task_type: TaskType, item: JsonValue) -> Payload:
+    """Validate one raw item against the schema of the task type's artifact; raise `InvalidPayload`."""
+    schema = PAYLOAD_SCHEMA[ARTIFACT_TYPE_OF[task_type]]
+    try:
+        return schema.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "item"
+        raise InvalidPayload(f"{schema.__name__} rejected {where}: {first['msg']}") from exc
+
+
+def envelopes_for(
+    *,
+    task_type: TaskType,
+    video_id: VideoId,
+    task_id: TaskId,
+    attempt: int,
+    items: list[JsonValue],
+    provenance: Provenance,
+    now: datetime,
+) -> list[ArtifactEnvelope]:
+    """Wrap every item of one inference in an envelope; one invalid item rejects them all."""
+    artifact_type = ARTIFACT_TYPE_OF[task_type]
+    envelopes = []
+    for item in items:
+        payload = validate_payload(task_type, item)
+        start, end = payload.span_ms()
+        envelopes.append(
+            ArtifactEnvelope(
+                id=new_artifact_id(),
+                video_id=video_id,
+                task_id=task_id,
+                attempt=attempt,
+                artifact_type=artifact_type,
+                schema_version=payload.schema_version,
+                span_start_ms=start,
+                span_end_ms=end,
+                payload=payload.model_dump(mode="json", exclude_none=True),
+                provenance=provenance,
+                created_at=now,
+            )
+        )
+    return envelopes

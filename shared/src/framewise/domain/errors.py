@@ -1,0 +1,51 @@
+"""Errors the domain and the use cases raise; adapters map them to HTTP statuses or job outcomes."""
+
+
+class DomainError(Exception):
+    """Base class of every business-rule violation."""
+
+
+class IllegalTransition(DomainError):
+    """A task was asked to move to a status its state machine does not allow from where it is."""
+
+    def __init__(self, task_id: object, current: str, action: str) -> None:
+        super().__init__(f"task {task_id} is {current}: cannot {action}")
+        self.task_id, self.current, self.action = task_id, current, action
+
+
+class NotFound(DomainError):
+    """An entity that was asked for by id does not exist."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind, self.ident = kind, ident
+
+
+class TaskNotFound(NotFound):
+    def __init__(self, ident: object) -> None:
+        super().__init__("task", ident)
+
+
+class VideoNotFound(NotFound):
+    def __init__(self, ident: object) -> None:
+        super().__init__("video", ident)
+
+
+class PathOutsideRoots(DomainError):
+    """A path resolves (after symlinks) outside every configured media root."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"path {path!r} is outside the configured media roots")
+        self.path = path
+
+
+class InvalidPayload(DomainError):
+    """An analysis produced an item that does not validate against its payload schema."""
+
+
+class StaleAttempt(DomainError):
+    """A job for an attempt that is no longer the task's current one tried to write its result."""
+
+    def __init__(self, task_id: object, attempt: int, current: int) -> None:
+        super().__init__(f"task {task_id}: attempt {attempt} is stale (current attempt {current})")
+        self.task_id, self.attempt, self.current = task_id, attempt, current

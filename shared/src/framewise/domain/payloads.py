@@ -1,0 +1,157 @@
+"""Versioned payload schemas of the artifacts each analysis produces (SPEC S2.6).
+
+Each payload knows its time span, so the envelope's span columns are derived, never typed twice.
+"""
+
+from enum import StrEnum
+from typing import Annotated, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from framewise.domain.routing import TaskType
+
+NonNegativeMs = Annotated[int, Field(ge=0)]
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+FrameIndex = Annotated[int, Field(ge=0)]
+
+
+class ArtifactType(StrEnum):
+    OBJECT = "object"
+    FACE = "face"
+    TRANSCRIPT_SEGMENT = "transcript_segment"
+    OCR_TEXT = "ocr_text"
+    PLACE = "place"
+    SCENE = "scene"
+
+
+class BBox(BaseModel):
+    """Pixel box in the frame: top-left (x1, y1) to bottom-right (x2, y2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    x1: Annotated[float, Field(ge=0)]
+    y1: Annotated[float, Field(ge=0)]
+    x2: Annotated[float, Field(ge=0)]
+    y2: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise ValueError("bbox corners must be ordered: x1 <= x2 and y1 <= y2")
+        return self
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    x: float
+    y: float
+
+
+class Payload(BaseModel):
+    """Base of every payload schema: strict, versioned, and able to say its time span."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    schema_version: ClassVar[int] = 1
+
+    def span_ms(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+
+class FramePayload(Payload):
+    frame_index: FrameIndex
+    timestamp_ms: NonNegativeMs
+
+    def span_ms(self) -> tuple[int, int]:
+        return self.timestamp_ms, self.timestamp_ms
+
+
+class ObjectDetectionV1(FramePayload):
+    label: Annotated[str, Field(min_length=1)]
+    confidence: Confidence
+    bbox: BBox
+    track_id: int | None = None
+
+
+class FaceDetectionV1(FramePayload):
+    confidence: Confidence
+    bbox: BBox
+    landmarks: list[Point] | None = None
+
+
+class Word(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    word: str
+    start_ms: NonNegativeMs
+    end_ms: NonNegativeMs
+    probability: Confidence | None = None
+
+
+class TranscriptSegmentV1(Payload):
+    text: str
+    start_ms: NonNegativeMs
+    end_ms: NonNegativeMs
+    language: Annotated[str, Field(min_length=2)]
+    confidence: Confidence | None = None
+    words: list[Word] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_ms < self.start_ms:
+            raise ValueError("end_ms must not be before start_ms")
+        return self
+
+    def span_ms(self) -> tuple[int, int]:
+        return self.start_ms, self.end_ms
+
+
+class OCRDetectionV1(FramePayload):
+    text: Annotated[str, Field(min_length=1)]
+    confidence: Confidence
+    polygon: Annotated[list[Point], Field(min_length=3)]
+
+
+class LabelScore(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Annotated[str, Field(min_length=1)]
+    confidence: Confidence
+
+
+class PlaceClassificationV1(FramePayload):
+    predictions: Annotated[list[LabelScore], Field(min_length=1)]
+
+
+class SceneV1(Payload):
+    scene_index: Annotated[int, Field(ge=0)]
+    start_ms: NonNegativeMs
+    end_ms: NonNegativeMs
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_ms <= self.start_ms:
+            raise ValueError("a scene must end after it starts")
+        return self
+
+    def span_ms(self) -> tuple[int, int]:
+        return self.start_ms, self.end_ms
+
+
+PAYLOAD_SCHEMA: dict[ArtifactType, type[Payload]] = {
+    ArtifactType.OBJECT: ObjectDetectionV1,
+    ArtifactType.FACE: FaceDetectionV1,
+    ArtifactType.TRANSCRIPT_SEGMENT: TranscriptSegmentV1,
+    ArtifactType.OCR_TEXT: OCRDetectionV1,
+    ArtifactType.PLACE: PlaceClassificationV1,
+    ArtifactType.SCENE: SceneV1,
+}
+
+ARTIFACT_TYPE_OF: dict[TaskType, ArtifactType] = {
+    TaskType.OBJECT_DETECTION: ArtifactType.OBJECT,
+    TaskType.FACE_DETECTION: ArtifactType.FACE,
+    TaskType.TRANSCRIPTION: ArtifactType.TRANSCRIPT_SEGMENT,
+    TaskType.OCR: ArtifactType.OCR_TEXT,
+    TaskType.PLACE_DETECTION: ArtifactType.PLACE,
+    TaskType.SCENE_DETECTION: ArtifactType.SCENE,
+}

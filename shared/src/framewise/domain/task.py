@@ -1,0 +1,168 @@
+"""The task entity and its state machine (SPEC S2.2-S2.4).
+
+PENDING -> RUNNING -> COMPLETED | FAILED | CANCELLED; FAILED and CANCELLED -> PENDING by retry;
+PENDING and RUNNING -> CANCELLED by cancel. Every other move raises `IllegalTransition`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from framewise.domain.errors import IllegalTransition, StaleAttempt
+from framewise.domain.ids import TaskId, VideoId, new_task_id
+from framewise.domain.provenance import Config, config_hash
+from framewise.domain.routing import QueueName, TaskType, queue_for
+
+
+class TaskStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    INVALID_PAYLOAD = "invalid_payload"
+    STALE = "stale"
+
+
+TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+RUN_TASK = "run_task"
+
+
+def job_id_for(task_id: TaskId, attempt: int) -> str:
+    """One job id per task attempt: a retry never collides with an old attempt's arq result key."""
+    return f"task:{task_id}:{attempt}"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What goes on the queue: ids only, never payloads (SPEC S4.3)."""
+
+    job_id: str
+    queue: QueueName
+    task_id: TaskId
+    attempt: int
+    correlation_id: str
+    function: str = RUN_TASK
+
+
+@dataclass
+class Task:
+    """One analysis of one video with one config; the unit that is queued, run, retried and cancelled."""
+
+    id: TaskId
+    video_id: VideoId
+    task_type: TaskType
+    config: Config
+    config_hash: str
+    created_at: datetime
+    correlation_id: str
+    status: TaskStatus = TaskStatus.PENDING
+    queue: QueueName = field(default=QueueName.GPU_JOBS)
+    attempt: int = 0
+    transient_failures: int = 0  # of the current attempt; bounded by the worker's max tries
+    job_id: str | None = None
+    progress: float = 0.0
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    enqueued_at: datetime | None = None
+    started_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @classmethod
+    def create(
+        cls, *, video_id: VideoId, task_type: TaskType, config: Config, now: datetime, correlation_id: str
+    ) -> "Task":
+        return cls(
+            id=new_task_id(),
+            video_id=video_id,
+            task_type=task_type,
+            config=config,
+            config_hash=config_hash(config),
+            created_at=now,
+            correlation_id=correlation_id,
+            queue=queue_for(task_type),
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def _require(self, action: str, *allowed: TaskStatus) -> None:
+        if self.status not in allowed:
+            raise IllegalTransition(self.id, self.status.value, action)
+
+    def _require_attempt(self, attempt: int) -> None:
+        if attempt != self.attempt:
+            raise StaleAttempt(self.id, attempt, self.attempt)
+
+    def job(self) -> JobRequest:
+        if self.job_id is None:
+            raise IllegalTransition(self.id, self.status.value, "describe a job before it is enqueued")
+        return JobRequest(self.job_id, self.queue, self.id, self.attempt, self.correlation_id)
+
+    def enqueue(self, now: datetime, correlation_id: str | None = None) -> JobRequest:
+        """Open the next attempt and describe its job; enqueueing an open attempt again is a no-op."""
+        self._require("enqueue", TaskStatus.PENDING)
+        if correlation_id is not None:
+            self.correlation_id = correlation_id
+        if self.job_id is None:
+            self.attempt += 1
+            self.transient_failures = 0
+            self.job_id = job_id_for(self.id, self.attempt)
+            self.enqueued_at = now
+        return self.job()
+
+    def start(self, attempt: int, now: datetime) -> None:
+        """The job of `attempt` begins (or resumes after a transient failure of the same attempt)."""
+        self._require_attempt(attempt)
+        self._require("start", TaskStatus.PENDING, TaskStatus.RUNNING)
+        if self.status is TaskStatus.PENDING:
+            self.status = TaskStatus.RUNNING
+            self.started_at = now
+            self.progress = 0.0
+        self.heartbeat_at = now
+
+    def complete(self, attempt: int, now: datetime) -> None:
+        self._require_attempt(attempt)
+        self._require("complete", TaskStatus.RUNNING)
+        self.status = TaskStatus.COMPLETED
+        self.progress = 1.0
+        self.completed_at = now
+        self.error = self.error_kind = None
+
+    def fail(self, attempt: int, error: str, kind: ErrorKind, now: datetime) -> None:
+        self._require_attempt(attempt)
+        self._require("fail", TaskStatus.RUNNING)
+        self.status = TaskStatus.FAILED
+        self.completed_at = now
+        self.error, self.error_kind = error, kind
+
+    def note_transient_failure(self, attempt: int, error: str) -> int:
+        """Record a failure worth retrying on the running attempt; returns how many it has had."""
+        self._require_attempt(attempt)
+        self._require("record a failure", TaskStatus.RUNNING)
+        self.transient_failures += 1
+        self.error, self.error_kind = error, ErrorKind.TRANSIENT
+        return self.transient_failures
+
+    def cancel(self, now: datetime) -> None:
+        self._require("cancel", TaskStatus.PENDING, TaskStatus.RUNNING)
+        self.status = TaskStatus.CANCELLED
+        self.completed_at = now
+
+    def retry(self, now: datetime, correlation_id: str | None = None) -> JobRequest:
+        """FAILED or CANCELLED back to PENDING, and straight onto the queue as a new attempt."""
+        self._require("retry", TaskStatus.FAILED, TaskStatus.CANCELLED)
+        self.status = TaskStatus.PENDING
+        self.job_id = None
+        self.progress = 0.0
+        self.error = self.error_kind = None
+        self.started_at = self.heartbeat_at = self.completed_at = None
+        return self.enqueue(now, correlation_id)

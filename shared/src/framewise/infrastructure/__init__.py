@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL, arq on Valkey, the httpx ML client, media probing, logging."""

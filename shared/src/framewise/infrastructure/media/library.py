@@ -1,0 +1,54 @@
+"""The media roots on the local file system."""
+
+import asyncio
+import os
+from pathlib import Path
+
+from framewise.domain.video import FileStat
+from framewise.infrastructure.media.paths import confine
+
+VIDEO_EXTENSIONS = frozenset(
+    ".mp4 .m4v .mov .mkv .webm .avi .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split()
+)
+
+
+def is_video_name(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+class LocalMediaLibrary:
+    """Walks a media root for files with a video extension; never follows a link out of the roots."""
+
+    def __init__(self, roots: list[str]) -> None:
+        self._roots = roots
+
+    async def scan(self, root: str) -> list[FileStat]:
+        return await asyncio.to_thread(self._scan, root)
+
+    def absolute(self, root: str, path: str) -> str:
+        return str(confine(Path(root) / path, self._roots))
+
+    def _scan(self, root: str) -> list[FileStat]:
+        found: list[FileStat] = []
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # unreadable folder: skip it, never stop the scan
+            for entry in entries:
+                try:
+                    if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                        continue
+                    if entry.is_dir():
+                        if not entry.name.startswith("."):
+                            stack.append(entry.path)
+                    elif entry.is_file() and is_video_name(entry.name):
+                        stat = entry.stat()
+                        relative = Path(entry.path).relative_to(root).as_posix()
+                        found.append(FileStat(root, relative, stat.st_size, stat.st_mtime))
+                except OSError:
+                    continue
+        found.sort(key=lambda f: f.path)
+        return found

@@ -1,0 +1,145 @@
+"""The ML service over HTTP: pooled connections, long read timeouts, backoff with jitter."""
+
+import time
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from framewise.application.results import MlModelUnavailable, MlPermanentError, MlTransientError
+from framewise.domain.inference import CORRELATION_HEADER, ENDPOINT_OF, InferenceRequest, InferenceResponse
+from framewise.domain.routing import TaskType
+
+MODEL_UNAVAILABLE = "model-unavailable"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("title") or body)[:300]
+    return str(body)[:300]
+
+
+def classify(response: httpx.Response) -> None:
+    """Raise the error a non-2xx answer means: transient (worth retrying) or permanent."""
+    if response.is_success:
+        return
+    detail = f"ML service answered {response.status_code}: {_detail(response)}"
+    if response.status_code == 503:
+        try:
+            kind = response.json().get("type", "")
+        except (ValueError, AttributeError):
+            kind = ""
+        if str(kind).endswith(MODEL_UNAVAILABLE):
+            raise MlModelUnavailable(detail)
+        raise MlTransientError(detail, _retry_after(response))
+    if response.status_code >= 500 or response.status_code in (408, 429):
+        raise MlTransientError(detail, _retry_after(response))
+    raise MlPermanentError(detail)
+
+
+class _WaitBackoff:
+    """Exponential backoff with full jitter, but never sooner than the server's Retry-After."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._jitter = wait_random_exponential(multiplier=initial, max=maximum)
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = float(self._jitter(state))
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, MlTransientError) and error.retry_after is not None:
+            wait = max(wait, error.retry_after)
+        return wait
+
+
+class HttpxMlClient:
+    """Calls `POST /infer/*` and reads `/health` on the ML service."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        attempts: int = 3,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 10.0,
+        health_ttl: float = 5.0,
+    ) -> None:
+        self._client, self._attempts = client, attempts
+        self._wait = _WaitBackoff(backoff_initial, backoff_max)
+        self._health_ttl = health_ttl
+        self._health: tuple[float, dict[str, Any]] | None = None
+
+    @staticmethod
+    def create(base_url: str, *, token: str | None = None, read_timeout: float = 600.0) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(
+            base_url=base_url,
+            headers=headers,
+            timeout=httpx.Timeout(connect=5.0, read=read_timeout, write=30.0, pool=30.0),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    async def is_available(self, task_type: TaskType) -> bool:
+        models = await self._models()
+        if models is None:
+            return True  # unknown: let the call itself find out and back off
+        state = models.get(ENDPOINT_OF[task_type], {})
+        return isinstance(state, dict) and state.get("state") == "ready"
+
+    async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
+        url = f"/infer/{ENDPOINT_OF[task_type]}"
+        body = request.model_dump(mode="json", exclude_none=True)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(MlTransientError),
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                response = await self._post(url, body, correlation_id)
+        try:
+            result = InferenceResponse.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise MlPermanentError(f"ML response does not match the contract: {exc.errors()[0]['msg']}") from exc
+        if result.task_type is not task_type:
+            raise MlPermanentError(f"ML service answered {result.task_type} for {task_type}")
+        return result
+
+    async def _post(self, url: str, body: dict[str, Any], correlation_id: str) -> httpx.Response:
+        try:
+            response = await self._client.post(url, json=body, headers={CORRELATION_HEADER: correlation_id})
+        except httpx.TimeoutException as exc:
+            raise MlTransientError(f"ML service timed out: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            raise MlTransientError(f"ML service unreachable: {type(exc).__name__}: {exc}") from exc
+        classify(response)
+        return response
+
+    async def _models(self) -> dict[str, Any] | None:
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < self._health_ttl:
+            return self._health[1]
+        try:
+            response = await self._client.get("/health", timeout=5.0)
+            models = response.json().get("models")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+        if not isinstance(models, dict):
+            return None
+        self._health = (now, models)
+        return models

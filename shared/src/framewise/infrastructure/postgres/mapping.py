@@ -1,0 +1,127 @@
+"""Row <-> entity mapping, kept in one place so repositories and queries agree."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.ids import ArtifactId, TaskId, VideoId
+from framewise.domain.payloads import ArtifactType
+from framewise.domain.provenance import Provenance
+from framewise.domain.routing import QueueName, TaskType
+from framewise.domain.task import ErrorKind, Task, TaskStatus
+from framewise.domain.video import MediaInfo, Video, VideoStatus
+
+TASK_FIELDS = (
+    "video_id task_type status queue attempt transient_failures job_id config config_hash progress error error_kind "
+    "correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
+).split()
+
+PROVENANCE_FIELDS = tuple(Provenance.model_fields)
+
+
+def task_to_row(task: Task) -> dict[str, Any]:
+    row = {name: getattr(task, name) for name in TASK_FIELDS}
+    row["id"] = task.id
+    return row
+
+
+def task_from_row(row: Mapping[Any, Any]) -> Task:
+    return Task(
+        id=TaskId(row["id"]),
+        video_id=VideoId(row["video_id"]),
+        task_type=TaskType(row["task_type"]),
+        config=row["config"],
+        config_hash=row["config_hash"],
+        created_at=row["created_at"],
+        correlation_id=row["correlation_id"],
+        status=TaskStatus(row["status"]),
+        queue=QueueName(row["queue"]),
+        attempt=row["attempt"],
+        transient_failures=row["transient_failures"],
+        job_id=row["job_id"],
+        progress=row["progress"],
+        error=row["error"],
+        error_kind=ErrorKind(row["error_kind"]) if row["error_kind"] else None,
+        enqueued_at=row["enqueued_at"],
+        started_at=row["started_at"],
+        heartbeat_at=row["heartbeat_at"],
+        completed_at=row["completed_at"],
+    )
+
+
+def video_to_row(video: Video) -> dict[str, Any]:
+    media = video.media
+    return {
+        "id": video.id,
+        "root": video.root,
+        "path": video.path,
+        "size": video.size,
+        "mtime": video.mtime,
+        "content_hash": video.content_hash,
+        "status": video.status.value,
+        "error": video.error,
+        "duration_ms": media.duration_ms if media else None,
+        "fps": media.fps if media else None,
+        "width": media.width if media else None,
+        "height": media.height if media else None,
+        "has_audio": media.has_audio if media else None,
+        "discovered_at": video.discovered_at,
+    }
+
+
+def video_from_row(row: Mapping[Any, Any]) -> Video:
+    media = None
+    if row["duration_ms"] is not None:
+        media = MediaInfo(row["duration_ms"], row["fps"], row["width"], row["height"], row["has_audio"])
+    return Video(
+        id=VideoId(row["id"]),
+        root=row["root"],
+        path=row["path"],
+        size=row["size"],
+        mtime=row["mtime"],
+        content_hash=row["content_hash"],
+        status=VideoStatus(row["status"]),
+        discovered_at=row["discovered_at"],
+        media=media,
+        error=row["error"],
+    )
+
+
+ARTIFACT_COLUMNS = (
+    "id video_id task_id attempt artifact_type schema_version span_start_ms span_end_ms payload".split()
+    + list(PROVENANCE_FIELDS)
+    + ["created_at"]
+)
+
+
+def artifact_record(envelope: ArtifactEnvelope) -> tuple[Any, ...]:
+    """One COPY record, in ARTIFACT_COLUMNS order (JSONB travels as text)."""
+    head = (
+        envelope.id,
+        envelope.video_id,
+        envelope.task_id,
+        envelope.attempt,
+        envelope.artifact_type.value,
+        envelope.schema_version,
+        envelope.span_start_ms,
+        envelope.span_end_ms,
+        json.dumps(envelope.payload, separators=(",", ":"), ensure_ascii=False),
+    )
+    return head + tuple(getattr(envelope.provenance, f) for f in PROVENANCE_FIELDS) + (envelope.created_at,)
+
+
+def artifact_from_row(row: Mapping[Any, Any]) -> ArtifactEnvelope:
+    return ArtifactEnvelope(
+        id=ArtifactId(row["id"]),
+        video_id=VideoId(row["video_id"]),
+        task_id=TaskId(row["task_id"]),
+        attempt=row["attempt"],
+        artifact_type=ArtifactType(row["artifact_type"]),
+        schema_version=row["schema_version"],
+        span_start_ms=row["span_start_ms"],
+        span_end_ms=row["span_end_ms"],
+        payload=row["payload"],
+        provenance=Provenance(**{f: row[f] for f in PROVENANCE_FIELDS}),
+        created_at=row["created_at"],
+    )

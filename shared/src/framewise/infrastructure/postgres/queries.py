@@ -1,0 +1,82 @@
+"""Read side: filtered, sorted, paginated listings computed in SQL, with totals."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from framewise.application.results import ArtifactFilter, Page, TaskFilter, TaskSort
+from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.task import Task
+from framewise.infrastructure.postgres.mapping import artifact_from_row, task_from_row
+from framewise.infrastructure.postgres.tables import artifacts, tasks
+
+
+def _running_time() -> ColumnElement[Any]:
+    return func.coalesce(tasks.c.completed_at, func.now()) - tasks.c.started_at
+
+
+class SqlTaskQueries:
+    """Task listings straight from PostgreSQL."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def list_tasks(self, query: TaskFilter) -> Page[Task]:
+        conditions = []
+        if query.task_id is not None:
+            conditions.append(tasks.c.id == query.task_id)
+        if query.status is not None:
+            conditions.append(tasks.c.status == query.status.value)
+        if query.task_type is not None:
+            conditions.append(tasks.c.task_type == query.task_type.value)
+        if query.video_id is not None:
+            conditions.append(tasks.c.video_id == query.video_id)
+        key: ColumnElement[Any] = {
+            TaskSort.CREATED_AT: tasks.c.created_at,
+            TaskSort.STARTED_AT: tasks.c.started_at,
+            TaskSort.RUNNING_TIME: _running_time(),
+        }[query.sort]
+        order = key.desc().nulls_last() if query.descending else key.asc().nulls_last()
+        rows: Select[Any] = (
+            select(tasks).where(*conditions).order_by(order, tasks.c.id).limit(query.limit).offset(query.offset)
+        )
+        total = select(func.count()).select_from(tasks).where(*conditions)
+        async with self._sessions() as session:
+            items = [task_from_row(r) for r in (await session.execute(rows)).mappings()]
+            count = int((await session.execute(total)).scalar_one())
+        return Page(items=items, total=count, limit=query.limit, offset=query.offset)
+
+
+class SqlArtifactQueries:
+    """Artifact listings straight from PostgreSQL."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def list_artifacts(self, query: ArtifactFilter) -> Page[ArtifactEnvelope]:
+        conditions = []
+        if query.video_id is not None:
+            conditions.append(artifacts.c.video_id == query.video_id)
+        if query.task_id is not None:
+            conditions.append(artifacts.c.task_id == query.task_id)
+        if query.artifact_type is not None:
+            conditions.append(artifacts.c.artifact_type == query.artifact_type.value)
+        if query.start_ms is not None:
+            conditions.append(artifacts.c.span_end_ms >= query.start_ms)
+        if query.end_ms is not None:
+            conditions.append(artifacts.c.span_start_ms < query.end_ms)
+        if query.run_id is not None:
+            conditions.append(artifacts.c.run_id == query.run_id)
+        rows = (
+            select(artifacts)
+            .where(*conditions)
+            .order_by(artifacts.c.span_start_ms, artifacts.c.artifact_type, artifacts.c.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        total = select(func.count()).select_from(artifacts).where(*conditions)
+        async with self._sessions() as session:
+            items = [artifact_from_row(r) for r in (await session.execute(rows)).mappings()]
+            count = int((await session.execute(total)).scalar_one())
+        return Page(items=items, total=count, limit=query.limit, offset=query.offset)

@@ -1,0 +1,37 @@
+"""The job queue on Valkey through arq."""
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from framewise.domain.task import JobRequest
+from framewise.infrastructure.queue.serialization import deserialize, serialize
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's settings from a `redis://` or `valkey://` URL (Valkey speaks the same protocol)."""
+    if url.startswith("valkey://"):
+        url = "redis://" + url[len("valkey://") :]
+    return RedisSettings.from_dsn(url)
+
+
+async def open_pool(url: str) -> ArqRedis:
+    return await create_pool(
+        redis_settings(url), job_serializer=serialize, job_deserializer=deserialize, default_queue_name="cpu_jobs"
+    )
+
+
+class ArqJobQueue:
+    """Pushes jobs with their attempt's job id; arq refuses a second job with an id it knows."""
+
+    def __init__(self, pool: ArqRedis) -> None:
+        self._pool = pool
+
+    async def push(self, job: JobRequest) -> bool:
+        created = await self._pool.enqueue_job(
+            job.function,
+            str(job.task_id),
+            job.attempt,
+            job.correlation_id,
+            _job_id=job.job_id,
+            _queue_name=job.queue.value,
+        )
+        return created is not None

@@ -1,0 +1,98 @@
+"""A worker process: consumes the queue of its pool and runs `run_task` for each job."""
+
+import shutil
+import subprocess
+from typing import Any
+
+import structlog
+from arq import Worker
+from arq.worker import func
+from prometheus_client import start_http_server
+
+from framewise.domain.routing import QUEUE_OF_CLASS, DeviceClass
+from framewise.infrastructure.logging import configure_logging
+from framewise.infrastructure.queue.arq_job_queue import redis_settings
+from framewise.infrastructure.queue.serialization import deserialize, serialize
+from framewise.infrastructure.settings import load_settings
+from framewise_worker.container import WorkerContainer
+from framewise_worker.jobs import run_task
+from framewise_worker.settings import WorkerSettings
+
+log = structlog.get_logger("framewise.worker")
+
+# arq's own try counter only bounds re-deliveries; the task row counts the failures that matter.
+ARQ_MAX_TRIES = 1_000_000
+
+
+def detect_gpu() -> tuple[bool, str]:
+    """A GPU is present when `nvidia-smi -L` lists one. The worker imports no ML library to find out."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return False, "nvidia-smi not found"
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"nvidia-smi failed: {exc}"
+    gpus = [line for line in out.stdout.splitlines() if line.startswith("GPU ")]
+    return (bool(gpus), gpus[0] if gpus else "nvidia-smi lists no GPU")
+
+
+def device_class(settings: WorkerSettings) -> DeviceClass:
+    if settings.gpu_mode == "gpu":
+        return DeviceClass.GPU
+    if settings.gpu_mode == "cpu":
+        return DeviceClass.CPU
+    found, detail = detect_gpu()
+    log.info("gpu_mode_auto", gpu_found=found, detail=detail)
+    return DeviceClass.GPU if found else DeviceClass.CPU
+
+
+def build_worker(settings: WorkerSettings) -> Worker:
+    pool = device_class(settings)
+    queue = QUEUE_OF_CLASS[pool]
+    concurrency = settings.gpu_concurrency if pool is DeviceClass.GPU else settings.cpu_concurrency
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["container"] = await WorkerContainer.open(settings)
+        log.info(
+            "service_started",
+            pool=pool.value,
+            queue=queue.value,
+            concurrency=concurrency,
+            ml_service_url=settings.ml_service_url,
+            max_tries=settings.max_tries,
+            metrics_port=settings.worker_metrics_port,
+        )
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "container" in ctx:
+            await ctx["container"].close()
+        log.info("service_stopped", pool=pool.value)
+
+    return Worker(
+        functions=[func(run_task, name="run_task", timeout=settings.job_timeout_s, max_tries=ARQ_MAX_TRIES)],
+        queue_name=queue.value,
+        redis_settings=redis_settings(settings.valkey_url),
+        max_jobs=concurrency,
+        job_timeout=settings.job_timeout_s,
+        max_tries=ARQ_MAX_TRIES,
+        keep_result=60,  # results of record live in PostgreSQL; arq's keys stay short-lived
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        allow_abort_jobs=True,
+        handle_signals=True,
+    )
+
+
+def main() -> None:
+    settings = load_settings(WorkerSettings)
+    configure_logging("worker", settings.log_format, settings.log_level)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
+    build_worker(settings).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Worker metrics, served on a metrics-only port (SPEC S1.6)."""
+
+from prometheus_client import Counter, Histogram
+
+TASK_OUTCOMES = Counter("framewise_worker_job_outcomes_total", "Job outcomes by kind", ["outcome"])
+TASK_DURATION = Histogram(
+    "framewise_worker_task_duration_seconds",
+    "Duration of completed task attempts",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)

@@ -1,0 +1,27 @@
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
+
+
+class WorkerSettings(ServiceSettings):
+    """Settings of a worker process (environment variables of the same name, upper case)."""
+
+    database_url: Annotated[str, Field(min_length=1)]
+    valkey_url: Annotated[str, Field(min_length=1)]
+    ml_service_url: Annotated[str, Field(min_length=1)]
+    media_roots: Annotated[CommaList, Field(min_length=1)]
+    gpu_mode: Literal["gpu", "cpu", "auto"] = "auto"
+    gpu_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
+    cpu_concurrency: Annotated[int, Field(ge=1, le=256)] = 2
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
+    max_tries: Annotated[int, Field(ge=1, le=100)] = 5
+    job_timeout_s: Annotated[int, Field(ge=10)] = 3600
+    retry_backoff_s: Annotated[float, Field(gt=0)] = 2.0
+    retry_backoff_max_s: Annotated[float, Field(gt=0)] = 120.0
+    unavailable_recheck_s: Annotated[float, Field(gt=0)] = 30.0
+    ml_request_timeout_s: Annotated[float, Field(gt=0)] = 1800.0
+    ml_token: str | None = None
+
+    _split = field_validator("media_roots", mode="before")(split_commas)
