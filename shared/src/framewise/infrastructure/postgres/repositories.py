@@ -73,7 +73,7 @@ class SqlVideoRepository:
         query = select(videos.c.path, videos.c.id, videos.c.size, videos.c.mtime).where(videos.c.root == root)
         return {
             path: KnownFile(VideoId(vid), size, mtime)
-            for path, vid, size, mtime in (await self._session.execute(query)).tuples()
+            for path, vid, size, mtime in (await self._session.execute(query)).all()
         }
 
     async def add(self, video: Video) -> None:

@@ -1,0 +1,199 @@
+"""Realistic in-memory fakes of the ports, recording state rather than calls."""
+
+import copy
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from framewise.application.results import KnownFile, MediaUnreadable
+from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.errors import TaskNotFound, VideoNotFound
+from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.domain.routing import TaskType
+from framewise.domain.task import JobRequest, Task
+from framewise.domain.video import FileStat, MediaInfo, Video
+
+
+class FixedClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.tasks: dict[TaskId, Task] = {}
+        self.videos: dict[VideoId, Video] = {}
+        self.artifacts: dict[TaskId, list[ArtifactEnvelope]] = {}
+
+
+class InMemoryTaskRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def seed(self, task: Task) -> Task:
+        self._store.tasks[task.id] = copy.deepcopy(task)
+        return task
+
+    async def get(self, task_id: TaskId, *, for_update: bool = False) -> Task:
+        if task_id not in self._store.tasks:
+            raise TaskNotFound(task_id)
+        return copy.deepcopy(self._store.tasks[task_id])
+
+    async def add(self, task: Task) -> None:
+        self._store.tasks[task.id] = copy.deepcopy(task)
+
+    async def save(self, task: Task) -> None:
+        self._store.tasks[task.id] = copy.deepcopy(task)
+
+    async def for_video(self, video_id: VideoId) -> list[Task]:
+        return [copy.deepcopy(t) for t in self._store.tasks.values() if t.video_id == video_id]
+
+    async def delete_for_video(self, video_id: VideoId) -> None:
+        for task_id in [t.id for t in self._store.tasks.values() if t.video_id == video_id]:
+            del self._store.tasks[task_id]
+            self._store.artifacts.pop(task_id, None)
+
+
+class InMemoryVideoRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    async def get(self, video_id: VideoId) -> Video:
+        if video_id not in self._store.videos:
+            raise VideoNotFound(video_id)
+        return copy.deepcopy(self._store.videos[video_id])
+
+    async def by_path(self, root: str, path: str) -> Video | None:
+        for video in self._store.videos.values():
+            if (video.root, video.path) == (root, path):
+                return copy.deepcopy(video)
+        return None
+
+    async def known_files(self, root: str) -> dict[str, KnownFile]:
+        return {v.path: KnownFile(v.id, v.size, v.mtime) for v in self._store.videos.values() if v.root == root}
+
+    async def add(self, video: Video) -> None:
+        self._store.videos[video.id] = copy.deepcopy(video)
+
+    async def save(self, video: Video) -> None:
+        self._store.videos[video.id] = copy.deepcopy(video)
+
+
+class InMemoryArtifactRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int:
+        self._store.artifacts[task_id] = list(envelopes)
+        return len(envelopes)
+
+    async def count_for_task(self, task_id: TaskId) -> int:
+        return len(self._store.artifacts.get(task_id, []))
+
+
+class FakeUnitOfWork:
+    """Changes land in the committed store only on commit; anything else is rolled back."""
+
+    def __init__(self) -> None:
+        self.committed = _Store()
+        self._working: _Store | None = None
+        self.commits = 0
+        self.tasks = InMemoryTaskRepository(self.committed)
+        self.videos = InMemoryVideoRepository(self.committed)
+        self.artifacts = InMemoryArtifactRepository(self.committed)
+
+    async def __aenter__(self) -> Self:
+        self._working = copy.deepcopy(self.committed)
+        self.tasks = InMemoryTaskRepository(self._working)
+        self.videos = InMemoryVideoRepository(self._working)
+        self.artifacts = InMemoryArtifactRepository(self._working)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._working = None
+        self.tasks = InMemoryTaskRepository(self.committed)
+        self.videos = InMemoryVideoRepository(self.committed)
+        self.artifacts = InMemoryArtifactRepository(self.committed)
+
+    async def commit(self) -> None:
+        assert self._working is not None
+        self.committed.tasks = self._working.tasks
+        self.committed.videos = self._working.videos
+        self.committed.artifacts = self._working.artifacts
+        self._working = copy.deepcopy(self.committed)
+        self.commits += 1
+
+
+class FakeJobQueue:
+    def __init__(self) -> None:
+        self.jobs: dict[str, JobRequest] = {}
+
+    async def push(self, job: JobRequest) -> bool:
+        return self.jobs.setdefault(job.job_id, job) is job
+
+
+class FakeMediaLibrary:
+    """Files by (root, path); `content` decides the fingerprint, `media` whether it probes."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str], tuple[FileStat, str, MediaInfo | None]] = {}
+
+    def put(self, root: str, path: str, *, content: str = "a", size: int = 100, mtime: float = 1.0,
+            media: MediaInfo | None = MediaInfo(8000, 25.0, 320, 240, False)) -> None:
+        self.files[(root, path)] = (FileStat(root, path, size, mtime), content, media)
+
+    async def scan(self, root: str) -> list[FileStat]:
+        return sorted((s for (r, _), (s, _, _) in self.files.items() if r == root), key=lambda s: s.path)
+
+    def absolute(self, root: str, path: str) -> str:
+        return f"{root}/{path}"
+
+
+class FakeMediaProber:
+    def __init__(self, library: FakeMediaLibrary) -> None:
+        self._library = library
+
+    def _entry(self, absolute_path: str) -> tuple[FileStat, str, MediaInfo | None]:
+        root, _, path = absolute_path.partition("/")
+        for (r, p), entry in self._library.files.items():
+            if f"{r}/{p}" == absolute_path:
+                return entry
+        raise MediaUnreadable(f"no such file {root}/{path}")
+
+    async def fingerprint(self, absolute_path: str) -> str:
+        return "fp:" + self._entry(absolute_path)[1]
+
+    async def probe(self, absolute_path: str) -> MediaInfo:
+        media = self._entry(absolute_path)[2]
+        if media is None:
+            raise MediaUnreadable("no video stream")
+        return media
+
+
+class FakeMlClient:
+    """Answers from a script: a response, or an exception to raise, per call."""
+
+    def __init__(self, *answers: InferenceResponse | Exception, available: bool = True) -> None:
+        self.answers = list(answers)
+        self.available = available
+        self.requests: list[tuple[TaskType, InferenceRequest, str]] = []
+
+    async def is_available(self, task_type: TaskType) -> bool:
+        return self.available
+
+    async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
+        self.requests.append((task_type, request, correlation_id))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer

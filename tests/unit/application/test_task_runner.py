@@ -1,0 +1,109 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from framewise.application.results import MlPermanentError, MlTransientError, RunOutcome
+from framewise.application.use_cases.task_runner import RunTask, TaskRunner
+from framewise.domain.inference import InferenceResponse, Timings
+from framewise.domain.provenance import Provenance
+from framewise.domain.routing import TaskType
+from framewise.domain.task import ErrorKind, Task, TaskStatus
+from framewise.domain.video import FileStat, MediaInfo, Video
+from tests.fakes import FakeMediaLibrary, FakeMlClient, FakeUnitOfWork, FixedClock
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SCENES = [{"scene_index": 0, "start_ms": 0, "end_ms": 2000}, {"scene_index": 1, "start_ms": 2000, "end_ms": 8000}]
+
+
+def response(items: list, input_hash: str = "fp:a") -> InferenceResponse:
+    provenance = Provenance(producer="pyscenedetect", producer_version="0.7", model_profile="balanced",
+                            config_hash="h", input_hash=input_hash, run_id="r1", device="cpu", weights="none")
+    return InferenceResponse(task_type=TaskType.SCENE_DETECTION, items=items, provenance=provenance,
+                             timings=Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1))
+
+
+def seeded(uow: FakeUnitOfWork) -> Task:
+    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(8000, 25, 320, 240, False), None, NOW)
+    uow.committed.videos[video.id] = video
+    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
+    task.enqueue(NOW)
+    return uow.tasks.seed(task)
+
+
+def runner(uow: FakeUnitOfWork, ml: FakeMlClient) -> TaskRunner:
+    return TaskRunner(uow, ml, FakeMediaLibrary(), FixedClock())
+
+
+async def test_a_successful_run_stores_artifacts_and_completes_in_one_commit() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES))
+    task = seeded(uow)
+
+    report = await runner(uow, ml).execute(RunTask(task.id, 1))
+
+    assert (report.outcome, report.artifacts) == (RunOutcome.COMPLETED, 2)
+    assert uow.committed.tasks[task.id].status is TaskStatus.COMPLETED
+    assert [a.span_end_ms for a in uow.committed.artifacts[task.id]] == [2000, 8000]
+    assert ml.requests[0][1].video_path == "/m/a.mp4" and ml.requests[0][2] == "c"
+
+
+async def test_rerunning_an_attempt_replaces_its_artifacts_never_duplicates() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(MlTransientError("timeout"), response(SCENES))
+    task = seeded(uow)
+    first = await runner(uow, ml).execute(RunTask(task.id, 1))
+    second = await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert (first.outcome, second.outcome) == (RunOutcome.RETRY, RunOutcome.COMPLETED)
+    assert len(uow.committed.artifacts[task.id]) == 2
+
+
+async def test_transient_errors_fail_the_task_once_tries_run_out() -> None:
+    uow = FakeUnitOfWork()
+    ml = FakeMlClient(*[MlTransientError("connection refused") for _ in range(3)])
+    task = seeded(uow)
+    outcomes = [(await runner(uow, ml).execute(RunTask(task.id, 1, max_tries=3))).outcome for _ in range(3)]
+    assert outcomes == [RunOutcome.RETRY, RunOutcome.RETRY, RunOutcome.FAILED]
+    stored = uow.committed.tasks[task.id]
+    assert stored.status is TaskStatus.FAILED and stored.error_kind is ErrorKind.TRANSIENT
+    assert "connection refused" in (stored.error or "")
+
+
+async def test_permanent_error_fails_at_once_with_no_artifacts() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(MlPermanentError("ML service answered 422: bad-media"))
+    task = seeded(uow)
+    report = await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert report.outcome is RunOutcome.FAILED
+    assert uow.committed.tasks[task.id].error_kind is ErrorKind.PERMANENT
+    assert task.id not in uow.committed.artifacts
+
+
+async def test_an_invalid_payload_fails_the_task_and_stores_nothing() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(response([{"scene_index": 0, "start_ms": 10, "end_ms": 5}]))
+    task = seeded(uow)
+    report = await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert report.outcome is RunOutcome.FAILED
+    assert uow.committed.tasks[task.id].error_kind is ErrorKind.INVALID_PAYLOAD
+    assert task.id not in uow.committed.artifacts
+
+
+async def test_a_changed_input_is_a_permanent_failure() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES, input_hash="fp:other"))
+    task = seeded(uow)
+    report = await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert report.outcome is RunOutcome.FAILED and "changed" in (report.error or "")
+
+
+async def test_a_stale_attempt_or_completed_task_is_skipped_without_calling_ml() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES))
+    task = seeded(uow)
+    assert (await runner(uow, ml).execute(RunTask(task.id, 7))).outcome is RunOutcome.SKIPPED
+    await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert (await runner(uow, FakeMlClient()).execute(RunTask(task.id, 1))).outcome is RunOutcome.SKIPPED
+    assert len(ml.requests) == 1
+
+
+async def test_an_unavailable_analysis_defers_and_leaves_the_task_pending() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(available=False)
+    task = seeded(uow)
+    report = await runner(uow, ml).execute(RunTask(task.id, 1))
+    assert report.outcome is RunOutcome.DEFERRED
+    assert uow.committed.tasks[task.id].status is TaskStatus.PENDING and ml.requests == []
