@@ -62,10 +62,6 @@ class Video:
             error=error,
         )
 
-    def looks_unchanged(self, stat: FileStat) -> bool:
-        """Size and mtime agree: the cheap test that lets a rescan skip hashing."""
-        return self.size == stat.size and self.mtime == stat.mtime
-
     def update_content(self, stat: FileStat, content_hash: str, media: MediaInfo | None, error: str | None) -> None:
         self.size, self.mtime, self.content_hash = stat.size, stat.mtime, content_hash
         self.media, self.error = media, error
