@@ -90,7 +90,7 @@ def main() -> None:
     settings = load_settings(WorkerSettings)
     configure_logging("worker", settings.log_format, settings.log_level)
     if settings.worker_metrics_port:
-        start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     build_worker(settings).run()
 
 

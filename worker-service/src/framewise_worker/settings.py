@@ -15,6 +15,7 @@ class WorkerSettings(ServiceSettings):
     gpu_mode: Literal["gpu", "cpu", "auto"] = "auto"
     gpu_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
     cpu_concurrency: Annotated[int, Field(ge=1, le=256)] = 2
+    worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
     max_tries: Annotated[int, Field(ge=1, le=100)] = 5
     job_timeout_s: Annotated[int, Field(ge=10)] = 3600
