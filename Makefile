@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint clean
+.PHONY: install run test test-fast lint bench up down constraints clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,29 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Figures, not assertions: each bench/bench_*.py prints a table and keeps JSON in bench/results/.
+bench: install
+	@for b in bench/bench_*.py; do \
+	    echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; \
+	done
+
+# The deployed shape (docker-compose.yml): needs a Docker engine, and POSTGRES_PASSWORD in .env.
+COMPOSE ?= docker compose
+up:
+	$(COMPOSE) up -d --build
+
+down:
+	$(COMPOSE) down
+
+# Re-resolve every dependency in a throw-away venv and pin the result (review the diff).
+constraints:
+	rm -rf /tmp/framewise-constraints && $(PYTHON) -m venv /tmp/framewise-constraints
+	/tmp/framewise-constraints/bin/pip install --quiet --upgrade pip
+	/tmp/framewise-constraints/bin/pip install --quiet \
+	    -e shared -e api-service -e worker-service -e ml-service -e dev -r requirements-dev.txt
+	{ echo "# Exact versions for every install (make install, Dockerfiles). Regenerate with \`make constraints\`."; \
+	  /tmp/framewise-constraints/bin/pip freeze --exclude-editable; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
