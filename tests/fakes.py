@@ -142,14 +142,25 @@ class FakeJobQueue:
         return self.jobs.setdefault(job.job_id, job) is job
 
 
+EIGHT_SECONDS = MediaInfo(8000, 25.0, 320, 240, False)
+
+
 class FakeMediaLibrary:
     """Files by (root, path); `content` decides the fingerprint, `media` whether it probes."""
 
     def __init__(self) -> None:
         self.files: dict[tuple[str, str], tuple[FileStat, str, MediaInfo | None]] = {}
 
-    def put(self, root: str, path: str, *, content: str = "a", size: int = 100, mtime: float = 1.0,
-            media: MediaInfo | None = MediaInfo(8000, 25.0, 320, 240, False)) -> None:
+    def put(
+        self,
+        root: str,
+        path: str,
+        *,
+        content: str = "a",
+        size: int = 100,
+        mtime: float = 1.0,
+        media: MediaInfo | None = EIGHT_SECONDS,
+    ) -> None:
         self.files[(root, path)] = (FileStat(root, path, size, mtime), content, media)
 
     async def scan(self, root: str) -> list[FileStat]:

@@ -65,8 +65,9 @@ def test_domain_imports_only_the_standard_library_and_pydantic() -> None:
     allowed = set(sys.stdlib_module_names) | {"pydantic", "framewise"}
     outside = {i for i in closure("framewise.domain") if i.split(".")[0] not in allowed}
     assert outside == set()
-    assert {i for i in closure("framewise.domain") if i.startswith("framewise.") and
-            not i.startswith("framewise.domain")} == set()
+    assert {
+        i for i in closure("framewise.domain") if i.startswith("framewise.") and not i.startswith("framewise.domain")
+    } == set()
 
 
 def test_application_imports_no_infrastructure() -> None:
@@ -91,6 +92,7 @@ def test_ml_service_imports_no_database_code() -> None:
     ],
 )
 def test_no_forbidden_module_is_loaded_at_run_time(entry: str, forbidden: set[str]) -> None:
-    code = f"import sys, {entry}; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(forbidden)!r})))"
+    roots = sorted(forbidden)
+    code = f"import sys, {entry}; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {roots!r})))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []

@@ -82,8 +82,14 @@ def running_stack(tmp: Path, *, database_url: str, valkey_url: str, media_root: 
     }
     commands = {
         "ml": ([sys.executable, "-m", "framewise_ml.main"], {}),
-        "worker-cpu": ([sys.executable, "-m", "framewise_worker.main"], {"GPU_MODE": "cpu", "WORKER_METRICS_PORT": "0"}),
-        "worker-gpu": ([sys.executable, "-m", "framewise_worker.main"], {"GPU_MODE": "gpu", "WORKER_METRICS_PORT": "0"}),
+        "worker-cpu": (
+            [sys.executable, "-m", "framewise_worker.main"],
+            {"GPU_MODE": "cpu", "WORKER_METRICS_PORT": "0"},
+        ),
+        "worker-gpu": (
+            [sys.executable, "-m", "framewise_worker.main"],
+            {"GPU_MODE": "gpu", "WORKER_METRICS_PORT": "0"},
+        ),
         "api": ([sys.executable, "-m", "framewise_api.main"], {}),
     }
     stack = Stack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ml_port}")

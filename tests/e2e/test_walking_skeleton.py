@@ -26,8 +26,13 @@ def wait_for_status(api: str, task_type: str, status: str, timeout: float = 60.0
 
 
 async def test_scene_detection_completes_across_real_processes_with_one_correlation_id(
-    tmp_path: Path, engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str,
-    media_root: Path, sample_video: SampleVideo,
+    tmp_path: Path,
+    engine: AsyncEngine,
+    redis: Redis,
+    database_url: str,
+    valkey_url: str,
+    media_root: Path,
+    sample_video: SampleVideo,
 ) -> None:
     shutil.copy(sample_video.path, media_root / "sample.mp4")
     with running_stack(tmp_path, database_url=database_url, valkey_url=valkey_url, media_root=media_root) as stack:
@@ -63,6 +68,8 @@ async def test_scene_detection_completes_across_real_processes_with_one_correlat
         lines = stack.services[name].lines()
         assert any(line.get("correlation_id") == "skeleton-trace-1" for line in lines), name
         assert all({"service", "level", "event", "correlation_id"} <= set(line) for line in lines), name
-    cpu_jobs = {line.get("task_id") for line in stack.services["worker-cpu"].lines() if line.get("event") == "job_started"}
+    cpu_jobs = {
+        line.get("task_id") for line in stack.services["worker-cpu"].lines() if line.get("event") == "job_started"
+    }
     assert cpu_jobs == {task["id"]}  # the CPU worker never received a GPU-class job
     assert not gpu_task_ids & cpu_jobs

@@ -25,8 +25,13 @@ async def discover(engine: AsyncEngine, valkey_url: str, root: Path) -> dict[str
     pool = await open_pool(valkey_url)
     try:
         use_case = VideoDiscoverer(
-            SqlUnitOfWork(session_factory(engine)), LocalMediaLibrary([str(root)]), AvMediaProber(),
-            ArqJobQueue(pool), SystemClock(), roots=[str(root)], task_configs={},
+            SqlUnitOfWork(session_factory(engine)),
+            LocalMediaLibrary([str(root)]),
+            AvMediaProber(),
+            ArqJobQueue(pool),
+            SystemClock(),
+            roots=[str(root)],
+            task_configs={},
         )
         report = await use_case.execute("test-correlation")
     finally:
@@ -82,7 +87,11 @@ async def test_probed_facts_are_stored_and_a_disguised_non_video_is_invalid(
     async with engine.connect() as connection:
         row = (await connection.execute(select(videos).where(videos.c.path == "clip.mp4"))).mappings().one()
     assert (row["duration_ms"], row["fps"], row["width"], row["height"], row["has_audio"]) == (
-        sample_video.duration_ms, 25.0, 320, 240, False,
+        sample_video.duration_ms,
+        25.0,
+        320,
+        240,
+        False,
     )
     assert row["content_hash"].startswith("fw1:") and row["size"] == sample_video.path.stat().st_size
     assert await count(engine, tasks) == 6

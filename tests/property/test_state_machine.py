@@ -14,8 +14,7 @@ from framewise.domain.task import ErrorKind, Task, TaskStatus
 
 pytestmark = pytest.mark.property
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-P, R, C, F, X = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.COMPLETED, TaskStatus.FAILED,
-                 TaskStatus.CANCELLED)
+P, R, C, F, X = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
 LEGAL = {"start": {P: R, R: R}, "complete": {R: C}, "fail": {R: F}, "cancel": {P: X, R: X}, "retry": {F: P, X: P}}
 
 

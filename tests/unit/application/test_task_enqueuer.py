@@ -13,8 +13,13 @@ pytestmark = pytest.mark.unit
 
 
 def pending(task_type: TaskType) -> Task:
-    return Task.create(video_id=new_video_id(), task_type=task_type, config={}, now=datetime(2026, 1, 1, tzinfo=UTC),
-                       correlation_id="c")
+    return Task.create(
+        video_id=new_video_id(),
+        task_type=task_type,
+        config={},
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        correlation_id="c",
+    )
 
 
 async def test_enqueueing_one_attempt_twice_creates_one_job() -> None:

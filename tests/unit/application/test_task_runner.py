@@ -17,10 +17,22 @@ SCENES = [{"scene_index": 0, "start_ms": 0, "end_ms": 2000}, {"scene_index": 1, 
 
 
 def response(items: list, input_hash: str = "fp:a") -> InferenceResponse:
-    provenance = Provenance(producer="pyscenedetect", producer_version="0.7", model_profile="balanced",
-                            config_hash="h", input_hash=input_hash, run_id="r1", device="cpu", weights="none")
-    return InferenceResponse(task_type=TaskType.SCENE_DETECTION, items=items, provenance=provenance,
-                             timings=Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1))
+    provenance = Provenance(
+        producer="pyscenedetect",
+        producer_version="0.7",
+        model_profile="balanced",
+        config_hash="h",
+        input_hash=input_hash,
+        run_id="r1",
+        device="cpu",
+        weights="none",
+    )
+    return InferenceResponse(
+        task_type=TaskType.SCENE_DETECTION,
+        items=items,
+        provenance=provenance,
+        timings=Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1),
+    )
 
 
 def seeded(uow: FakeUnitOfWork) -> Task:

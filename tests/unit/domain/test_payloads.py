@@ -10,15 +10,26 @@ from framewise.domain.routing import TaskType
 
 pytestmark = pytest.mark.unit
 PROVENANCE = Provenance(
-    producer="p", producer_version="1", model_profile="balanced", config_hash="h", input_hash="i",
-    run_id="r", device="cpu", weights="none",
+    producer="p",
+    producer_version="1",
+    model_profile="balanced",
+    config_hash="h",
+    input_hash="i",
+    run_id="r",
+    device="cpu",
+    weights="none",
 )
 
 
 def wrap(task_type: TaskType, items: list) -> list:
     return envelopes_for(
-        task_type=task_type, video_id=new_video_id(), task_id=new_task_id(), attempt=1,
-        items=items, provenance=PROVENANCE, now=datetime(2026, 1, 1, tzinfo=UTC),
+        task_type=task_type,
+        video_id=new_video_id(),
+        task_id=new_task_id(),
+        attempt=1,
+        items=items,
+        provenance=PROVENANCE,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
     )
 
 
@@ -35,14 +46,24 @@ def test_one_invalid_item_rejects_the_whole_batch_with_a_clear_error() -> None:
 
 
 def test_ocr_polygon_needs_three_points() -> None:
-    item = {"text": "HI", "confidence": 0.9, "polygon": [{"x": 0, "y": 0}, {"x": 1, "y": 1}],
-            "frame_index": 3, "timestamp_ms": 120}
+    item = {
+        "text": "HI",
+        "confidence": 0.9,
+        "polygon": [{"x": 0, "y": 0}, {"x": 1, "y": 1}],
+        "frame_index": 3,
+        "timestamp_ms": 120,
+    }
     with pytest.raises(InvalidPayload, match="polygon"):
         wrap(TaskType.OCR, [item])
 
 
 def test_object_bbox_corners_must_be_ordered() -> None:
-    item = {"label": "car", "confidence": 0.5, "bbox": {"x1": 10, "y1": 0, "x2": 5, "y2": 5},
-            "frame_index": 0, "timestamp_ms": 0}
+    item = {
+        "label": "car",
+        "confidence": 0.5,
+        "bbox": {"x1": 10, "y1": 0, "x2": 5, "y2": 5},
+        "frame_index": 0,
+        "timestamp_ms": 0,
+    }
     with pytest.raises(InvalidPayload):
         wrap(TaskType.OBJECT_DETECTION, [item])
