@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +17,16 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+Painter = Callable[[Image.Image, int], None]  # draws onto the frame image, given the frame index
+
 
 @dataclass(frozen=True)
 class Segment:
     seconds: float
     color: tuple[int, int, int]  # RGB background
     text: str = ""
+    moving_square: bool = True  # a small light square sliding along the bottom
+    painter: Painter | None = None  # anything else to draw (a face, shapes, a picture)
 
 
 @dataclass
@@ -64,10 +69,13 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def _frame(segment: Segment, index: int, width: int, height: int) -> np.ndarray:
     image = Image.new("RGB", (width, height), segment.color)
+    if segment.painter is not None:
+        segment.painter(image, index)
     draw = ImageDraw.Draw(image)
-    side = height // 8
-    x = (index * 4) % max(1, width - side)
-    draw.rectangle((x, height - 2 * side, x + side, height - side), fill=(235, 235, 235))
+    if segment.moving_square:
+        side = height // 8
+        x = (index * 4) % max(1, width - side)
+        draw.rectangle((x, height - 2 * side, x + side, height - side), fill=(235, 235, 235))
     if segment.text:
         font = _font(max(12, height // 8))
         box = draw.textbbox((0, 0), segment.text, font=font)
@@ -81,7 +89,7 @@ def speak(text: str, wav_path: Path) -> bool:
     exe = shutil.which("espeak-ng") or shutil.which("espeak")
     if exe is None:
         return False
-    subprocess.run([exe, "-v", "en-us", "-s", "150", "-w", str(wav_path), text], check=True, capture_output=True)
+    subprocess.run([exe, "-s", "130", "-w", str(wav_path), text], check=True, capture_output=True)
     return True
 
 
@@ -160,3 +168,39 @@ def make_sample_video(
     sample.frame_count = index
     sample.speech = speech if has_speech else None
     return sample
+
+
+# The face picture of the analysis video: scikit-image's astronaut photograph cropped to PHOTO_CROP,
+# pasted at FACE_AT with side FACE_SIDE. FACE_IN_PHOTO is the face's box in the 512x512 original,
+# measured by hand.
+PHOTO_CROP = (130, 20, 330, 220)
+FACE_AT = (185, 95)
+FACE_SIDE = 120
+FACE_IN_PHOTO = (180, 60, 270, 175)
+SPEECH = "the quick brown fox jumps over the lazy dog"
+
+
+def face_box() -> tuple[float, float, float, float]:
+    """Where the face is in the analysis video's frames (x1, y1, x2, y2 in pixels)."""
+    scale = FACE_SIDE / (PHOTO_CROP[2] - PHOTO_CROP[0])
+    x1, y1, x2, y2 = (v - PHOTO_CROP[i % 2] for i, v in enumerate(FACE_IN_PHOTO))
+    return (FACE_AT[0] + x1 * scale, FACE_AT[1] + y1 * scale, FACE_AT[0] + x2 * scale, FACE_AT[1] + y2 * scale)
+
+
+def _paste_face(image: Image.Image, _index: int) -> None:
+    from skimage import data  # scikit-image ships the photograph; only the ML tests need it
+
+    photo = Image.fromarray(data.astronaut()).crop(PHOTO_CROP).resize((FACE_SIDE, FACE_SIDE), Image.Resampling.LANCZOS)
+    image.paste(photo, FACE_AT)
+
+
+def make_analysis_video(path: Path, *, speech: str | None = SPEECH) -> SampleVideo:
+    """The video the ML tests analyse: four 2 s shots with hard cuts (one hue-only), a word on
+    each, a real face in the second shot only, a moving square, and `speech` from 0.3 s."""
+    segments = [
+        DEFAULT_SEGMENTS[0],
+        Segment(2.0, (200, 120, 40), "SCENE TWO", moving_square=False, painter=_paste_face),
+        DEFAULT_SEGMENTS[2],
+        DEFAULT_SEGMENTS[3],
+    ]
+    return make_sample_video(path, segments=segments, speech=speech)

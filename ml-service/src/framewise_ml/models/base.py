@@ -1,5 +1,6 @@
 """The template every model follows: `load` and `predict` do the bookkeeping, subclasses the work."""
 
+import hashlib
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -24,6 +25,37 @@ class BadMedia(Exception):
     """The input cannot be analysed (not a video, truncated, unreadable): a 4xx, never a 5xx."""
 
 
+@dataclass(frozen=True)
+class ModelContext:
+    """What every model is built with."""
+
+    cache_dir: Path  # MODEL_CACHE_DIR: weights live under it, one folder per analysis
+    device: str = "cpu"  # "cuda" or "cpu", decided once by the registry
+    allow_random_weights: bool = False  # ALLOW_RANDOM_WEIGHTS: never silently; provenance says "random"
+
+
+class MissingWeights(FileNotFoundError):
+    """The weights file of a model is not in the cache; `make models` builds the cache."""
+
+
+def weights_identity(*paths: Path) -> str:
+    """The weights' identity for provenance: the first 16 hex digits of the SHA-256 of the files'
+    bytes, in the order given (a model whose weights are several files hashes them all)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    return f"sha256:{digest.hexdigest()[:16]}"
+
+
+def require_weights(*paths: Path) -> None:
+    """Raise MissingWeights naming every file that is not there."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise MissingWeights(f"weights not found: {', '.join(missing)} (run `make models` to build the cache)")
+
+
 @dataclass
 class Prediction:
     items: list[JsonValue]
@@ -46,7 +78,8 @@ class InferenceModel(ABC):
     producer: str
     device: str = "cpu"
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: ModelContext | None = None) -> None:
+        self.ctx = ctx or ModelContext(cache_dir=Path("models"))
         self.status = ModelStatus()
 
     @property
@@ -55,6 +88,7 @@ class InferenceModel(ABC):
 
     @property
     def weights(self) -> str:
+        """`weights_identity(file)` of the loaded weights, "random" when allowed and used, "none"."""
         return "none"
 
     def load(self) -> None:

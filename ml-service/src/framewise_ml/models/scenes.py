@@ -15,15 +15,9 @@ from scenedetect import ContentDetector, FrameTimecode, SceneManager, open_video
 
 from framewise.domain.inference import InferenceRequest
 from framewise_ml.models.base import BadMedia, InferenceModel, Prediction
+from framewise_ml.models.config import config_number
 
 HUE_ONLY = ContentDetector.Components(delta_hue=1.0, delta_sat=0.0, delta_lum=0.0, delta_edges=0.0)
-
-
-def _number(config: dict[str, JsonValue], key: str, default: float, low: float, high: float) -> float:
-    value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(f"config {key} must be a number in [{low:g}, {high:g}]")
-    return float(value)
 
 
 def _ms(frame: int, fps: float) -> int:
@@ -48,9 +42,9 @@ class SceneModel(InferenceModel):
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
         config = request.config
-        threshold = _number(config, "threshold", 27.0, 1.0, 255.0)
-        hue_threshold = _number(config, "hue_threshold", 20.0, 1.0, 255.0)
-        min_len = int(_number(config, "min_scene_len_frames", 8, 1, 10_000))
+        threshold = config_number(config, "threshold", 27.0, 1.0, 255.0)
+        hue_threshold = config_number(config, "hue_threshold", 20.0, 1.0, 255.0)
+        min_len = int(config_number(config, "min_scene_len_frames", 8, 1, 10_000))
         started = time.perf_counter()
         try:
             video = open_video(str(path), backend="opencv")

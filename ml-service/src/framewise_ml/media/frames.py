@@ -1,0 +1,114 @@
+"""Frames sampled at an interval, decoded in one pass, with exact frame index and timestamp.
+
+Every frame must be decoded (inter frames depend on their neighbours), but only the sampled ones
+are converted to RGB arrays, which is the costly step for the frames a model never sees.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from framewise_ml.models.base import BadMedia
+
+RGB = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int  # 0-based frame number in presentation order, counted from the stream's start
+    timestamp_ms: int  # presentation time from the stream's start
+    image: RGB  # height x width x 3, RGB
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    fps: float
+    width: int
+    height: int
+    duration_ms: int
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise BadMedia(f"not a readable video: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise BadMedia("the file has no video stream")
+    return container
+
+
+def probe_video(path: Path) -> VideoInfo:
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate
+        if not rate:
+            raise BadMedia("the video stream has no frame rate")
+        duration = (
+            float(stream.duration * stream.time_base)
+            if stream.duration and stream.time_base
+            else (container.duration or 0) / av.time_base
+        )
+        return VideoInfo(float(rate), stream.codec_context.width, stream.codec_context.height, round(duration * 1000))
+
+
+def sample_frames(
+    path: Path,
+    *,
+    interval_ms: int,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    max_side: int | None = None,
+) -> Iterator[Frame]:
+    """One frame per `interval_ms` of video time inside [start_ms, end_ms): the first frame at or
+    after each multiple of the interval. `max_side` scales frames down (never up) so that their
+    longer side is at most that many pixels. Raises BadMedia when nothing can be decoded."""
+    if interval_ms <= 0:
+        raise ValueError("sampling interval must be positive")
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = stream.average_rate or stream.guessed_rate
+        time_base = stream.time_base or Fraction(1, 1000)
+        if not rate:
+            raise BadMedia("the video stream has no frame rate")
+        origin = stream.start_time or 0
+        if start_ms:
+            container.seek(int(start_ms / 1000 / time_base) + origin, stream=stream, backward=True)
+        next_due = start_ms or 0
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                decoded += 1
+                if frame.pts is None:
+                    continue
+                seconds = float((frame.pts - origin) * time_base)
+                timestamp_ms = round(seconds * 1000)
+                if end_ms is not None and timestamp_ms >= end_ms:
+                    break
+                if timestamp_ms < next_due:
+                    continue
+                index = round(seconds * float(rate))
+                yield Frame(index, timestamp_ms, _to_rgb(frame, max_side))
+                next_due = (timestamp_ms // interval_ms + 1) * interval_ms
+        except av.error.FFmpegError as exc:
+            if decoded == 0:
+                raise BadMedia(f"the video could not be decoded: {exc}") from exc
+            # A truncated tail: keep what decoded; the frames so far are right.
+        if decoded == 0:
+            raise BadMedia("the video has no decodable frame")
+
+
+def _to_rgb(frame: av.VideoFrame, max_side: int | None) -> RGB:
+    width, height = frame.width, frame.height
+    scale = min(1.0, max_side / max(width, height)) if max_side else 1.0
+    if scale < 1.0:
+        width, height = max(2, round(width * scale)), max(2, round(height * scale))
+        return frame.to_ndarray(format="rgb24", width=width, height=height)
+    return frame.to_ndarray(format="rgb24")

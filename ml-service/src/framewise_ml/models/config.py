@@ -1,0 +1,38 @@
+"""Reading a request's per-analysis config: each value checked, a clear ValueError (422) if wrong."""
+
+from collections.abc import Sequence
+
+from pydantic import JsonValue
+
+Config = dict[str, JsonValue]
+
+
+def config_number(config: Config, key: str, default: float, low: float, high: float) -> float:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"config {key} must be a number in [{low:g}, {high:g}]")
+    return float(value)
+
+
+def config_int(config: Config, key: str, default: int, low: int, high: int) -> int:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"config {key} must be an integer in [{low}, {high}]")
+    return value
+
+
+def config_choice(config: Config, key: str, default: str, choices: Sequence[str]) -> str:
+    value = config.get(key, default)
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"config {key} must be one of {', '.join(choices)}")
+    return value
+
+
+def config_strings(config: Config, key: str, default: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """A non-empty list of strings from `allowed` (a single string is taken as a list of one)."""
+    value = config.get(key, list(default))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in allowed for v in value):
+        raise ValueError(f"config {key} must be a non-empty list drawn from {', '.join(allowed)}")
+    return [str(v) for v in value]

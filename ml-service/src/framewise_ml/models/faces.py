@@ -1,0 +1,117 @@
+"""Face detection with MTCNN (facenet-pytorch): real weights that ship on PyPI, boxes and landmarks.
+
+The three cascade networks' weights are read from MODEL_CACHE_DIR/faces/mtcnn/ (`make models`
+copies them there from the facenet-pytorch package), so provenance names the files actually used.
+"""
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import JsonValue
+
+from framewise.domain.inference import InferenceRequest
+from framewise_ml.media.frames import Frame, sample_frames
+from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
+from framewise_ml.models.config import config_int, config_number
+
+NETS = ("pnet", "rnet", "onet")
+
+
+class FaceModel(InferenceModel):
+    name = "faces"
+    producer = "facenet-pytorch-mtcnn"
+
+    def __init__(self, ctx: ModelContext) -> None:
+        super().__init__(ctx)
+        self.device = ctx.device
+        self._files = [self.ctx.cache_dir / "faces" / "mtcnn" / f"{net}.pt" for net in NETS]
+        self._mtcnn: Any = None
+        self._lock = threading.Lock()  # MTCNN keeps per-call settings on the object
+        self._identity = "none"
+
+    @property
+    def producer_version(self) -> str:
+        from importlib.metadata import version
+
+        return f"facenet-pytorch-{version('facenet-pytorch')}"
+
+    @property
+    def weights(self) -> str:
+        return self._identity
+
+    def _load(self) -> None:
+        from framewise_ml.compat.torchvision_nms import import_torchvision
+
+        import_torchvision()
+        import torch
+        from facenet_pytorch import MTCNN
+
+        require_weights(*self._files)
+        mtcnn = MTCNN(keep_all=True, select_largest=False, post_process=False, device=self.device)
+        for net, path in zip(NETS, self._files, strict=True):
+            getattr(mtcnn, net).load_state_dict(torch.load(path, map_location=self.device, weights_only=True))
+        mtcnn.eval()
+        self._mtcnn = mtcnn
+        self._identity = weights_identity(*self._files)
+
+    def _warm_up(self) -> None:
+        self._mtcnn.detect(np.full((120, 160, 3), 128, np.uint8))
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        config = request.config
+        interval = config_int(config, "interval_ms", 1000, 40, 600_000)
+        threshold = config_number(config, "confidence", 0.9, 0.0, 1.0)
+        min_face = config_int(config, "min_face_size", 20, 8, 2000)
+        batch = config_int(config, "batch", 8, 1, 64)
+        items: list[JsonValue] = []
+        decode_s = infer_s = 0.0
+        frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
+        pending: list[Frame] = []
+        started = time.perf_counter()
+        for frame in frames:
+            pending.append(frame)
+            if len(pending) == batch:
+                decode_s += time.perf_counter() - started
+                infer_s += self._detect(pending, threshold, min_face, items)
+                pending, started = [], time.perf_counter()
+        decode_s += time.perf_counter() - started
+        if pending:
+            infer_s += self._detect(pending, threshold, min_face, items)
+        return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
+
+    def _detect(self, frames: list[Frame], threshold: float, min_face: int, items: list[JsonValue]) -> float:
+        import torch
+
+        started = time.perf_counter()
+        with self._lock, torch.inference_mode():
+            self._mtcnn.min_face_size = min_face
+            # A batch must share one size; frames of one video do.
+            boxes, probs, points = self._mtcnn.detect(np.stack([f.image for f in frames]), landmarks=True)
+        for frame, frame_boxes, frame_probs, frame_points in zip(frames, boxes, probs, points, strict=True):
+            if frame_boxes is None:
+                continue
+            height, width = frame.image.shape[:2]
+            for box, prob, marks in zip(frame_boxes, frame_probs, frame_points, strict=True):
+                if prob is None or prob < threshold:
+                    continue
+                x1, y1 = _clamp(box[0], width), _clamp(box[1], height)
+                x2, y2 = _clamp(box[2], width), _clamp(box[3], height)
+                if x2 <= x1 or y2 <= y1:
+                    continue
+                items.append(
+                    {
+                        "frame_index": frame.index,
+                        "timestamp_ms": frame.timestamp_ms,
+                        "confidence": round(float(prob), 4),
+                        "bbox": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
+                        "landmarks": [{"x": round(float(x), 1), "y": round(float(y), 1)} for x, y in marks],
+                    }
+                )
+        return time.perf_counter() - started
+
+
+def _clamp(value: float, limit: int) -> float:
+    return round(min(max(float(value), 0.0), float(limit)), 1)
