@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.infrastructure.postgres.database import create_engine
 from framewise_api.migrate import upgrade
-from framewise_dev.media import SampleVideo, make_sample_video
+from framewise_dev.media import SampleVideo, make_analysis_video, make_sample_video
 from framewise_dev.stores import EmbeddedStores, start_stores
+from tests.tools import require_tool
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +64,24 @@ def media_root(tmp_path: Path) -> Path:
     root = tmp_path / "media"
     root.mkdir()
     return root.resolve()
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MODEL_CACHE_DIR as `make models --offline` builds it, once per run."""
+    from framewise_ml.weights.build import build_cache
+
+    cache = tmp_path_factory.mktemp("models")
+    steps = build_cache(cache, online=False)
+    missing = [s for s in steps if s.outcome == "missing" and not s.source.startswith("offline")]
+    assert not missing, f"weights the installed packages should ship are missing: {missing}"
+    return cache
+
+
+@pytest.fixture(scope="session")
+def analysis_video(tmp_path_factory: pytest.TempPathFactory) -> SampleVideo:
+    """Four 2 s shots (FRAMEWISE, SCENE TWO + a face, HUE ONLY, THE END), speech from 0.3 s."""
+    require_tool("espeak-ng")
+    video = make_analysis_video(tmp_path_factory.mktemp("analysis") / "analysis.mp4")
+    assert video.speech is not None
+    return video

@@ -5,7 +5,9 @@ from typing import Self
 
 from framewise.infrastructure.media.paths import resolve_roots
 from framewise_ml.gpu_gate import GpuGate
-from framewise_ml.models.registry import ModelRegistry
+from framewise_ml.models.base import ModelContext
+from framewise_ml.models.registry import ModelRegistry, detect_device, set_torch_threads
+from framewise_ml.results import ResultStore
 from framewise_ml.settings import MlSettings
 
 
@@ -15,12 +17,19 @@ class MlContainer:
     roots: list[str]
     registry: ModelRegistry
     gate: GpuGate
+    results: ResultStore | None = None
 
     @classmethod
     def build(cls, settings: MlSettings, registry: ModelRegistry | None = None) -> Self:
+        if registry is None:
+            set_torch_threads(settings.torch_threads)
+            device = detect_device()
+            ctx = ModelContext(settings.model_cache_dir.resolve(), device["device"], settings.allow_random_weights)
+            registry = ModelRegistry.default(ctx)
         return cls(
             settings,
             resolve_roots(settings.media_roots),
-            registry or ModelRegistry.default(),
+            registry,
             GpuGate(settings.gpu_concurrency, settings.gpu_queue_limit, settings.gpu_wait_timeout_s),
+            ResultStore(settings.valkey_url, settings.ml_result_ttl_s) if settings.valkey_url else None,
         )

@@ -1,7 +1,9 @@
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from framewise.domain.inference import ML_RESULT_TTL_S
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 
 
@@ -15,5 +17,10 @@ class MlSettings(ServiceSettings):
     gpu_queue_limit: Annotated[int, Field(ge=0, le=10_000)] = 32
     gpu_wait_timeout_s: Annotated[float, Field(gt=0)] = 600.0
     require_gpu: bool = False
+    model_cache_dir: Path = Path("models")
+    allow_random_weights: bool = False
+    torch_threads: Annotated[int, Field(ge=0, le=256)] = 0
+    valkey_url: str | None = None
+    ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S
 
     _split = field_validator("media_roots", mode="before")(split_commas)

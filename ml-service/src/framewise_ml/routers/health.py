@@ -5,21 +5,30 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from framewise_ml.container import MlContainer
+from framewise_ml.models.base import InferenceModel
+from framewise_ml.models.registry import gpu_memory
 
 router = APIRouter(tags=["health"])
+
+
+def _version(model: InferenceModel) -> str:
+    try:
+        return model.producer_version
+    except Exception as exc:  # noqa: BLE001 - a library too broken to say its version is reported, not fatal
+        return f"unknown ({type(exc).__name__})"
 
 
 def health_body(container: MlContainer) -> dict[str, object]:
     registry, gate = container.registry, container.gate
     return {
         "status": registry.overall(),
-        "device": registry.device,
+        "device": {**registry.device, "gpu_memory": gpu_memory()},
         "models": {
             name: {
                 "state": m.status.state.value,
                 "reason": m.status.reason,
                 "producer": m.producer,
-                "version": m.producer_version,
+                "version": _version(m),
                 "weights": m.weights,
                 "load_ms": m.status.load_ms,
             }

