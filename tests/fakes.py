@@ -191,6 +191,16 @@ class FakeMediaProber:
         return media
 
 
+class FakeMlResultCache:
+    """The results the ML service kept, by task id."""
+
+    def __init__(self, kept: dict[TaskId, InferenceResponse] | None = None) -> None:
+        self.kept = kept or {}
+
+    async def find(self, task_id: TaskId) -> InferenceResponse | None:
+        return self.kept.get(task_id)
+
+
 class FakeMlClient:
     """Answers from a script: a response, or an exception to raise, per call."""
 

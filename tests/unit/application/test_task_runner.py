@@ -5,23 +5,23 @@ import pytest
 from framewise.application.results import MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.domain.inference import InferenceResponse, Timings
-from framewise.domain.provenance import Provenance
+from framewise.domain.provenance import Provenance, config_hash
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
-from tests.fakes import FakeMediaLibrary, FakeMlClient, FakeUnitOfWork, FixedClock
+from tests.fakes import FakeMediaLibrary, FakeMlClient, FakeMlResultCache, FakeUnitOfWork, FixedClock
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SCENES = [{"scene_index": 0, "start_ms": 0, "end_ms": 2000}, {"scene_index": 1, "start_ms": 2000, "end_ms": 8000}]
 
 
-def response(items: list, input_hash: str = "fp:a") -> InferenceResponse:
+def response(items: list, input_hash: str = "fp:a", config: str = "h") -> InferenceResponse:
     provenance = Provenance(
         producer="pyscenedetect",
         producer_version="0.7",
         model_profile="balanced",
-        config_hash="h",
+        config_hash=config,
         input_hash=input_hash,
         run_id="r1",
         device="cpu",
@@ -43,8 +43,38 @@ def seeded(uow: FakeUnitOfWork) -> Task:
     return uow.tasks.seed(task)
 
 
-def runner(uow: FakeUnitOfWork, ml: FakeMlClient) -> TaskRunner:
-    return TaskRunner(uow, ml, FakeMediaLibrary(), FixedClock())
+def runner(uow: FakeUnitOfWork, ml: FakeMlClient, kept: FakeMlResultCache | None = None) -> TaskRunner:
+    return TaskRunner(uow, ml, kept or FakeMlResultCache(), FakeMediaLibrary(), FixedClock())
+
+
+async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(available=False)  # even while the model is down
+    task = seeded(uow)
+    kept = FakeMlResultCache({task.id: response(SCENES, config=config_hash({}))})
+
+    report = await runner(uow, ml, kept).execute(RunTask(task.id, 1))
+
+    assert (report.outcome, report.artifacts, report.reused_result) == (RunOutcome.COMPLETED, 2, True)
+    assert ml.requests == []
+    assert uow.committed.tasks[task.id].status is TaskStatus.COMPLETED
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        response(SCENES, config="another config"),
+        response(SCENES, input_hash="fp:old content", config=config_hash({})),
+    ],
+    ids=["other-config", "other-content"],
+)
+async def test_a_kept_result_for_another_question_is_ignored(stale: InferenceResponse) -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES[:1]))
+    task = seeded(uow)
+
+    report = await runner(uow, ml, FakeMlResultCache({task.id: stale})).execute(RunTask(task.id, 1))
+
+    assert (report.outcome, report.artifacts, report.reused_result) == (RunOutcome.COMPLETED, 1, False)
+    assert len(ml.requests) == 1
 
 
 async def test_a_successful_run_stores_artifacts_and_completes_in_one_commit() -> None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Self, cast
 
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from framewise.application.use_cases.task_runner import TaskRunner
@@ -11,6 +12,7 @@ from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
 from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
+from framewise.infrastructure.ml.valkey_result_cache import ValkeyMlResultCache
 from framewise.infrastructure.postgres.database import create_engine, session_factory
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_worker.settings import WorkerSettings
@@ -38,9 +40,13 @@ class WorkerContainer:
         await self.http.aclose()
         await self.engine.dispose()
 
-    def task_runner(self) -> TaskRunner:
+    def task_runner(self, redis: Redis) -> TaskRunner:
         return TaskRunner(
-            SqlUnitOfWork(self.sessions), HttpxMlClient(self.http), LocalMediaLibrary(self.roots), SystemClock()
+            SqlUnitOfWork(self.sessions),
+            HttpxMlClient(self.http),
+            ValkeyMlResultCache(redis),
+            LocalMediaLibrary(self.roots),
+            SystemClock(),
         )
 
 

@@ -31,14 +31,19 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
     ):
         log.info("job_started", job_try=ctx.get("job_try"))
         started = time.perf_counter()
-        report = await container.task_runner().execute(
+        report = await container.task_runner(ctx["redis"]).execute(
             RunTask(TaskId(UUID(task_id)), attempt, max_tries=settings.max_tries)
         )
         elapsed = time.perf_counter() - started
         TASK_OUTCOMES.labels(report.outcome.value).inc()
         if report.outcome is RunOutcome.COMPLETED:
             TASK_DURATION.observe(elapsed)
-            log.info("job_completed", artifacts=report.artifacts, duration_ms=round(elapsed * 1000, 1))
+            log.info(
+                "job_completed",
+                artifacts=report.artifacts,
+                reused_result=report.reused_result,
+                duration_ms=round(elapsed * 1000, 1),
+            )
         elif report.outcome is RunOutcome.FAILED:
             log.warning("job_failed", error=report.error, duration_ms=round(elapsed * 1000, 1))
         elif report.outcome is RunOutcome.RETRY:

@@ -84,6 +84,13 @@ class MlClient(Protocol):
     ) -> InferenceResponse: ...
 
 
+class MlResultCache(Protocol):
+    """Results the ML service kept (`ml_result:{task_id}`, SPEC S6.5), for a worker that restarted
+    or lost its connection mid-call."""
+
+    async def find(self, task_id: TaskId) -> InferenceResponse | None: ...
+
+
 class MediaLibrary(Protocol):
     """The files under a media root, as the file system shows them now."""
 

@@ -92,6 +92,7 @@ class RunReport:
     artifacts: int = 0
     error: str | None = None
     tries: int = 0
+    reused_result: bool = False  # COMPLETED from the result the ML service kept, not a new inference
 
 
 class MediaUnreadable(Exception):

@@ -8,6 +8,13 @@ from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
 
 CORRELATION_HEADER = "X-Correlation-ID"
+ML_RESULT_TTL_S = 1800  # how long the ML service keeps a finished result for its worker (SPEC S6.5)
+
+
+def ml_result_key(task_id: object) -> str:
+    """The Valkey key under which the ML service keeps a task's finished result."""
+    return f"ml_result:{task_id}"
+
 
 ENDPOINT_OF: dict[TaskType, str] = {
     TaskType.OBJECT_DETECTION: "objects",

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from framewise.application.ports import Clock, MediaLibrary, MlClient, UnitOfWork
+from framewise.application.ports import Clock, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
     MlModelUnavailable,
     MlPermanentError,
@@ -11,8 +11,10 @@ from framewise.application.results import (
 from framewise.domain.artifact import envelopes_for
 from framewise.domain.errors import InvalidPayload
 from framewise.domain.ids import TaskId
-from framewise.domain.inference import InferenceRequest
+from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.domain.provenance import config_hash
 from framewise.domain.task import ErrorKind, Task, TaskStatus
+from framewise.domain.video import Video
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,10 @@ class TaskRunner:
     """Run one attempt of one task: pre-flight, RUNNING, the ML call, then artifacts and COMPLETED
     in one transaction fenced by the attempt number (SPEC S5.2)."""
 
-    def __init__(self, uow: UnitOfWork, ml: MlClient, library: MediaLibrary, clock: Clock) -> None:
-        self._uow, self._ml, self._library, self._clock = uow, ml, library, clock
+    def __init__(
+        self, uow: UnitOfWork, ml: MlClient, results: MlResultCache, library: MediaLibrary, clock: Clock
+    ) -> None:
+        self._uow, self._ml, self._results, self._library, self._clock = uow, ml, results, library, clock
 
     async def execute(self, command: RunTask) -> RunReport:
         async with self._uow:
@@ -35,7 +39,8 @@ class TaskRunner:
             if self._is_stale(task, command.attempt):
                 return RunReport(RunOutcome.SKIPPED)
             video = await self._uow.videos.get(task.video_id)
-        if not await self._ml.is_available(task.task_type):
+        kept = await self._kept_result(task, video)
+        if kept is None and not await self._ml.is_available(task.task_type):
             # Nothing can run it yet: leave the task PENDING and its job on the queue for later.
             return RunReport(RunOutcome.DEFERRED, error=f"{task.task_type} analysis is unavailable")
         if not await self._mark_running(command):
@@ -46,7 +51,7 @@ class TaskRunner:
             config=task.config,
         )
         try:
-            response = await self._ml.infer(task.task_type, request, correlation_id=task.correlation_id)
+            response = kept or await self._ml.infer(task.task_type, request, correlation_id=task.correlation_id)
             if response.provenance.input_hash != video.content_hash:
                 raise MlPermanentError("the video's content changed since it was discovered")
             envelopes = envelopes_for(
@@ -72,7 +77,20 @@ class TaskRunner:
             task.complete(command.attempt, self._clock.now())
             await self._uow.tasks.save(task)
             await self._uow.commit()
-        return RunReport(RunOutcome.COMPLETED, artifacts=stored)
+        return RunReport(RunOutcome.COMPLETED, artifacts=stored, reused_result=kept is not None)
+
+    async def _kept_result(self, task: Task, video: Video) -> InferenceResponse | None:
+        """The ML service's kept result for this task, if it answers this very question: the same
+        analysis of the same content with the same config (any attempt may have asked it)."""
+        kept = await self._results.find(task.id)
+        if kept is None:
+            return None
+        same = (
+            kept.task_type == task.task_type
+            and kept.provenance.input_hash == video.content_hash
+            and kept.provenance.config_hash == config_hash(task.config)
+        )
+        return kept if same else None
 
     @staticmethod
     def _is_stale(task: Task, attempt: int) -> bool:
