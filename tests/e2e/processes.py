@@ -65,7 +65,9 @@ def wait_until(url: str, timeout: float = 60.0) -> None:
 
 
 @contextmanager
-def running_stack(tmp: Path, *, database_url: str, valkey_url: str, media_root: Path) -> Iterator[Stack]:
+def running_stack(
+    tmp: Path, *, database_url: str, valkey_url: str, media_root: Path, model_cache: Path
+) -> Iterator[Stack]:
     api_port, ml_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -79,6 +81,7 @@ def running_stack(tmp: Path, *, database_url: str, valkey_url: str, media_root: 
         "DISCOVER_ON_START": "false",
         "PYTHONUNBUFFERED": "1",
         "UNAVAILABLE_RECHECK_S": "2",
+        "MODEL_CACHE_DIR": str(model_cache),
     }
     commands = {
         "ml": ([sys.executable, "-m", "framewise_ml.main"], {}),
@@ -99,7 +102,7 @@ def running_stack(tmp: Path, *, database_url: str, valkey_url: str, media_root: 
             with log.open("wb") as handle:
                 process = subprocess.Popen(command, env={**env, **extra}, stdout=handle, stderr=subprocess.STDOUT)
             stack.services[name] = Service(name, process, log)
-        wait_until(f"{stack.ml_url}/livez")
+        wait_until(f"{stack.ml_url}/livez", timeout=240)  # answers once every model is loaded and warm
         wait_until(f"{stack.api_url}/healthz")
         yield stack
     finally:
