@@ -17,7 +17,7 @@ from honcho.printer import Printer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from framewise_dev.media import make_sample_video
+from framewise_dev.media import make_analysis_video
 from framewise_dev.stores import EmbeddedStores, start_stores
 
 
@@ -42,7 +42,7 @@ def ensure_sample(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     if any(p.is_file() for p in root.rglob("*")):
         return
-    sample = make_sample_video(root / "sample.mp4", speech="Welcome to Framewise. Every scene, word and face, indexed.")
+    sample = make_analysis_video(root / "sample.mp4")
     print(f"framewise: wrote {sample.path} ({sample.duration_ms} ms, cuts at {sample.cut_ms()} ms)", flush=True)
 
 
