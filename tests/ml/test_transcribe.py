@@ -65,3 +65,21 @@ def test_languages_are_checked_and_english_only_weights_are_not_used_for_others(
         whisper.predict(InferenceRequest(video_path="x", config={"language": "xx"}), analysis_video.path)
     assert whisper._choose("fast", "en") == "tiny.en"
     assert whisper._choose("fast", "de") == "base"
+
+
+def test_without_triton_word_alignment_runs_whisper_own_cpu_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import torch
+    import whisper.timing
+
+    from framewise_ml.compat import whisper_timing
+
+    original_dtw, original_median = whisper.timing.dtw, whisper.timing.median_filter
+    monkeypatch.setattr(whisper.timing, "dtw", original_dtw)  # restored after the test
+    monkeypatch.setattr(whisper.timing, "median_filter", original_median)
+    cost, signal = torch.rand(4, 9), torch.rand(3, 20)
+
+    assert whisper_timing.use_cpu_alignment_without_triton()  # no Triton in this environment
+
+    assert np.array_equal(whisper.timing.dtw(cost), original_dtw(cost))
+    assert torch.equal(whisper.timing.median_filter(signal, 7), original_median(signal, 7))

@@ -21,6 +21,13 @@ def config_int(config: Config, key: str, default: int, low: int, high: int) -> i
     return value
 
 
+def config_flag(config: Config, key: str, default: bool) -> bool:
+    value = config.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"config {key} must be true or false")
+    return value
+
+
 def config_choice(config: Config, key: str, default: str, choices: Sequence[str]) -> str:
     value = config.get(key, default)
     if not isinstance(value, str) or value not in choices:

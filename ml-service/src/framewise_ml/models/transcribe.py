@@ -23,7 +23,7 @@ from framewise_ml.models.base import (
     require_weights,
     weights_identity,
 )
-from framewise_ml.models.config import config_choice
+from framewise_ml.models.config import config_choice, config_flag
 
 # Which checkpoints each profile prefers, best first; `.en` models only serve English.
 PROFILES = {
@@ -75,12 +75,19 @@ class TranscribeModel(InferenceModel):
         raise MissingWeights(f"no whisper checkpoint for profile {profile} and language {language} in {self._folder}")
 
     def _load(self) -> None:
+        from framewise_ml.compat.whisper_timing import use_cpu_alignment_without_triton
+
+        if self.device == "cuda":
+            use_cpu_alignment_without_triton()
         self._checkpoint(DEFAULT_CHECKPOINT)
 
     def _warm_up(self) -> None:
-        self._transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en")
+        import whisper.timing
 
-    def _transcribe(self, checkpoint: str, audio: Any, language: str | None) -> dict[str, Any]:
+        self._transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en")
+        whisper.timing.dtw_cpu(np.zeros((2, 3)))  # numba compiles the word aligner now, not on a request
+
+    def _transcribe(self, checkpoint: str, audio: Any, language: str | None, words: bool = True) -> dict[str, Any]:
         model = self._checkpoint(checkpoint)
         return dict(
             model.transcribe(
@@ -89,7 +96,7 @@ class TranscribeModel(InferenceModel):
                 fp16=self.device == "cuda",
                 temperature=0.0,
                 condition_on_previous_text=False,
-                word_timestamps=True,
+                word_timestamps=words,
                 verbose=None,
             )
         )
@@ -101,6 +108,7 @@ class TranscribeModel(InferenceModel):
         profile = config_choice(config, "profile", "fast", list(PROFILES))
         codes = sorted(whisper.tokenizer.LANGUAGES)
         language = config_choice(config, "language", "en", ["auto", *codes])
+        words = config_flag(config, "word_timestamps", True)  # about 3x the decoding time on a CPU
         started = time.perf_counter()
         audio = load_audio(path, start_ms=request.start_ms, end_ms=request.end_ms)
         decode_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -108,7 +116,7 @@ class TranscribeModel(InferenceModel):
             return Prediction([], decode_ms=decode_ms, inference_ms=0.0)
         checkpoint = self._choose(profile, "xx" if language == "auto" else language)
         started = time.perf_counter()
-        result = self._transcribe(checkpoint, audio, None if language == "auto" else language)
+        result = self._transcribe(checkpoint, audio, None if language == "auto" else language, words)
         inference_ms = round((time.perf_counter() - started) * 1000, 2)
         self._last = checkpoint
         offset = request.start_ms or 0
