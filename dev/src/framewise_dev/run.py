@@ -59,6 +59,8 @@ def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> di
         LOG_FORMAT=settings.log_format,
         PYTHONUNBUFFERED="1",
     )
+    # The ML service takes a while to load its models; the first jobs wait PENDING and look again soon.
+    env.setdefault("UNAVAILABLE_RECHECK_S", "5")
     return env
 
 

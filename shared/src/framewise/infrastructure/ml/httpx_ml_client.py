@@ -94,9 +94,14 @@ class HttpxMlClient:
         )
 
     async def is_available(self, task_type: TaskType) -> bool:
-        models = await self._models()
+        """False while the service is unreachable or the analysis's model is not ready: the task
+        then waits PENDING on its queue instead of spending its tries on a service that is not up."""
+        try:
+            models = await self._models()
+        except httpx.TransportError:
+            return False
         if models is None:
-            return True  # unknown: let the call itself find out and back off
+            return True  # it answered, but not with the health we know: let the call find out
         state = models.get(ENDPOINT_OF[task_type], {})
         return isinstance(state, dict) and state.get("state") == "ready"
 
@@ -137,6 +142,8 @@ class HttpxMlClient:
         try:
             response = await self._client.get("/health", timeout=5.0)
             models = response.json().get("models")
+        except httpx.TransportError:
+            raise
         except (httpx.HTTPError, ValueError, AttributeError):
             return None
         if not isinstance(models, dict):

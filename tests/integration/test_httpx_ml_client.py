@@ -1,0 +1,25 @@
+"""The worker's ML client decides whether to start a task: the analysis must be ready, and the
+service reachable, or the task waits PENDING instead of spending its tries."""
+
+import httpx
+import pytest
+
+from framewise.domain.routing import TaskType
+from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_unreachable_service_means_not_available() -> None:
+    async with HttpxMlClient.create("http://127.0.0.1:1") as client:
+        assert await HttpxMlClient(client).is_available(TaskType.OCR) is False
+
+
+async def test_availability_follows_each_model_state_in_health() -> None:
+    health = {"models": {"ocr": {"state": "ready"}, "objects": {"state": "failed", "reason": "no weights"}}}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=health))
+    async with httpx.AsyncClient(transport=transport, base_url="http://ml") as client:
+        ml = HttpxMlClient(client)
+        assert await ml.is_available(TaskType.OCR) is True
+        assert await ml.is_available(TaskType.OBJECT_DETECTION) is False
+        assert await ml.is_available(TaskType.PLACE_DETECTION) is False  # not listed: not ready
