@@ -37,7 +37,7 @@ from tests.ml.fitted.places_scenes import (
     scene_painter,
 )
 
-pytestmark = pytest.mark.ml
+pytestmark = [pytest.mark.ml, pytest.mark.timeout(900)]  # the first run fits the classifier (minutes)
 
 FPS = 25
 PLAN = [(BEACH, 2.0), (FOREST, 2.0), (DESERT, 2.0), (BEDROOM, 2.0)]

@@ -16,15 +16,11 @@ statistics are measured again at the production 256/224 before its accuracy is c
 result is cached under a folder keyed by a hash of the recipe and of this file, and appears by an
 atomic rename under a file lock, so parallel runs neither fit twice nor see half a file.
 
-Build it ahead with: `.venv/bin/python tests/ml/fitted/places_scenes.py` (prints where it is cached).
+Build it ahead with: `.venv/bin/python -m tests.ml.fitted.places_scenes` (prints where it is cached).
 """
 
-import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -33,15 +29,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from filelock import FileLock
 from PIL import Image, ImageDraw
 
 from framewise_ml.compat.torchvision_nms import import_torchvision
 from framewise_ml.models.places import CROP, RESIZE, preprocess, read_categories
+from tests.ml.fitted.cache import cached_fit, recipe_key
 
 BEACH, FOREST, DESERT, BEDROOM = "beach", "forest/broadleaf", "desert/sand", "bedroom"
 LABELS = (BEACH, FOREST, DESERT, BEDROOM)
-ROOT = Path(__file__).resolve().parents[3]
 WEIGHTS_NAME = "resnet18_places365.pth.tar"  # the official file name
 METRICS_NAME = "metrics.json"
 MIN_ACCURACY = 0.97  # at the production preprocessing; below this the recipe is broken: fail loudly
@@ -66,15 +61,10 @@ class Recipe:
     torchvision: str = version("torchvision")
 
     def key(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True) + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return recipe_key(self, Path(__file__))
 
 
 RECIPE = Recipe()
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("FRAMEWISE_TEST_CACHE", ROOT / ".cache" / "test-models"))
 
 
 def _jitter(rng: np.random.Generator, color: Color, spread: int = 25) -> Color:
@@ -273,23 +263,13 @@ def fit(out: Path, recipe: Recipe = RECIPE) -> dict[str, float]:
 
 def fitted_places_resnet18(recipe: Recipe = RECIPE) -> Path:
     """The fitted checkpoint (`resnet18_places365.pth.tar`), fitted on first use and cached."""
-    root = cache_root()
-    final = root / f"places-scenes-{recipe.key()}"
-    if (final / WEIGHTS_NAME).is_file():
-        return final / WEIGHTS_NAME
-    root.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root / f"places-scenes-{recipe.key()}.lock")):
-        if (final / WEIGHTS_NAME).is_file():  # another run finished it while this one waited
-            return final / WEIGHTS_NAME
-        partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
-        try:
-            metrics = fit(partial, recipe)
-            if metrics["val_accuracy"] < MIN_ACCURACY:
-                raise RuntimeError(f"the places classifier fit too poorly to test with: {metrics}")
-            partial.replace(final)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
-    return final / WEIGHTS_NAME
+
+    def fit_checked(folder: Path) -> None:
+        metrics = fit(folder, recipe)
+        if metrics["val_accuracy"] < MIN_ACCURACY:
+            raise RuntimeError(f"the places classifier fit too poorly to test with: {metrics}")
+
+    return cached_fit("places-scenes", recipe.key(), WEIGHTS_NAME, fit_checked)
 
 
 def fitted_metrics(recipe: Recipe = RECIPE) -> dict[str, object]:

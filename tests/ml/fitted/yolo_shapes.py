@@ -6,15 +6,14 @@ dataset (the same drawing code the tests use to paint their videos), trains `yol
 the CPU for about three minutes, checks its mAP50, and caches `best.pt` under a folder keyed by a
 hash of the recipe and of this file, so only the first run pays for the fit.
 
-Training runs in a child process (`python yolo_shapes.py OUT`): ultralytics changes process-wide
+Training runs in a child process (`python -m tests.ml.fitted.yolo_shapes OUT RECIPE`): ultralytics changes process-wide
 state while it trains (torch threads, deterministic algorithms, seeds), which must not leak into
 the test process. The result appears by an atomic rename under a file lock, so parallel test runs
 neither train twice nor see half a file.
 
-Build it ahead with: `.venv/bin/python tests/ml/fitted/yolo_shapes.py` (prints where it is cached).
+Build it ahead with: `.venv/bin/python -m tests.ml.fitted.yolo_shapes` (prints where it is cached).
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,12 +26,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 from PIL import Image, ImageDraw
+
+from tests.ml.fitted.cache import ROOT, cached_fit, recipe_key
 
 CIRCLE, SQUARE, TRIANGLE = "circle", "square", "triangle"
 LABELS = (CIRCLE, SQUARE, TRIANGLE)  # class ids 0, 1, 2
-ROOT = Path(__file__).resolve().parents[3]
 WEIGHTS_NAME = "best.pt"
 METRICS_NAME = "metrics.json"
 MIN_MAP50 = 0.8  # below this the recipe is broken: fail loudly rather than cache a useless model
@@ -63,15 +62,10 @@ class Recipe:
     torch: str = version("torch")
 
     def key(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True) + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return recipe_key(self, Path(__file__))
 
 
 RECIPE = Recipe()
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("FRAMEWISE_TEST_CACHE", ROOT / ".cache" / "test-models"))
 
 
 def draw_shape(image: Image.Image, label: str, box: Box, color: Color) -> None:
@@ -241,7 +235,8 @@ def _train_in_child(out: Path, recipe: Recipe) -> None:
     print(f"fitting the YOLO shapes detector (a few minutes, once); log: {log}", file=sys.stderr)
     with log.open("w") as sink:
         done = subprocess.run(
-            [sys.executable, __file__, str(out), json.dumps(asdict(recipe))],
+            [sys.executable, "-m", "tests.ml.fitted.yolo_shapes", str(out), json.dumps(asdict(recipe))],
+            cwd=ROOT,
             check=False,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -253,25 +248,15 @@ def _train_in_child(out: Path, recipe: Recipe) -> None:
 
 def fitted_shapes_yolo(recipe: Recipe = RECIPE) -> Path:
     """The fitted weights (`best.pt`), trained on first use and cached by recipe hash."""
-    root = cache_root()
-    final = root / f"yolo-shapes-{recipe.key()}"
-    if (final / WEIGHTS_NAME).is_file():
-        return final / WEIGHTS_NAME
-    root.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root / f"yolo-shapes-{recipe.key()}.lock")):
-        if (final / WEIGHTS_NAME).is_file():  # another run finished it while this one waited
-            return final / WEIGHTS_NAME
-        partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
-        try:
-            _train_in_child(partial, recipe)
-            metrics = json.loads((partial / METRICS_NAME).read_text())
-            if metrics["map50"] < MIN_MAP50:
-                raise RuntimeError(f"the shapes detector fit too poorly to test with: {metrics}")
-            shutil.rmtree(partial / "ultralytics-config", ignore_errors=True)
-            partial.replace(final)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
-    return final / WEIGHTS_NAME
+
+    def fit(folder: Path) -> None:
+        _train_in_child(folder, recipe)
+        metrics = json.loads((folder / METRICS_NAME).read_text())
+        if metrics["map50"] < MIN_MAP50:
+            raise RuntimeError(f"the shapes detector fit too poorly to test with: {metrics}")
+        shutil.rmtree(folder / "ultralytics-config", ignore_errors=True)
+
+    return cached_fit("yolo-shapes", recipe.key(), WEIGHTS_NAME, fit)
 
 
 def fitted_metrics(recipe: Recipe = RECIPE) -> dict[str, object]:
