@@ -1,5 +1,6 @@
 """The ML service over HTTP: pooled connections, long read timeouts, backoff with jitter."""
 
+import math
 import time
 from typing import Any
 
@@ -13,14 +14,20 @@ from framewise.domain.inference import CORRELATION_HEADER, ENDPOINT_OF, Inferenc
 from framewise.domain.routing import TaskType
 
 MODEL_UNAVAILABLE = "model-unavailable"
+MAX_RETRY_AFTER_S = 3600.0  # a Retry-After beyond this (or not a number) is not trusted
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a numeric Retry-After, clamped to [0, MAX_RETRY_AFTER_S]; None when absent or
+    unusable (an HTTP date, NaN, garbage): the client's own backoff applies then."""
     value = response.headers.get("Retry-After")
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
 
 
 def _detail(response: httpx.Response) -> str:
