@@ -24,7 +24,7 @@ import numpy as np
 
 from bench._common import report
 from framewise.domain.inference import InferenceRequest
-from framewise_dev.media import SPEECH, Segment, _paste_face, make_sample_video
+from framewise_dev.media import SPEECH, Segment, make_sample_video, paste_face
 from framewise_ml.models.base import ModelContext
 from framewise_ml.models.registry import ModelRegistry, set_torch_threads
 from framewise_ml.weights.build import build_cache
@@ -42,7 +42,7 @@ INTERVAL_MS = {"objects": 1000, "faces": 1000, "ocr": 1000, "places": 2000}
 def clip(folder: Path) -> Any:
     colours = [(20, 30, 120), (200, 120, 40), (40, 200, 160), (60, 60, 60), (120, 40, 90), (30, 90, 40)]
     segments = [
-        Segment(SHOT_S, colours[i % len(colours)], WORDS[i], painter=_paste_face if i % 4 == 1 else None)
+        Segment(SHOT_S, colours[i % len(colours)], WORDS[i], painter=paste_face if i % 4 == 1 else None)
         for i in range(60 // SHOT_S)
     ]
     return make_sample_video(

@@ -187,7 +187,7 @@ def face_box() -> tuple[float, float, float, float]:
     return (FACE_AT[0] + x1 * scale, FACE_AT[1] + y1 * scale, FACE_AT[0] + x2 * scale, FACE_AT[1] + y2 * scale)
 
 
-def _paste_face(image: Image.Image, _index: int) -> None:
+def paste_face(image: Image.Image, _index: int) -> None:
     from skimage import data  # scikit-image ships the photograph; only the ML tests need it
 
     photo = Image.fromarray(data.astronaut()).crop(PHOTO_CROP).resize((FACE_SIDE, FACE_SIDE), Image.Resampling.LANCZOS)
@@ -199,7 +199,7 @@ def make_analysis_video(path: Path, *, speech: str | None = SPEECH) -> SampleVid
     each, a real face in the second shot only, a moving square, and `speech` from 0.3 s."""
     segments = [
         DEFAULT_SEGMENTS[0],
-        Segment(2.0, (200, 120, 40), "SCENE TWO", moving_square=False, painter=_paste_face),
+        Segment(2.0, (200, 120, 40), "SCENE TWO", moving_square=False, painter=paste_face),
         DEFAULT_SEGMENTS[2],
         DEFAULT_SEGMENTS[3],
     ]

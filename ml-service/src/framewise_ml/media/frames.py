@@ -4,6 +4,7 @@ Every frame must be decoded (inter frames depend on their neighbours), but only 
 are converted to RGB arrays, which is the costly step for the frames a model never sees.
 """
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -103,6 +104,26 @@ def sample_frames(
             # A truncated tail: keep what decoded; the frames so far are right.
         if decoded == 0:
             raise BadMedia("the video has no decodable frame")
+
+
+def batched(frames: Iterator[Frame], size: int) -> Iterator[tuple[list[Frame], float]]:
+    """Runs of up to `size` frames of one shape (a stream may change resolution midway, and a batch
+    must stack), each with the seconds spent decoding it, to report apart from inference."""
+    carry: Frame | None = None
+    while True:
+        started = time.perf_counter()
+        batch = [carry] if carry is not None else []
+        carry = None
+        for frame in frames:
+            if batch and frame.image.shape != batch[0].image.shape:
+                carry = frame
+                break
+            batch.append(frame)
+            if len(batch) == size:
+                break
+        if not batch:
+            return
+        yield batch, time.perf_counter() - started
 
 
 def _to_rgb(frame: av.VideoFrame, max_side: int | None) -> RGB:

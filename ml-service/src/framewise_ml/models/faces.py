@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import JsonValue
 
 from framewise.domain.inference import InferenceRequest
-from framewise_ml.media.frames import Frame, sample_frames
+from framewise_ml.media.frames import Frame, batched, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import config_int, config_number
 
@@ -69,17 +69,9 @@ class FaceModel(InferenceModel):
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
         frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
-        pending: list[Frame] = []
-        started = time.perf_counter()
-        for frame in frames:
-            pending.append(frame)
-            if len(pending) == batch:
-                decode_s += time.perf_counter() - started
-                infer_s += self._detect(pending, threshold, min_face, items)
-                pending, started = [], time.perf_counter()
-        decode_s += time.perf_counter() - started
-        if pending:
-            infer_s += self._detect(pending, threshold, min_face, items)
+        for frames_of_one_size, seconds in batched(frames, batch):
+            decode_s += seconds
+            infer_s += self._detect(frames_of_one_size, threshold, min_face, items)
         return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
 
     def _detect(self, frames: list[Frame], threshold: float, min_face: int, items: list[JsonValue]) -> float:
@@ -88,7 +80,6 @@ class FaceModel(InferenceModel):
         started = time.perf_counter()
         with self._lock, torch.inference_mode():
             self._mtcnn.min_face_size = min_face
-            # A batch must share one size; frames of one video do.
             boxes, probs, points = self._mtcnn.detect(np.stack([f.image for f in frames]), landmarks=True)
         for frame, frame_boxes, frame_probs, frame_points in zip(frames, boxes, probs, points, strict=True):
             if frame_boxes is None:

@@ -15,7 +15,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from pydantic import JsonValue
 
 from framewise.domain.inference import InferenceRequest
 from framewise.domain.provenance import Provenance
-from framewise_ml.media.frames import Frame, probe_video, sample_frames
+from framewise_ml.media.frames import Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import (
     InferenceModel,
     MissingWeights,
@@ -88,20 +87,6 @@ def read_settings(config: Config) -> Settings:
         max_detections=config_int(config, "max_detections", 100, 1, 1000),
         batch=config_int(config, "batch", 8, 1, 64),
     )
-
-
-def _batches(frames: Iterator[Frame], size: int) -> Iterator[tuple[list[Frame], float]]:
-    """Groups of `size` frames, each with the milliseconds spent decoding it."""
-    while True:
-        started = time.perf_counter()
-        batch: list[Frame] = []
-        for frame in frames:
-            batch.append(frame)
-            if len(batch) == size:
-                break
-        if not batch:
-            return
-        yield batch, (time.perf_counter() - started) * 1000
 
 
 class ObjectModel(InferenceModel):
@@ -224,8 +209,8 @@ class ObjectModel(InferenceModel):
             max_side=settings.imgsz,
         )
         items: list[JsonValue] = []
-        for batch, decoding in _batches(frames, settings.batch):
-            decode_ms += decoding
+        for batch, decoding in batched(frames, settings.batch):
+            decode_ms += decoding * 1000
             started = time.perf_counter()
             images = [np.ascontiguousarray(frame.image[:, :, ::-1]) for frame in batch]  # RGB -> BGR
             results = self._run(loaded, images, settings, classes)

@@ -18,7 +18,7 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -31,7 +31,7 @@ from pydantic import JsonValue
 from framewise.domain.inference import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.compat.torchvision_nms import import_torchvision
-from framewise_ml.media.frames import RGB, Frame, probe_video, sample_frames
+from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import (
     InferenceModel,
     MissingWeights,
@@ -176,16 +176,6 @@ def build_classifier(path: Path | None, arch: str, device: str) -> Classifier:
     return Classifier(network.eval().to(device), labels, arch, weights)
 
 
-def _timed(frames: Iterator[Frame]) -> Iterator[tuple[Frame, float]]:
-    """Each frame with the seconds spent producing it (decoding), to report apart from inference."""
-    while True:
-        started = time.perf_counter()
-        frame = next(frames, None)
-        if frame is None:
-            return
-        yield frame, time.perf_counter() - started
-
-
 @dataclass(frozen=True)
 class _Settings:
     interval_ms: int
@@ -286,15 +276,9 @@ class PlaceModel(InferenceModel):
         )
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
-        pending: list[Frame] = []
-        for frame, seconds in _timed(frames):
+        for batch, seconds in batched(frames, settings.batch):
             decode_s += seconds
-            if pending and (len(pending) == settings.batch or frame.image.shape != pending[0].image.shape):
-                infer_s += self._run(classifier, pending, settings, items)
-                pending = []
-            pending.append(frame)
-        if pending:
-            infer_s += self._run(classifier, pending, settings, items)
+            infer_s += self._run(classifier, batch, settings, items)
         return Prediction(items=items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
 
     def _run(self, classifier: Classifier, frames: list[Frame], settings: _Settings, items: list[JsonValue]) -> float:
