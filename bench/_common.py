@@ -42,6 +42,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+BENCH_TOKEN = "bench-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+
+
 @contextmanager
 def api_process(database_url: str, valkey_url: str, media_root: Path) -> Iterator[str]:
     """The real API (uvicorn, one process) on a free port; yields its base URL."""
@@ -51,6 +55,7 @@ def api_process(database_url: str, valkey_url: str, media_root: Path) -> Iterato
         "DATABASE_URL": database_url,
         "VALKEY_URL": valkey_url,
         "MEDIA_ROOTS": str(media_root),
+        "API_TOKENS": BENCH_TOKEN,
         "API_PORT": str(port),
         "DISCOVER_ON_START": "false",
         "LOG_LEVEL": "WARNING",

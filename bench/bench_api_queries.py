@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench._common import api_process, bench_stores, percentile, report
+from bench._common import AUTH, api_process, bench_stores, percentile, report
 
 VIDEOS = int(os.environ.get("BENCH_VIDEOS", "16667"))  # x 6 tasks = 100,002 tasks; x 36 = 600,012 artifacts
 ARTIFACTS_PER_TASK = 6
@@ -110,7 +110,10 @@ def measure(client: httpx.Client, path: str) -> dict[str, object]:
 def main() -> None:
     with bench_stores() as (database_url, valkey_url), tempfile.TemporaryDirectory() as media:
         seconds = asyncio.run(seed(database_url))
-        with api_process(database_url, valkey_url, Path(media)) as url, httpx.Client(base_url=url) as client:
+        with (
+            api_process(database_url, valkey_url, Path(media)) as url,
+            httpx.Client(base_url=url, headers=AUTH) as client,
+        ):
             video = client.get("/api/v1/tasks?limit=1").json()["items"][0]["video_id"]
             rows = [{"request": name, **measure(client, path.format(video=video))} for name, path in QUERIES.items()]
     report(

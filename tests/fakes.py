@@ -135,11 +135,18 @@ class FakeUnitOfWork:
 
 
 class FakeJobQueue:
+    """Jobs by id as arq keeps them: a known id is never queued twice; an aborted job leaves."""
+
     def __init__(self) -> None:
         self.jobs: dict[str, JobRequest] = {}
+        self.aborted: set[str] = set()
 
     async def push(self, job: JobRequest) -> bool:
         return self.jobs.setdefault(job.job_id, job) is job
+
+    async def abort(self, job: JobRequest) -> None:
+        self.jobs.pop(job.job_id, None)
+        self.aborted.add(job.job_id)
 
 
 EIGHT_SECONDS = MediaInfo(8000, 25.0, 320, 240, False)

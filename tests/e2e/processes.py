@@ -13,6 +13,9 @@ from pathlib import Path
 
 import httpx
 
+TOKEN = "e2e-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -51,6 +54,10 @@ class Stack:
     ml_url: str
     services: dict[str, Service] = field(default_factory=dict)
 
+    def api(self) -> httpx.Client:
+        """A client of the API that sends the stack's bearer token."""
+        return httpx.Client(base_url=self.api_url, headers=AUTH, timeout=30)
+
 
 def wait_until(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -74,6 +81,7 @@ def running_stack(
         "DATABASE_URL": database_url,
         "VALKEY_URL": valkey_url,
         "MEDIA_ROOTS": str(media_root),
+        "API_TOKENS": TOKEN,
         "ML_SERVICE_URL": f"http://127.0.0.1:{ml_port}",
         "API_PORT": str(api_port),
         "ML_PORT": str(ml_port),

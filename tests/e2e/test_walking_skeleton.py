@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import SampleVideo
-from tests.e2e.processes import running_stack
+from tests.e2e.processes import AUTH, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def wait_for_status(api: str, task_type: str, status: str, timeout: float = 120.0) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        items = httpx.get(f"{api}/api/v1/tasks", params={"task_type": task_type}).json()["items"]
+        items = httpx.get(f"{api}/api/v1/tasks", params={"task_type": task_type}, headers=AUTH).json()["items"]
         if items and items[0]["status"] == status:
             return items[0]  # type: ignore[no-any-return]
         time.sleep(0.3)
@@ -29,7 +29,7 @@ def wait_for_status(api: str, task_type: str, status: str, timeout: float = 120.
 
 def payloads(api: str, video_id: str, artifact_type: str) -> list[dict]:  # type: ignore[type-arg]
     params = {"artifact_type": artifact_type, "limit": 500}
-    items = httpx.get(f"{api}/api/v1/videos/{video_id}/artifacts", params=params).json()["items"]
+    items = httpx.get(f"{api}/api/v1/videos/{video_id}/artifacts", params=params, headers=AUTH).json()["items"]
     return [item["payload"] for item in items]
 
 
@@ -53,7 +53,7 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
         assert {name for name, m in models.items() if m["state"] == "ready"} == {"scenes", "faces", "transcribe", "ocr"}
         assert "yolo11n.pt" in models["objects"]["reason"]  # truthfully: no YOLO weights on PyPI
 
-        discovery = httpx.post(f"{api}/api/v1/paths/discover", headers={"X-Correlation-ID": "skeleton-trace-1"})
+        discovery = httpx.post(f"{api}/api/v1/paths/discover", headers={**AUTH, "X-Correlation-ID": "skeleton-trace-1"})
         assert discovery.status_code == 200 and discovery.json()["tasks_created"] == 6
         assert discovery.headers["X-Correlation-ID"] == "skeleton-trace-1"
 
@@ -74,7 +74,7 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
         heard = " ".join(s["text"] for s in payloads(api, video_id, "transcript_segment")).lower()
         assert {"quick", "over", "lazy"} <= set(re.findall(r"[a-z]+", heard))
 
-        waiting = httpx.get(f"{api}/api/v1/tasks", params={"status": "PENDING"}).json()["items"]
+        waiting = httpx.get(f"{api}/api/v1/tasks", params={"status": "PENDING"}, headers=AUTH).json()["items"]
         assert {t["task_type"] for t in waiting} == {"object_detection", "place_detection"}  # deferred, not failed
         time.sleep(1.0)
 

@@ -1,6 +1,6 @@
 """The API's composition root: turns settings into adapters and hands out use cases."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Self
 
 from arq.connections import ArqRedis
@@ -8,17 +8,24 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from framewise.application.use_cases.artifact_lister import ArtifactLister
+from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_lister import TaskLister
+from framewise.application.use_cases.task_retrier import TaskRetrier
 from framewise.application.use_cases.video_discoverer import VideoDiscoverer
+from framewise.application.use_cases.video_lister import VideoLister
+from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.av_prober import AvMediaProber
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
+from framewise.infrastructure.media.uploads import LocalUploadStorage
 from framewise.infrastructure.postgres.database import create_engine, session_factory
-from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries
+from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries, SqlVideoQueries
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
+from framewise_api.discovery import DiscoveryScheduler
+from framewise_api.security import ValkeyRateLimiter
 from framewise_api.settings import ApiSettings
 
 
@@ -29,12 +36,30 @@ class ApiContainer:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     pool: ArqRedis
+    uploads: LocalUploadStorage
+    rate_limiter: ValkeyRateLimiter
+    discovery: DiscoveryScheduler = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.discovery = DiscoveryScheduler(
+            lambda correlation_id: self.video_discoverer().execute(correlation_id),
+            self.pool,
+            roots=self.roots,
+            interval_s=s.discovery_interval_s,
+            settle_s=s.discovery_settle_s,
+            watch=s.discovery_watch,
+            poll_interval_s=s.discovery_poll_interval_s,
+        )
 
     @classmethod
     async def open(cls, settings: ApiSettings) -> Self:
+        roots = resolve_roots(settings.media_roots)
+        uploads = LocalUploadStorage(settings.upload_dir or f"{roots[0]}/uploads", roots)
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         pool = await open_pool(settings.valkey_url)
-        return cls(settings, resolve_roots(settings.media_roots), engine, session_factory(engine), pool)
+        limiter = ValkeyRateLimiter(pool, settings.rate_limit_window_s)
+        return cls(settings, roots, engine, session_factory(engine), pool, uploads, limiter)
 
     async def close(self) -> None:
         await self.pool.aclose()
@@ -49,10 +74,31 @@ class ApiContainer:
             SystemClock(),
             roots=self.roots,
             task_configs={},
+            settle_s=self.settings.discovery_settle_s,
         )
+
+    def video_uploader(self) -> VideoUploader:
+        return VideoUploader(
+            SqlUnitOfWork(self.sessions),
+            self.uploads,
+            LocalMediaLibrary(self.roots),
+            AvMediaProber(),
+            ArqJobQueue(self.pool),
+            SystemClock(),
+            task_configs={},
+        )
+
+    def video_lister(self) -> VideoLister:
+        return VideoLister(SqlVideoQueries(self.sessions))
 
     def task_enqueuer(self) -> TaskEnqueuer:
         return TaskEnqueuer(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
+
+    def task_canceller(self) -> TaskCanceller:
+        return TaskCanceller(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
+
+    def task_retrier(self) -> TaskRetrier:
+        return TaskRetrier(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
 
     def task_lister(self) -> TaskLister:
         return TaskLister(SqlTaskQueries(self.sessions))

@@ -1,40 +1,22 @@
 """The API application: lifespan opens the container; routers only translate HTTP to use cases."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
 
-from framewise.infrastructure.logging import configure_logging, new_correlation_id
+from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware
 from framewise_api import problems
 from framewise_api.container import ApiContainer
-from framewise_api.routers import health, paths, tasks, videos
+from framewise_api.routers import artifacts, health, paths, tasks, videos
+from framewise_api.security import TokenChecker
 from framewise_api.settings import ApiSettings
 
 log = structlog.get_logger("framewise.api")
-
-
-async def _discover_at_start(container: ApiContainer) -> None:
-    correlation_id = new_correlation_id()
-    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-        try:
-            report = await container.video_discoverer().execute(correlation_id)
-            log.info(
-                "discovery_finished",
-                trigger="start",
-                scanned=report.scanned,
-                new=len(report.new),
-                changed=len(report.changed),
-                invalid=len(report.invalid),
-                jobs_enqueued=report.jobs_enqueued,
-            )
-        except Exception:
-            log.exception("discovery_failed", trigger="start")
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
@@ -45,19 +27,18 @@ def create_app(settings: ApiSettings) -> FastAPI:
         log.info(
             "service_started",
             media_roots=container.roots,
+            upload_dir=str(container.uploads.folder),
             port=settings.api_port,
+            tokens=len(settings.api_tokens),
             discover_on_start=settings.discover_on_start,
+            discovery_interval_s=settings.discovery_interval_s,
+            discovery_watch=settings.discovery_watch,
         )
-        background = None
-        if settings.discover_on_start:
-            background = asyncio.create_task(_discover_at_start(container))
+        container.discovery.start(at_start=settings.discover_on_start)
         try:
             yield
         finally:
-            if background is not None:
-                background.cancel()
-                with suppress(asyncio.CancelledError):
-                    await background
+            await container.discovery.stop()
             await container.close()
             log.info("service_stopped")
 
@@ -67,9 +48,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         description="Turn a video library into a searchable, time-coded index.",
         lifespan=lifespan,
     )
+    app.state.token_checker = TokenChecker(settings.api_tokens)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/healthz", "/metrics"}))
     problems.install(app)
-    for router in (health.router, paths.router, tasks.router, videos.router):
+    for router in (health.router, paths.router, tasks.router, videos.router, artifacts.router):
         app.include_router(router)
     return app
 

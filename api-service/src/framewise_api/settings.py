@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -11,9 +11,29 @@ class ApiSettings(ServiceSettings):
     database_url: Annotated[str, Field(min_length=1, description="PostgreSQL URL")]
     valkey_url: Annotated[str, Field(min_length=1, description="Valkey URL, redis:// or valkey://")]
     media_roots: Annotated[CommaList, Field(min_length=1, description="comma-separated media folders")]
+    api_tokens: Annotated[
+        CommaList, Field(min_length=1, description="comma-separated bearer tokens, each at least 16 characters")
+    ]
     api_host: str = "127.0.0.1"
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
-    discover_on_start: bool = True
     db_pool_size: Annotated[int, Field(ge=1, le=100)] = 10
+    discover_on_start: bool = True
+    discovery_interval_s: Annotated[float, Field(ge=0)] = 900.0
+    discovery_settle_s: Annotated[float, Field(ge=0)] = 5.0
+    discovery_watch: Literal["auto", "native", "poll", "off"] = "auto"
+    discovery_poll_interval_s: Annotated[float, Field(gt=0)] = 10.0
+    upload_dir: str | None = None
+    upload_max_bytes: Annotated[int, Field(ge=1)] = 4 * 1024**3
+    rate_limit_window_s: Annotated[int, Field(ge=1, le=86_400)] = 60
+    rate_limit_enqueue: Annotated[int, Field(ge=0)] = 600
+    rate_limit_retry: Annotated[int, Field(ge=0)] = 120
+    rate_limit_upload: Annotated[int, Field(ge=0)] = 30
 
-    _split = field_validator("media_roots", mode="before")(split_commas)
+    _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _strong_tokens(cls, tokens: list[str]) -> list[str]:
+        if any(len(t) < 16 for t in tokens):
+            raise ValueError("every token must be at least 16 characters")
+        return tokens

@@ -7,6 +7,7 @@ the stores.
 """
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ class DevSettings(BaseSettings):
     valkey_url: str | None = None
     media_roots: str = "media"
     data_dir: str = ".data"
+    api_tokens: str | None = None
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
     ml_port: Annotated[int, Field(ge=1, le=65535)] = 8001
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
@@ -46,6 +48,18 @@ def ensure_sample(root: Path) -> None:
     print(f"framewise: wrote {sample.path} ({sample.duration_ms} ms, cuts at {sample.cut_ms()} ms)", flush=True)
 
 
+def api_token(settings: DevSettings) -> str:
+    """API_TOKENS if set; otherwise a token made once and kept in the data folder."""
+    if settings.api_tokens:
+        return settings.api_tokens
+    kept = Path(settings.data_dir) / "api-token"
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(secrets.token_urlsafe(24))
+        kept.chmod(0o600)
+    return kept.read_text().strip()
+
+
 def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> dict[str, str]:
     roots = ",".join(str(Path(r.strip()).expanduser().resolve()) for r in settings.media_roots.split(","))
     env = dict(os.environ)
@@ -53,6 +67,7 @@ def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> di
         DATABASE_URL=database_url,
         VALKEY_URL=valkey_url,
         MEDIA_ROOTS=roots,
+        API_TOKENS=api_token(settings),
         ML_SERVICE_URL=f"http://127.0.0.1:{settings.ml_port}",
         API_PORT=str(settings.api_port),
         ML_PORT=str(settings.ml_port),
@@ -97,6 +112,14 @@ def main() -> None:
             f"ML service on http://127.0.0.1:{settings.ml_port}; Ctrl-C stops everything",
             flush=True,
         )
+        if not settings.api_tokens:
+            token = env["API_TOKENS"]
+            print(f"framewise: API token (kept in {settings.data_dir}/api-token): {token}", flush=True)
+            print(
+                f'framewise: try  curl -H "Authorization: Bearer {token}" '
+                f"http://127.0.0.1:{settings.api_port}/api/v1/tasks",
+                flush=True,
+            )
         manager.loop()
         code = manager.returncode or 0
     finally:

@@ -1,9 +1,13 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from framewise_api.dependencies import ContainerDep, CorrelationId, Discoverer
+from framewise_api.dependencies import ContainerDep, CorrelationId
+from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.paths import DiscoveryOut, PathsOut
+from framewise_api.security import require_caller
 
-router = APIRouter(prefix="/api/v1/paths", tags=["paths"])
+router = APIRouter(
+    prefix="/api/v1/paths", tags=["paths"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+)
 
 
 @router.get("")
@@ -13,6 +17,7 @@ async def list_paths(container: ContainerDep) -> PathsOut:
 
 
 @router.post("/discover")
-async def discover_paths(discoverer: Discoverer, correlation_id: CorrelationId) -> DiscoveryOut:
-    """Scan every media root now: register new and changed videos and queue their six tasks."""
-    return DiscoveryOut.of(await discoverer.execute(correlation_id))
+async def discover_paths(container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
+    """Scan every media root now: register new and changed videos and queue their six tasks. Waits
+    for a scan already running (there is never more than one) and then scans."""
+    return DiscoveryOut.of(await container.discovery.scan("request", correlation_id))

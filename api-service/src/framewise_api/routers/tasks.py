@@ -1,17 +1,21 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from framewise.application.results import TaskFilter, TaskSort
 from framewise.domain.errors import TaskNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
-from framewise_api.dependencies import CorrelationId, Enqueuer, Lister
+from framewise_api.dependencies import Canceller, CorrelationId, Enqueuer, Lister, Retrier, rate_limit
+from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.tasks import EnqueueOut, TaskOut, TaskPage
+from framewise_api.security import require_caller
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+router = APIRouter(
+    prefix="/api/v1/tasks", tags=["tasks"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+)
 
 
 @router.get("")
@@ -46,7 +50,22 @@ async def get_task(task_id: UUID, lister: Lister) -> TaskOut:
     return TaskOut.of(page.items[0])
 
 
-@router.post("/{task_id}/enqueue", status_code=202, responses={404: {}, 409: {}})
+@router.post("/{task_id}/enqueue", status_code=202, dependencies=[rate_limit("enqueue")])
 async def enqueue_task(task_id: UUID, enqueuer: Enqueuer, correlation_id: CorrelationId) -> EnqueueOut:
-    """Put a PENDING task on its queue; enqueueing an already queued attempt creates no second job."""
+    """Put a PENDING task on its queue; enqueueing an already queued attempt creates no second job.
+    Any other status: 409."""
     return EnqueueOut.of(await enqueuer.execute(TaskId(task_id), correlation_id))
+
+
+@router.post("/{task_id}/cancel")
+async def cancel_task(task_id: UUID, canceller: Canceller) -> TaskOut:
+    """Cancel a PENDING or RUNNING task: it ends CANCELLED, a queued job never runs and a running one
+    is aborted. Any other status: 409."""
+    return TaskOut.of(await canceller.execute(TaskId(task_id)))
+
+
+@router.post("/{task_id}/retry", status_code=202, dependencies=[rate_limit("retry")])
+async def retry_task(task_id: UUID, retrier: Retrier, correlation_id: CorrelationId) -> EnqueueOut:
+    """Send a FAILED or CANCELLED task back to PENDING as a new attempt, queued at once. Any other
+    status: 409."""
+    return EnqueueOut.of(await retrier.execute(TaskId(task_id), correlation_id))

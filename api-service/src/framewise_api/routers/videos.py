@@ -1,21 +1,94 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from framewise.application.results import ArtifactFilter, TaskFilter
+from framewise.application.results import ArtifactFilter, TaskFilter, VideoFilter, VideoSort
+from framewise.domain.errors import UploadTooLarge, VideoNotFound
 from framewise.domain.ids import VideoId
 from framewise.domain.payloads import ArtifactType
-from framewise_api.dependencies import Artifacts, Lister
+from framewise.domain.video import VideoStatus
+from framewise_api.dependencies import Artifacts, ContainerDep, CorrelationId, Lister, Uploader, Videos, rate_limit
+from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.schemas.tasks import TaskPage
+from framewise_api.schemas.videos import UploadOut, VideoOut, VideoPage
+from framewise_api.security import require_caller
 
-router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
+router = APIRouter(
+    prefix="/api/v1/videos", tags=["videos"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+)
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Order = Annotated[str, Query(pattern="^(asc|desc)$")]
+
+
+@router.get("")
+async def list_videos(
+    videos: Videos,
+    status: VideoStatus | None = None,
+    path_contains: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    sort: VideoSort = VideoSort.DISCOVERED_AT,
+    order: Order = "desc",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> VideoPage:
+    """Videos by status and a case-insensitive substring of their path, sorted and paginated."""
+    query = VideoFilter(
+        status=status,
+        path_contains=path_contains,
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
+    return VideoPage.of(await videos.execute(query))
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[rate_limit("upload")],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload_video(
+    request: Request,
+    response: Response,
+    filename: Annotated[str, Query(min_length=1, max_length=255, description="name to store it under")],
+    uploader: Uploader,
+    container: ContainerDep,
+    correlation_id: CorrelationId,
+) -> UploadOut:
+    """Upload one video as the raw request body. It is streamed to disk under the size limit
+    (413 past it), must have a video extension (415) and probe as a video (422), and is then moved
+    into the upload folder atomically and discovered: its six tasks are queued at once."""
+    limit = container.settings.upload_max_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise UploadTooLarge(limit)
+    uploaded = await uploader.execute(filename, request.stream(), max_bytes=limit, correlation_id=correlation_id)
+    response.headers["Location"] = f"/api/v1/videos/{uploaded.video_id}"
+    return UploadOut.of(uploaded)
+
+
+@router.get("/{video_id}")
+async def get_video(video_id: UUID, videos: Videos) -> VideoOut:
+    page = await videos.execute(VideoFilter(video_id=VideoId(video_id), limit=1))
+    if not page.items:
+        raise VideoNotFound(video_id)
+    return VideoOut.of(page.items[0])
 
 
 @router.get("/{video_id}/tasks")
 async def list_video_tasks(video_id: UUID, lister: Lister) -> TaskPage:
-    return TaskPage.of(await lister.execute(TaskFilter(video_id=VideoId(video_id), limit=100)))
+    """The video's tasks (six per config), oldest first."""
+    return TaskPage.of(await lister.execute(TaskFilter(video_id=VideoId(video_id), descending=False, limit=100)))
 
 
 @router.get("/{video_id}/artifacts")
@@ -26,7 +99,7 @@ async def list_video_artifacts(
     start_ms: Annotated[int | None, Query(ge=0)] = None,
     end_ms: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    offset: Offset = 0,
 ) -> ArtifactPage:
     """A video's artifacts in time order, optionally of one type and within [start_ms, end_ms)."""
     query = ArtifactFilter(

@@ -15,6 +15,7 @@ class DiscoveryOut(BaseModel):
     new: list[UUID]
     changed: list[UUID]
     unchanged: int
+    settling: list[str]
     invalid: dict[str, str]
     tasks_created: int
     jobs_enqueued: int
@@ -26,6 +27,7 @@ class DiscoveryOut(BaseModel):
             new=list(r.new),
             changed=list(r.changed),
             unchanged=r.unchanged,
+            settling=list(r.settling),
             invalid=r.invalid,
             tasks_created=r.tasks_created,
             jobs_enqueued=r.jobs_enqueued,

@@ -1,11 +1,11 @@
 """Ports: what the use cases need from the outside world, as Protocols the adapters satisfy."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from framewise.application.results import ArtifactFilter, KnownFile, Page, TaskFilter
+from framewise.application.results import ArtifactFilter, KnownFile, Page, TaskFilter, VideoFilter
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
@@ -73,6 +73,10 @@ class JobQueue(Protocol):
 
     async def push(self, job: JobRequest) -> bool: ...
 
+    async def abort(self, job: JobRequest) -> None:
+        """Take a queued job off the queue, and stop it if a worker is running it."""
+        ...
+
 
 class MlClient(Protocol):
     """Runs one analysis on the ML service. Raises the errors in `application.results`."""
@@ -99,6 +103,22 @@ class MediaLibrary(Protocol):
     def absolute(self, root: str, path: str) -> str: ...
 
 
+class UploadStorage(Protocol):
+    """Where uploads land: staged out of sight of discovery, then published under a final name."""
+
+    async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> str:
+        """Stream the chunks to a hidden file and return its absolute path; past `max_bytes` the
+        partial file is removed and `UploadTooLarge` raised."""
+        ...
+
+    async def publish(self, staged: str, name: str) -> FileStat:
+        """Move the staged file into the upload folder atomically under `name` (or `name (n)` when
+        taken); never overwrites."""
+        ...
+
+    async def discard(self, staged: str) -> None: ...
+
+
 class MediaProber(Protocol):
     """Fingerprints and probes one file. `probe` raises `MediaUnreadable` with the reason."""
 
@@ -115,3 +135,7 @@ class TaskQueries(Protocol):
 
 class ArtifactQueries(Protocol):
     async def list_artifacts(self, query: ArtifactFilter) -> Page[ArtifactEnvelope]: ...
+
+
+class VideoQueries(Protocol):
+    async def list_videos(self, query: VideoFilter) -> Page[Video]: ...

@@ -8,6 +8,7 @@ from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
+from framewise.domain.video import VideoStatus
 
 T = TypeVar("T")
 
@@ -33,6 +34,24 @@ class TaskFilter:
     task_type: TaskType | None = None
     video_id: VideoId | None = None
     sort: TaskSort = TaskSort.CREATED_AT
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+class VideoSort(StrEnum):
+    DISCOVERED_AT = "discovered_at"
+    PATH = "path"
+    SIZE = "size"
+    DURATION = "duration"
+
+
+@dataclass(frozen=True)
+class VideoFilter:
+    video_id: VideoId | None = None
+    status: VideoStatus | None = None
+    path_contains: str | None = None  # case-insensitive substring of the path under its root
+    sort: VideoSort = VideoSort.DISCOVERED_AT
     descending: bool = True
     limit: int = 50
     offset: int = 0
@@ -74,6 +93,7 @@ class DiscoveryReport:
     changed: list[VideoId] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # path -> reason
     unchanged: int = 0
+    settling: list[str] = field(default_factory=list)  # modified too recently: maybe still being written
     tasks_created: int = 0
     jobs_enqueued: int = 0
 

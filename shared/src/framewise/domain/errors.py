@@ -49,3 +49,21 @@ class StaleAttempt(DomainError):
     def __init__(self, task_id: object, attempt: int, current: int) -> None:
         super().__init__(f"task {task_id}: attempt {attempt} is stale (current attempt {current})")
         self.task_id, self.attempt, self.current = task_id, attempt, current
+
+
+class UploadRejected(DomainError):
+    """An upload that will not be stored; nothing of it is left behind."""
+
+
+class UnsupportedUpload(UploadRejected):
+    """The upload's name is not acceptable: no video extension, hidden, or not a plain file name."""
+
+
+class UploadTooLarge(UploadRejected):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the upload is larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+class UploadNotVideo(UploadRejected):
+    """The uploaded bytes do not probe as a video."""

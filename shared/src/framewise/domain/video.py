@@ -1,10 +1,41 @@
 """A video file found under a media root, and what probing it told us."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from framewise.domain.errors import UnsupportedUpload
 from framewise.domain.ids import VideoId, new_video_id
+
+VIDEO_EXTENSIONS = frozenset(".mp4 .m4v .mov .mkv .webm .avi .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split())
+MAX_NAME_BYTES = 200
+
+
+def extension_of(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def is_video_name(name: str) -> bool:
+    """What discovery looks at: a visible file with a video extension."""
+    return not name.startswith(".") and extension_of(name) in VIDEO_EXTENSIONS
+
+
+def upload_name(name: str) -> str:
+    """The name an uploaded file is stored under: one NFC-normalised path component with a video
+    extension, or `UnsupportedUpload` saying what is wrong with it."""
+    cleaned = unicodedata.normalize("NFC", name.strip())
+    if not cleaned or cleaned in {".", ".."} or cleaned.startswith("."):
+        raise UnsupportedUpload(f"file name {name!r} is empty or hidden")
+    if any(c in cleaned for c in "/\\") or any(unicodedata.category(c) == "Cc" for c in cleaned):
+        raise UnsupportedUpload(f"file name {name!r} must be a plain name, without separators or control characters")
+    if len(cleaned.encode()) > MAX_NAME_BYTES:
+        raise UnsupportedUpload(f"file name is longer than {MAX_NAME_BYTES} bytes")
+    if extension_of(cleaned) not in VIDEO_EXTENSIONS:
+        allowed = " ".join(sorted(VIDEO_EXTENSIONS))
+        raise UnsupportedUpload(f"file name {name!r} has no video extension (allowed: {allowed})")
+    return cleaned
 
 
 class VideoStatus(StrEnum):

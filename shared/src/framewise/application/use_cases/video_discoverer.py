@@ -1,18 +1,18 @@
 from collections.abc import Mapping, Sequence
 
 from framewise.application.ports import Clock, JobQueue, MediaLibrary, MediaProber, UnitOfWork
-from framewise.application.results import DiscoveryReport, MediaUnreadable
+from framewise.application.results import DiscoveryReport
+from framewise.application.video_registration import VideoRegistration
 from framewise.domain.provenance import Config
 from framewise.domain.routing import TaskType
-from framewise.domain.task import JobRequest, Task
-from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
 
 
 class VideoDiscoverer:
     """Register new and changed videos under the media roots and queue their six analyses.
 
     Idempotent: a file whose size and mtime are unchanged is skipped unread, and one whose
-    fingerprint is unchanged creates nothing. Unreadable and non-video files are recorded as
+    fingerprint is unchanged creates nothing. A file modified less than `settle_s` ago may still
+    be being written: it is left for a later scan. Unreadable and non-video files are recorded as
     INVALID with the reason and never stop the scan.
     """
 
@@ -26,74 +26,26 @@ class VideoDiscoverer:
         *,
         roots: Sequence[str],
         task_configs: Mapping[TaskType, Config],
+        settle_s: float = 0.0,
     ) -> None:
-        self._uow, self._library, self._prober = uow, library, prober
-        self._queue, self._clock = queue, clock
-        self._roots, self._configs = list(roots), task_configs
+        self._uow, self._library, self._clock = uow, library, clock
+        self._registration = VideoRegistration(uow, library, prober, queue, clock, task_configs)
+        self._roots, self._settle_s = list(roots), settle_s
 
     async def execute(self, correlation_id: str) -> DiscoveryReport:
         report = DiscoveryReport()
         for root in self._roots:
             async with self._uow:
                 known = await self._uow.videos.known_files(root)
-            for stat in await self._library.scan(root):
+            files = await self._library.scan(root)
+            settled_before = self._clock.now().timestamp() - self._settle_s
+            for stat in files:
                 report.scanned += 1
                 seen = known.get(stat.path)
                 if seen is not None and seen.size == stat.size and seen.mtime == stat.mtime:
                     report.unchanged += 1
-                    continue
-                jobs = await self._register(stat, correlation_id, report)
-                for job in jobs:
-                    report.jobs_enqueued += await self._queue.push(job)
+                elif stat.mtime > settled_before:
+                    report.settling.append(stat.path)
+                else:
+                    await self._registration.register(stat, correlation_id, report)
         return report
-
-    async def _inspect(self, stat: FileStat) -> tuple[str, MediaInfo | None, str | None]:
-        path = self._library.absolute(stat.root, stat.path)
-        try:
-            fingerprint = await self._prober.fingerprint(path)
-        except MediaUnreadable as exc:
-            return "", None, str(exc)
-        try:
-            return fingerprint, await self._prober.probe(path), None
-        except MediaUnreadable as exc:
-            return fingerprint, None, str(exc)
-
-    async def _register(self, stat: FileStat, correlation_id: str, report: DiscoveryReport) -> list[JobRequest]:
-        fingerprint, media, error = await self._inspect(stat)
-        now = self._clock.now()
-        async with self._uow:
-            video = await self._uow.videos.by_path(stat.root, stat.path)
-            if video is None:
-                video = Video.register(stat, fingerprint, media, error, now)
-                await self._uow.videos.add(video)
-                report.new.append(video.id)
-            elif video.content_hash == fingerprint and video.status is VideoStatus.READY and media:
-                video.update_content(stat, fingerprint, media, error)  # touched, same content
-                await self._uow.videos.save(video)
-                await self._uow.commit()
-                return []
-            else:
-                video.update_content(stat, fingerprint, media, error)
-                await self._uow.videos.save(video)
-                # New content makes every earlier result wrong: drop the tasks (and, by cascade,
-                # their artifacts) and start the six analyses again.
-                await self._uow.tasks.delete_for_video(video.id)
-                report.changed.append(video.id)
-            if video.status is VideoStatus.INVALID:
-                report.invalid[stat.path] = video.error or "unreadable"
-                await self._uow.commit()
-                return []
-            jobs = []
-            for task_type in TaskType:
-                task = Task.create(
-                    video_id=video.id,
-                    task_type=task_type,
-                    config=dict(self._configs.get(task_type, {})),
-                    now=now,
-                    correlation_id=correlation_id,
-                )
-                jobs.append(task.enqueue(now))
-                await self._uow.tasks.add(task)
-            report.tasks_created += len(jobs)
-            await self._uow.commit()
-        return jobs

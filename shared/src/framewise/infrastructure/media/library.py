@@ -4,17 +4,8 @@ import asyncio
 import os
 from pathlib import Path
 
-from framewise.domain.video import FileStat
+from framewise.domain.video import FileStat, is_video_name
 from framewise.infrastructure.media.paths import confine
-
-VIDEO_EXTENSIONS = frozenset(
-    ".mp4 .m4v .mov .mkv .webm .avi .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split()
-)
-
-
-def is_video_name(name: str) -> bool:
-    return not name.startswith(".") and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
-
 
 class LocalMediaLibrary:
     """Walks a media root for files with a video extension; never follows a link out of the roots."""

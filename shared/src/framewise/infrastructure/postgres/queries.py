@@ -5,11 +5,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from framewise.application.results import ArtifactFilter, Page, TaskFilter, TaskSort
+from framewise.application.results import ArtifactFilter, Page, TaskFilter, TaskSort, VideoFilter, VideoSort
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.task import Task
-from framewise.infrastructure.postgres.mapping import artifact_from_row, task_from_row
-from framewise.infrastructure.postgres.tables import artifacts, tasks
+from framewise.domain.video import Video
+from framewise.infrastructure.postgres.mapping import artifact_from_row, task_from_row, video_from_row
+from framewise.infrastructure.postgres.tables import artifacts, tasks, videos
 
 
 def _running_time() -> ColumnElement[Any]:
@@ -78,5 +79,38 @@ class SqlArtifactQueries:
         total = select(func.count()).select_from(artifacts).where(*conditions)
         async with self._sessions() as session:
             items = [artifact_from_row(r) for r in (await session.execute(rows)).mappings()]
+            count = int((await session.execute(total)).scalar_one())
+        return Page(items=items, total=count, limit=query.limit, offset=query.offset)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlVideoQueries:
+    """Video listings straight from PostgreSQL."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def list_videos(self, query: VideoFilter) -> Page[Video]:
+        conditions = []
+        if query.video_id is not None:
+            conditions.append(videos.c.id == query.video_id)
+        if query.status is not None:
+            conditions.append(videos.c.status == query.status.value)
+        if query.path_contains:
+            conditions.append(videos.c.path.ilike(f"%{_escape_like(query.path_contains)}%", escape="\\"))
+        key: ColumnElement[Any] = {
+            VideoSort.DISCOVERED_AT: videos.c.discovered_at,
+            VideoSort.PATH: videos.c.path,
+            VideoSort.SIZE: videos.c.size,
+            VideoSort.DURATION: videos.c.duration_ms,
+        }[query.sort]
+        order = key.desc().nulls_last() if query.descending else key.asc().nulls_last()
+        rows = select(videos).where(*conditions).order_by(order, videos.c.id).limit(query.limit).offset(query.offset)
+        total = select(func.count()).select_from(videos).where(*conditions)
+        async with self._sessions() as session:
+            items = [video_from_row(r) for r in (await session.execute(rows)).mappings()]
             count = int((await session.execute(total)).scalar_one())
         return Page(items=items, total=count, limit=query.limit, offset=query.offset)

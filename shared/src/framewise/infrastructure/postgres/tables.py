@@ -49,6 +49,8 @@ videos = Table(
     Column("discovered_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("root", "path"),
     CheckConstraint("size >= 0", name="size_non_negative"),
+    Index("ix_videos_discovered_at", "discovered_at"),
+    Index("ix_videos_status_discovered_at", "status", "discovered_at"),
 )
 
 tasks = Table(

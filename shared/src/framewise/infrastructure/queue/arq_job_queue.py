@@ -1,6 +1,8 @@
 """The job queue on Valkey through arq."""
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
+from arq.utils import timestamp_ms
 
 from framewise.domain.task import JobRequest
 from framewise.infrastructure.queue.serialization import deserialize, serialize
@@ -35,3 +37,15 @@ class ArqJobQueue:
             _queue_name=job.queue.value,
         )
         return created is not None
+
+    async def abort(self, job: JobRequest) -> None:
+        """A queued job is removed with its key, so no worker ever starts it; a running one is put in
+        arq's abort set, which cancels it on the worker within its poll delay. An id that is neither
+        queued nor running is left alone: arq's abort set is only cleaned by the job it names."""
+        async with self._pool.pipeline(transaction=True) as tr:
+            tr.zrem(job.queue.value, job.job_id)
+            tr.delete(job_key_prefix + job.job_id)
+            tr.exists(in_progress_key_prefix + job.job_id)
+            _, _, running = await tr.execute()
+        if running:
+            await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})

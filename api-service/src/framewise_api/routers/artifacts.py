@@ -1,0 +1,42 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from framewise.application.results import ArtifactFilter
+from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.payloads import ArtifactType
+from framewise_api.dependencies import Artifacts
+from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.schemas.artifacts import ArtifactPage
+from framewise_api.security import require_caller
+
+router = APIRouter(
+    prefix="/api/v1/artifacts", tags=["artifacts"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+)
+
+
+@router.get("")
+async def list_artifacts(
+    artifacts: Artifacts,
+    video_id: UUID | None = None,
+    task_id: UUID | None = None,
+    artifact_type: ArtifactType | None = None,
+    run_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    start_ms: Annotated[int | None, Query(ge=0)] = None,
+    end_ms: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ArtifactPage:
+    """Artifacts across the library by video, task, type, inference run and time range, paginated."""
+    query = ArtifactFilter(
+        video_id=VideoId(video_id) if video_id else None,
+        task_id=TaskId(task_id) if task_id else None,
+        artifact_type=artifact_type,
+        run_id=run_id,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        limit=limit,
+        offset=offset,
+    )
+    return ArtifactPage.of(await artifacts.execute(query))

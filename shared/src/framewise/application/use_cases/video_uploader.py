@@ -1,0 +1,57 @@
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+from framewise.application.ports import Clock, JobQueue, MediaLibrary, MediaProber, UnitOfWork, UploadStorage
+from framewise.application.results import DiscoveryReport, MediaUnreadable
+from framewise.application.video_registration import VideoRegistration
+from framewise.domain.errors import UploadNotVideo
+from framewise.domain.ids import VideoId
+from framewise.domain.provenance import Config
+from framewise.domain.routing import TaskType
+from framewise.domain.video import upload_name
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    video_id: VideoId
+    path: str
+    size: int
+    report: DiscoveryReport
+
+
+class VideoUploader:
+    """Store an uploaded video and discover it: the name is checked first, the bytes are streamed
+    to a hidden staging file under a size limit, probed, and only a real video is moved into place
+    (atomically) and registered with its six tasks. A rejected upload leaves nothing behind."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        storage: UploadStorage,
+        library: MediaLibrary,
+        prober: MediaProber,
+        queue: JobQueue,
+        clock: Clock,
+        *,
+        task_configs: Mapping[TaskType, Config],
+    ) -> None:
+        self._storage, self._prober = storage, prober
+        self._registration = VideoRegistration(uow, library, prober, queue, clock, task_configs)
+
+    async def execute(
+        self, name: str, chunks: AsyncIterator[bytes], *, max_bytes: int, correlation_id: str
+    ) -> Uploaded:
+        final_name = upload_name(name)  # UnsupportedUpload before a byte is read
+        staged = await self._storage.stage(chunks, max_bytes)
+        try:
+            try:
+                await self._prober.probe(staged)
+            except MediaUnreadable as exc:
+                raise UploadNotVideo(f"{final_name!r} is not a readable video: {exc}") from None
+            stat = await self._storage.publish(staged, final_name)
+        except BaseException:
+            await self._storage.discard(staged)
+            raise
+        report = DiscoveryReport(scanned=1)
+        video_id = await self._registration.register(stat, correlation_id, report)
+        return Uploaded(video_id=video_id, path=stat.path, size=stat.size, report=report)

@@ -1,0 +1,63 @@
+"""Uploads on the local file system: staged in a hidden folder, published with a hard link."""
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from framewise.domain.errors import UploadTooLarge
+from framewise.domain.video import FileStat
+from framewise.infrastructure.media.paths import confine
+
+INCOMING = ".incoming"  # hidden: discovery never looks inside
+
+
+class LocalUploadStorage:
+    """Stages under `<upload_dir>/.incoming/` and publishes into `upload_dir`, which must lie inside
+    one of the media roots so the published file is a video discovery knows by (root, path)."""
+
+    def __init__(self, upload_dir: str, roots: list[str]) -> None:
+        folder = confine(upload_dir, roots)
+        self._root = next(r for r in sorted(roots, key=len, reverse=True) if folder.is_relative_to(r))
+        self.folder = self._folder = folder
+        self._incoming = folder / INCOMING
+
+    async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> str:
+        await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self._incoming, suffix=".part")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise UploadTooLarge(max_bytes)
+                    await asyncio.to_thread(out.write, chunk)
+                await asyncio.to_thread(out.flush)
+                await asyncio.to_thread(os.fsync, out.fileno())
+        except BaseException:
+            await self.discard(name)
+            raise
+        return name
+
+    async def publish(self, staged: str, name: str) -> FileStat:
+        final = await asyncio.to_thread(self._link_unique, Path(staged), name)
+        stat = final.stat()
+        return FileStat(self._root, final.relative_to(self._root).as_posix(), stat.st_size, stat.st_mtime)
+
+    async def discard(self, staged: str) -> None:
+        await asyncio.to_thread(Path(staged).unlink, missing_ok=True)
+
+    def _link_unique(self, staged: Path, name: str) -> Path:
+        """Hard-link under the first free name, then drop the staging name: atomic, never overwrites."""
+        stem, dot, ext = name.rpartition(".")
+        for n in range(10_000):
+            candidate = self._folder / (name if n == 0 else f"{stem} ({n}){dot}{ext}")
+            try:
+                os.link(staged, candidate)
+            except FileExistsError:
+                continue
+            staged.unlink()
+            return candidate
+        raise FileExistsError(f"no free name for {name!r} in the upload folder")

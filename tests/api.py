@@ -1,0 +1,34 @@
+"""The real API app on the real stores, driven in-process through Starlette's TestClient."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from framewise_api.main import create_app
+from framewise_api.settings import ApiSettings
+
+TOKEN = "test-token-0123456789abcdef"
+OTHER_TOKEN = "other-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@contextmanager
+def api_client(database_url: str, valkey_url: str, media_root: Path, **overrides: Any) -> Iterator[TestClient]:
+    """A client that sends TOKEN; background discovery is off unless an override turns it on."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "valkey_url": valkey_url,
+        "media_roots": [str(media_root)],
+        "api_tokens": [TOKEN, OTHER_TOKEN],
+        "discover_on_start": False,
+        "discovery_interval_s": 0,
+        "discovery_watch": "off",
+        "discovery_settle_s": 0,
+        **overrides,
+    }
+    settings = ApiSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    with TestClient(create_app(settings), headers=AUTH, raise_server_exceptions=False) as client:
+        yield client
