@@ -1,0 +1,117 @@
+"""Aborting jobs on a real arq worker over real Valkey: a queued job never runs, a running one is
+cancelled promptly, and neither touches another attempt's job."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from arq import Worker
+from arq.worker import func
+from redis.asyncio import Redis
+
+from framewise.domain.ids import TaskId
+from framewise.domain.routing import QueueName
+from framewise.domain.task import JobRequest, job_id_for
+from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool, redis_settings
+from framewise.infrastructure.queue.serialization import deserialize, serialize
+
+pytestmark = pytest.mark.integration
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.cancelled: list[str] = []
+        self.finished: list[str] = []
+        self.running = asyncio.Event()
+        self.stopped = asyncio.Event()
+
+    async def run_task(self, ctx: dict[str, Any], task_id: str, attempt: int, correlation_id: str) -> str:
+        self.started.append(ctx["job_id"])
+        self.running.set()
+        try:
+            await asyncio.sleep(0.5 if attempt == 2 else 60)
+        except asyncio.CancelledError:
+            self.cancelled.append(ctx["job_id"])
+            self.stopped.set()
+            raise
+        self.finished.append(ctx["job_id"])
+        return "done"
+
+
+def job(task_id: TaskId, attempt: int) -> JobRequest:
+    return JobRequest(job_id_for(task_id, attempt), QueueName.GPU_JOBS, task_id, attempt, "corr")
+
+
+@pytest.fixture
+async def queue(redis: Redis, valkey_url: str) -> AsyncIterator[ArqJobQueue]:
+    pool = await open_pool(valkey_url)
+    yield ArqJobQueue(pool)
+    await pool.aclose()
+
+
+def worker(recorder: Recorder, valkey_url: str, *, burst: bool = True) -> Worker:
+    return Worker(
+        functions=[func(recorder.run_task, name="run_task")],
+        queue_name=QueueName.GPU_JOBS.value,
+        redis_settings=redis_settings(valkey_url),
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        allow_abort_jobs=True,
+        poll_delay=0.1,
+        handle_signals=False,
+        max_jobs=4,
+        burst=burst,  # returns once the queue is empty
+    )
+
+
+async def test_an_aborted_queued_job_never_runs_and_a_later_attempt_does(
+    queue: ArqJobQueue, redis: Redis, valkey_url: str
+) -> None:
+    task_id = TaskId(uuid4())
+    assert await queue.push(job(task_id, 1))
+    await queue.abort(job(task_id, 1))
+    assert await redis.zcard("gpu_jobs") == 0 and not await redis.exists(f"arq:job:{job_id_for(task_id, 1)}")
+    assert await queue.push(job(task_id, 2))  # the retry's attempt is not blocked by anything
+
+    recorder = Recorder()
+    w = worker(recorder, valkey_url)
+    try:
+        await asyncio.wait_for(w.async_run(), 20)
+    finally:
+        await w.close()
+    assert recorder.started == recorder.finished == [job_id_for(task_id, 2)]
+
+
+async def test_an_aborted_running_job_is_cancelled_promptly(queue: ArqJobQueue, redis: Redis, valkey_url: str) -> None:
+    task_id = TaskId(uuid4())
+    await queue.push(job(task_id, 1))
+    recorder = Recorder()
+    w = worker(recorder, valkey_url, burst=False)
+    running = asyncio.create_task(w.async_run())
+    try:
+        await asyncio.wait_for(recorder.running.wait(), 10)
+        aborted_at = asyncio.get_running_loop().time()
+        await queue.abort(job(task_id, 1))
+        await asyncio.wait_for(recorder.stopped.wait(), 10)
+        took = asyncio.get_running_loop().time() - aborted_at
+        for _ in range(100):  # arq records the aborted job; stop the worker only after that
+            if await redis.exists(f"arq:result:{job_id_for(task_id, 1)}"):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await w.close()
+    assert recorder.cancelled == [job_id_for(task_id, 1)] and recorder.finished == []
+    assert took < 5, f"abort took {took:.1f} s"
+
+
+async def test_aborting_a_job_that_is_neither_queued_nor_running_poisons_nothing(
+    queue: ArqJobQueue, redis: Redis
+) -> None:
+    task_id = TaskId(uuid4())
+    await queue.abort(job(task_id, 1))
+    assert await redis.zcard("arq:abort") == 0
