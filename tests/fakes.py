@@ -8,7 +8,7 @@ from typing import Self
 
 from framewise.application.results import KnownFile, MediaUnreadable
 from framewise.domain.artifact import ArtifactEnvelope
-from framewise.domain.errors import TaskNotFound, VideoNotFound
+from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
 from framewise.domain.routing import TaskType
@@ -170,11 +170,20 @@ class FakeMediaLibrary:
     ) -> None:
         self.files[(root, path)] = (FileStat(root, path, size, mtime), content, media)
 
-    async def scan(self, root: str) -> list[FileStat]:
-        return sorted((s for (r, _), (s, _, _) in self.files.items() if r == root), key=lambda s: s.path)
+    async def scan(self, root: str, under: str = "") -> list[FileStat]:
+        prefix = f"{under}/" if under else ""
+        found = (s for (r, p), (s, _, _) in self.files.items() if r == root and p.startswith(prefix))
+        return sorted(found, key=lambda s: s.path)
 
     def absolute(self, root: str, path: str) -> str:
         return f"{root}/{path}"
+
+    def locate(self, folder: str) -> tuple[str, str]:
+        roots = sorted({r for r, _ in self.files}, key=len, reverse=True)
+        for root in roots:
+            if folder == root or folder.startswith(f"{root}/"):
+                return root, folder[len(root) + 1 :]
+        raise PathOutsideRoots(folder)
 
 
 class FakeMediaProber:

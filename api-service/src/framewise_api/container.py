@@ -43,7 +43,7 @@ class ApiContainer:
     def __post_init__(self) -> None:
         s = self.settings
         self.discovery = DiscoveryScheduler(
-            lambda correlation_id: self.video_discoverer().execute(correlation_id),
+            lambda correlation_id, folder: self.video_discoverer().execute(correlation_id, folder),
             self.pool,
             roots=self.roots,
             interval_s=s.discovery_interval_s,

@@ -30,7 +30,7 @@ class DiscoveryScheduler:
 
     def __init__(
         self,
-        run: Callable[[str], Awaitable[DiscoveryReport]],
+        run: Callable[[str, str | None], Awaitable[DiscoveryReport]],
         redis: Redis,
         *,
         roots: list[str],
@@ -48,15 +48,17 @@ class DiscoveryScheduler:
         self._tasks: list[asyncio.Task[None]] = []
         self.watch_mode: str = "off"
 
-    async def scan(self, trigger: str, correlation_id: str | None = None) -> DiscoveryReport:
-        """One discovery run, serialised with every other run; logged with what it found."""
+    async def scan(self, trigger: str, correlation_id: str | None = None, folder: str | None = None) -> DiscoveryReport:
+        """One discovery run (of every root, or of one folder), serialised with every other run;
+        logged with what it found."""
         correlation_id = correlation_id or new_correlation_id()
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
             async with self._redis.lock(LOCK_NAME, timeout=3600, blocking_timeout=3600):
-                report = await self._run(correlation_id)
+                report = await self._run(correlation_id, folder)
             log.info(
                 "discovery_finished",
                 trigger=trigger,
+                folder=folder,
                 scanned=report.scanned,
                 new=len(report.new),
                 changed=len(report.changed),

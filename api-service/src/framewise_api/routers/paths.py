@@ -2,7 +2,7 @@ from fastapi import APIRouter, Depends
 
 from framewise_api.dependencies import ContainerDep, CorrelationId
 from framewise_api.problems import PROBLEM_RESPONSES
-from framewise_api.schemas.paths import DiscoveryOut, PathsOut
+from framewise_api.schemas.paths import DiscoveryOut, PathsOut, ScanIn
 from framewise_api.security import require_caller
 
 router = APIRouter(
@@ -12,8 +12,23 @@ router = APIRouter(
 
 @router.get("")
 async def list_paths(container: ContainerDep) -> PathsOut:
-    """The configured media roots."""
-    return PathsOut(roots=container.roots)
+    """The configured media roots and how discovery follows them."""
+    s = container.settings
+    return PathsOut(
+        roots=container.roots,
+        upload_dir=str(container.uploads.folder),
+        watch=container.discovery.watch_mode,
+        discovery_interval_s=s.discovery_interval_s,
+        settle_s=s.discovery_settle_s,
+    )
+
+
+@router.post("")
+async def scan_path(body: ScanIn, container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
+    """Scan one folder inside the media roots now (absolute, or relative to the first root): the
+    quick way to pick up a folder just copied into a large library. A folder outside every root
+    gets 403 (symlinks are resolved first), a missing one 404."""
+    return DiscoveryOut.of(await container.discovery.scan("request", correlation_id, folder=body.path))
 
 
 @router.post("/discover")

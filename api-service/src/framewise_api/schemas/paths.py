@@ -1,13 +1,21 @@
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from framewise.application.results import DiscoveryReport
 
 
 class PathsOut(BaseModel):
     roots: list[str]
+    upload_dir: str
+    watch: str  # how the watcher follows the roots now: native, poll or off
+    discovery_interval_s: float
+    settle_s: float
+
+
+class ScanIn(BaseModel):
+    path: Annotated[str, Field(min_length=1, max_length=4096, description="a folder inside a media root")]
 
 
 class DiscoveryOut(BaseModel):

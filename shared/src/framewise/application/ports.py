@@ -98,9 +98,16 @@ class MlResultCache(Protocol):
 class MediaLibrary(Protocol):
     """The files under a media root, as the file system shows them now."""
 
-    async def scan(self, root: str) -> list[FileStat]: ...
+    async def scan(self, root: str, under: str = "") -> list[FileStat]:
+        """The video files under `root`, or only under its sub-folder `under` (relative to root)."""
+        ...
 
     def absolute(self, root: str, path: str) -> str: ...
+
+    def locate(self, folder: str) -> tuple[str, str]:
+        """(root, folder relative to it) for a folder given absolute or relative to the first root;
+        `PathOutsideRoots` if it escapes every root, `NotFound` if it is not an existing folder."""
+        ...
 
 
 class UploadStorage(Protocol):

@@ -32,12 +32,14 @@ class VideoDiscoverer:
         self._registration = VideoRegistration(uow, library, prober, queue, clock, task_configs)
         self._roots, self._settle_s = list(roots), settle_s
 
-    async def execute(self, correlation_id: str) -> DiscoveryReport:
+    async def execute(self, correlation_id: str, folder: str | None = None) -> DiscoveryReport:
+        """Scan every root, or only `folder` (absolute, or relative to the first root) when given."""
         report = DiscoveryReport()
-        for root in self._roots:
+        targets = [(root, "") for root in self._roots] if folder is None else [self._library.locate(folder)]
+        for root, under in targets:
             async with self._uow:
                 known = await self._uow.videos.known_files(root)
-            files = await self._library.scan(root)
+            files = await self._library.scan(root, under)
             settled_before = self._clock.now().timestamp() - self._settle_s
             for stat in files:
                 report.scanned += 1

@@ -4,6 +4,7 @@ import asyncio
 import os
 from pathlib import Path
 
+from framewise.domain.errors import NotFound
 from framewise.domain.video import FileStat, is_video_name
 from framewise.infrastructure.media.paths import confine
 
@@ -13,15 +14,23 @@ class LocalMediaLibrary:
     def __init__(self, roots: list[str]) -> None:
         self._roots = roots
 
-    async def scan(self, root: str) -> list[FileStat]:
-        return await asyncio.to_thread(self._scan, root)
+    async def scan(self, root: str, under: str = "") -> list[FileStat]:
+        return await asyncio.to_thread(self._scan, root, under)
 
     def absolute(self, root: str, path: str) -> str:
         return str(confine(Path(root) / path, self._roots))
 
-    def _scan(self, root: str) -> list[FileStat]:
+    def locate(self, folder: str) -> tuple[str, str]:
+        real = confine(folder, self._roots)
+        if not real.is_dir():
+            raise NotFound("folder", folder)
+        root = max((r for r in self._roots if real == Path(r) or real.is_relative_to(r)), key=len)
+        relative = real.relative_to(root).as_posix()
+        return root, "" if relative == "." else relative
+
+    def _scan(self, root: str, under: str = "") -> list[FileStat]:
         found: list[FileStat] = []
-        stack = [root]
+        stack = [str(Path(root) / under) if under else root]
         while stack:
             folder = stack.pop()
             try:
