@@ -20,7 +20,7 @@ FRAMEWISE_SERVICES = {"api", "worker-gpu", "worker-cpu", "ml-service"}
 @pytest.fixture(scope="module")
 def compose() -> dict:
     tool = require_tool("docker-compose")
-    env = {**os.environ, "POSTGRES_PASSWORD": "test-only"}
+    env = {**os.environ, "POSTGRES_PASSWORD": "test-only", "API_TOKENS": "test-only-token-0123456789"}
     result = subprocess.run(
         [tool, "-f", str(ROOT / "docker-compose.yml"), "config"],
         capture_output=True,
@@ -71,7 +71,7 @@ def test_every_setting_the_compose_file_passes_is_documented(compose: dict) -> N
 def test_the_nginx_configuration_is_valid(tmp_path: Path) -> None:
     nginx = require_tool("nginx")
     rendered = Template((ROOT / "nginx" / "framewise.conf.template").read_text()).safe_substitute(
-        API_UPSTREAM="127.0.0.1:8000", UPLOAD_MAX_BODY="4g"
+        API_UPSTREAM="127.0.0.1:8000", UPLOAD_MAX_BODY="4294967296"
     )
     (tmp_path / "framewise.conf").write_text(rendered)
     (tmp_path / "nginx.conf").write_text(
