@@ -71,6 +71,11 @@ QUERIES = {
     "tasks: offset=5000": "/api/v1/tasks?offset=5000",
     "videos/{id}/artifacts": "/api/v1/videos/{video}/artifacts",
     "videos/{id}/artifacts?artifact_type=ocr_text": "/api/v1/videos/{video}/artifacts?artifact_type=ocr_text",
+    "videos: newest first": "/api/v1/videos",
+    "videos: sort=path": "/api/v1/videos?sort=path&order=asc",
+    "videos: status=ready&path_contains=…": "/api/v1/videos?status=ready&path_contains=/4242",
+    "artifacts: run_id=…": "/api/v1/artifacts?run_id={run}",
+    "artifacts: video_id=…&artifact_type=face": "/api/v1/artifacts?video_id={video}&artifact_type=face",
 }
 
 
@@ -115,7 +120,11 @@ def main() -> None:
             httpx.Client(base_url=url, headers=AUTH) as client,
         ):
             video = client.get("/api/v1/tasks?limit=1").json()["items"][0]["video_id"]
-            rows = [{"request": name, **measure(client, path.format(video=video))} for name, path in QUERIES.items()]
+            run = client.get(f"/api/v1/videos/{video}/artifacts?limit=1").json()["items"][0]["provenance"]["run_id"]
+            rows = [
+                {"request": name, **measure(client, path.format(video=video, run=run))}
+                for name, path in QUERIES.items()
+            ]
     report(
         "api_queries",
         rows,

@@ -39,7 +39,7 @@ def rate_limit(action: Limited) -> DependsParam:
         limit = getattr(container.settings, f"rate_limit_{action}")
         await container.rate_limiter.hit(action, caller, limit)
 
-    return Depends(check)
+    return cast(DependsParam, Depends(check))
 
 
 def video_discoverer(c: ContainerDep) -> VideoDiscoverer:

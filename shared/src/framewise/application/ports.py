@@ -55,9 +55,14 @@ class ArtifactRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over the repositories; rolls back unless `commit` was called."""
 
-    tasks: TaskRepository
-    videos: VideoRepository
-    artifacts: ArtifactRepository
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    @property
+    def videos(self) -> VideoRepository: ...
+
+    @property
+    def artifacts(self) -> ArtifactRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

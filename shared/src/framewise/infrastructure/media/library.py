@@ -4,9 +4,13 @@ import asyncio
 import os
 from pathlib import Path
 
+import structlog
+
 from framewise.domain.errors import NotFound
 from framewise.domain.video import FileStat, is_video_name
 from framewise.infrastructure.media.paths import confine
+
+_log = structlog.get_logger("framewise.discovery")
 
 class LocalMediaLibrary:
     """Walks a media root for files with a video extension; never follows a link out of the roots."""
@@ -29,16 +33,27 @@ class LocalMediaLibrary:
         return root, "" if relative == "." else relative
 
     def _scan(self, root: str, under: str = "") -> list[FileStat]:
+        """Depth-first walk. Each real folder is entered once, so a link back up the tree (a loop) or
+        to a folder already seen adds nothing; names that are not valid UTF-8 cannot be stored or
+        shown, so they are logged and skipped. Unreadable folders and files are skipped too."""
         found: list[FileStat] = []
         stack = [str(Path(root) / under) if under else root]
+        seen: set[tuple[int, int]] = set()
         while stack:
             folder = stack.pop()
             try:
+                info = os.stat(folder)
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
                 entries = list(os.scandir(folder))
             except OSError:
                 continue  # unreadable folder: skip it, never stop the scan
             for entry in entries:
                 try:
+                    if not _is_utf8(entry.name):
+                        _log.warning("discovery_skipped_name", folder=folder, name=ascii(entry.name), reason="not UTF-8")
+                        continue
                     if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                         continue
                     if entry.is_dir():
@@ -52,3 +67,11 @@ class LocalMediaLibrary:
                     continue
         found.sort(key=lambda f: f.path)
         return found
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode kept undecodable bytes as lone surrogates
+        return False
+    return True
