@@ -61,7 +61,8 @@ def test_the_watcher_finds_a_new_file_in_a_nested_folder(
 ) -> None:
     settings = {"discovery_watch": mode, "discovery_poll_interval_s": 0.3, "discovery_settle_s": 0.5}
     with api_client(database_url, valkey_url, media_root, **settings) as client:
-        time.sleep(0.5)  # let the watcher start
+        eventually(lambda: client.get("/api/v1/paths").json()["watch"] == mode)
+        time.sleep(1.0)  # the watcher registers its watches on its first iteration
         (media_root / "deep" / "er").mkdir(parents=True)
         shutil.copy(sample_video.path, media_root / "deep" / "er" / "watched.mkv")
         (media_root / "notes.txt").write_text("not a video, not a trigger")

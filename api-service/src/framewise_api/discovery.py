@@ -2,6 +2,7 @@
 root, and on request. Runs never overlap, in this process or across API processes (a Valkey lock)."""
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Literal
@@ -20,8 +21,12 @@ LOCK_NAME = "framewise:discovery-lock"
 WatchMode = Literal["auto", "native", "poll", "off"]
 
 
-def _is_video_change(change: Change, path: str) -> bool:
-    return is_video_name(path.rsplit("/", 1)[-1])
+def _is_relevant(change: Change, path: str) -> bool:
+    """A video file changed, or a folder appeared: files copied into a new folder can land before
+    the watcher has added a watch on it (an inotify race), so a new folder triggers a scan too."""
+    if is_video_name(os.path.basename(path)):
+        return True
+    return change == Change.added and os.path.isdir(path)
 
 
 class DiscoveryScheduler:
@@ -115,7 +120,7 @@ class DiscoveryScheduler:
             try:
                 async for changes in awatch(
                     *self._roots,
-                    watch_filter=_is_video_change,
+                    watch_filter=_is_relevant,
                     force_polling=polling,
                     poll_delay_ms=int(self._poll_interval_s * 1000),
                     stop_event=self._stop,

@@ -120,6 +120,12 @@ def install(app: FastAPI) -> None:
         _log.warning("dependency_down", dependency="valkey", error=type(exc).__name__)
         return problem(request, 503, "Service Unavailable", "Valkey is unreachable; try again later")
 
+    @app.exception_handler(ConnectionError)
+    async def store_unreachable(request: Request, exc: ConnectionError) -> JSONResponse:
+        # asyncpg's connection refusals arrive as the built-in ConnectionError, unwrapped.
+        _log.warning("dependency_down", dependency="postgres", error=type(exc).__name__)
+        return problem(request, 503, "Service Unavailable", "PostgreSQL is unreachable; try again later")
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if not exc.connection_invalidated and not _is_connection_error(exc):

@@ -72,6 +72,7 @@ async def upload_video(
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise UploadTooLarge(limit)
+    await container.check_valkey()  # down: 503 before a byte is stored, not after the video is registered
     uploaded = await uploader.execute(filename, request.stream(), max_bytes=limit, correlation_id=correlation_id)
     response.headers["Location"] = f"/api/v1/videos/{uploaded.video_id}"
     return UploadOut.of(uploaded)

@@ -56,7 +56,12 @@ class UploadRejected(DomainError):
 
 
 class UnsupportedUpload(UploadRejected):
-    """The upload's name is not acceptable: no video extension, hidden, or not a plain file name."""
+    """The upload's name has no video extension."""
+
+
+class InvalidUploadName(UploadRejected):
+    """The upload's name is not a plain, visible file name: separators, traversal, control
+    characters, hidden, or too long."""
 
 
 class UploadTooLarge(UploadRejected):

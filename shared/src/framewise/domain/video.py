@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from framewise.domain.errors import UnsupportedUpload
+from framewise.domain.errors import InvalidUploadName, UnsupportedUpload
 from framewise.domain.ids import VideoId, new_video_id
 
 VIDEO_EXTENSIONS = frozenset(".mp4 .m4v .mov .mkv .webm .avi .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split())
@@ -24,14 +24,14 @@ def is_video_name(name: str) -> bool:
 
 def upload_name(name: str) -> str:
     """The name an uploaded file is stored under: one NFC-normalised path component with a video
-    extension, or `UnsupportedUpload` saying what is wrong with it."""
+    extension; `InvalidUploadName` or `UnsupportedUpload` (no video extension) say what is wrong."""
     cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned or cleaned in {".", ".."} or cleaned.startswith("."):
-        raise UnsupportedUpload(f"file name {name!r} is empty or hidden")
+        raise InvalidUploadName(f"file name {name!r} is empty or hidden")
     if any(c in cleaned for c in "/\\") or any(unicodedata.category(c) == "Cc" for c in cleaned):
-        raise UnsupportedUpload(f"file name {name!r} must be a plain name, without separators or control characters")
+        raise InvalidUploadName(f"file name {name!r} must be a plain name, without separators or control characters")
     if len(cleaned.encode()) > MAX_NAME_BYTES:
-        raise UnsupportedUpload(f"file name is longer than {MAX_NAME_BYTES} bytes")
+        raise InvalidUploadName(f"file name is longer than {MAX_NAME_BYTES} bytes")
     if extension_of(cleaned) not in VIDEO_EXTENSIONS:
         allowed = " ".join(sorted(VIDEO_EXTENSIONS))
         raise UnsupportedUpload(f"file name {name!r} has no video extension (allowed: {allowed})")

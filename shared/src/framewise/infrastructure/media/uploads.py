@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from framewise.domain.errors import UploadTooLarge
+from framewise.domain.errors import PathOutsideRoots, UploadTooLarge
 from framewise.domain.video import FileStat
 from framewise.infrastructure.media.paths import confine
 
@@ -23,8 +23,16 @@ class LocalUploadStorage:
         self.folder = self._folder = folder
         self._incoming = folder / INCOMING
 
+    def _check(self) -> None:
+        """The folders must still be the real folders checked at start: a symlink swapped in for
+        either since then would carry the upload out of the roots."""
+        self._incoming.mkdir(parents=True, exist_ok=True)
+        for folder in (self._folder, self._incoming):
+            if folder.is_symlink() or Path(os.path.realpath(folder)) != folder:
+                raise PathOutsideRoots(folder.name)
+
     async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> str:
-        await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(self._check)
         fd, name = tempfile.mkstemp(dir=self._incoming, suffix=".part")
         size = 0
         try:
@@ -51,6 +59,7 @@ class LocalUploadStorage:
 
     def _link_unique(self, staged: Path, name: str) -> Path:
         """Hard-link under the first free name, then drop the staging name: atomic, never overwrites."""
+        self._check()
         stem, dot, ext = name.rpartition(".")
         for n in range(10_000):
             candidate = self._folder / (name if n == 0 else f"{stem} ({n}){dot}{ext}")
