@@ -40,7 +40,9 @@ _problem = {"model": Problem, "content": {PROBLEM_JSON: {}}}
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {**_problem, "description": text}
     for code, text in {
+        400: "a body that cannot be parsed",
         401: "no or wrong bearer token",
+        403: "a path outside the media roots",
         404: "no such resource",
         409: "not allowed in the resource's current state",
         413: "upload larger than UPLOAD_MAX_BYTES",

@@ -11,6 +11,8 @@ from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.security import require_caller
 
+TimeMs = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="milliseconds from the start")]
+
 router = APIRouter(
     prefix="/api/v1/artifacts", tags=["artifacts"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
 )
@@ -22,9 +24,9 @@ async def list_artifacts(
     video_id: UUID | None = None,
     task_id: UUID | None = None,
     artifact_type: ArtifactType | None = None,
-    run_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    start_ms: Annotated[int | None, Query(ge=0)] = None,
-    end_ms: Annotated[int | None, Query(ge=0)] = None,
+    run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
+    start_ms: TimeMs = None,
+    end_ms: TimeMs = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ArtifactPage:

@@ -10,6 +10,7 @@ from framewise.domain.payloads import ArtifactType
 from framewise.domain.video import VideoStatus
 from framewise_api.dependencies import Artifacts, ContainerDep, CorrelationId, Lister, Uploader, Videos, rate_limit
 from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.routers.artifacts import TimeMs
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.schemas.tasks import TaskPage
 from framewise_api.schemas.videos import UploadOut, VideoOut, VideoPage
@@ -28,7 +29,7 @@ Order = Annotated[str, Query(pattern="^(asc|desc)$")]
 async def list_videos(
     videos: Videos,
     status: VideoStatus | None = None,
-    path_contains: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    path_contains: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$")] = None,
     sort: VideoSort = VideoSort.DISCOVERED_AT,
     order: Order = "desc",
     limit: Limit = 50,
@@ -97,8 +98,8 @@ async def list_video_artifacts(
     video_id: UUID,
     artifacts: Artifacts,
     artifact_type: ArtifactType | None = None,
-    start_ms: Annotated[int | None, Query(ge=0)] = None,
-    end_ms: Annotated[int | None, Query(ge=0)] = None,
+    start_ms: TimeMs = None,
+    end_ms: TimeMs = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> ArtifactPage:

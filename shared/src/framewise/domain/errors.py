@@ -39,6 +39,13 @@ class PathOutsideRoots(DomainError):
         self.path = path
 
 
+class InvalidPath(DomainError):
+    """A path that cannot be resolved at all: too long, a NUL byte, a symlink loop."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"path {path[:200]!r} cannot be resolved: {reason}")
+
+
 class InvalidPayload(DomainError):
     """An analysis produced an item that does not validate against its payload schema."""
 

@@ -26,7 +26,11 @@ class LocalMediaLibrary:
 
     def locate(self, folder: str) -> tuple[str, str]:
         real = confine(folder, self._roots)
-        if not real.is_dir():
+        try:
+            is_dir = real.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
             raise NotFound("folder", folder)
         root = max((r for r in self._roots if real == Path(r) or real.is_relative_to(r)), key=len)
         relative = real.relative_to(root).as_posix()
@@ -63,7 +67,7 @@ class LocalMediaLibrary:
                         stat = entry.stat()
                         relative = Path(entry.path).relative_to(root).as_posix()
                         found.append(FileStat(root, relative, stat.st_size, stat.st_mtime))
-                except OSError:
+                except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.11
                     continue
         found.sort(key=lambda f: f.path)
         return found

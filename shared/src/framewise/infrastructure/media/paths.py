@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from framewise.domain.errors import PathOutsideRoots
+from framewise.domain.errors import InvalidPath, PathOutsideRoots
 
 
 def resolve_roots(roots: list[str]) -> list[str]:
@@ -12,7 +12,10 @@ def resolve_roots(roots: list[str]) -> list[str]:
 def confine(path: str | Path, roots: list[str]) -> Path:
     """The real path of `path` (symlinks followed), provided it lies inside one of `roots`."""
     candidate = Path(path)
-    real = candidate.resolve() if candidate.is_absolute() else (Path(roots[0]) / candidate).resolve()
+    try:
+        real = candidate.resolve() if candidate.is_absolute() else (Path(roots[0]) / candidate).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # too long, NUL byte, symlink loop (3.11: RuntimeError)
+        raise InvalidPath(str(path), str(exc)) from None
     for root in roots:
         if real == Path(root) or real.is_relative_to(root):
             return real
