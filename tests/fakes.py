@@ -1,18 +1,19 @@
 """Realistic in-memory fakes of the ports, recording state rather than calls."""
 
+import asyncio
 import copy
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from framewise.application.results import KnownFile, MediaUnreadable
+from framewise.application.results import JobState, KnownFile, MediaUnreadable
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
 from framewise.domain.routing import TaskType
-from framewise.domain.task import JobRequest, Task
+from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
 
 
@@ -55,6 +56,11 @@ class InMemoryTaskRepository:
 
     async def for_video(self, video_id: VideoId) -> list[Task]:
         return [copy.deepcopy(t) for t in self._store.tasks.values() if t.video_id == video_id]
+
+    async def unfinished(self, *, running_only: bool = False) -> list[Task]:
+        wanted = {TaskStatus.RUNNING} if running_only else {TaskStatus.PENDING, TaskStatus.RUNNING}
+        found = [copy.deepcopy(t) for t in self._store.tasks.values() if t.status in wanted]
+        return sorted(found, key=lambda t: t.created_at)
 
     async def delete_for_video(self, video_id: VideoId) -> None:
         for task_id in [t.id for t in self._store.tasks.values() if t.video_id == video_id]:
@@ -139,6 +145,7 @@ class FakeJobQueue:
 
     def __init__(self) -> None:
         self.jobs: dict[str, JobRequest] = {}
+        self.running: set[str] = set()  # job ids a worker holds (arq's in-progress keys)
         self.aborted: set[str] = set()
 
     async def push(self, job: JobRequest) -> bool:
@@ -146,7 +153,34 @@ class FakeJobQueue:
 
     async def abort(self, job: JobRequest) -> None:
         self.jobs.pop(job.job_id, None)
+        self.running.discard(job.job_id)
         self.aborted.add(job.job_id)
+
+    async def state(self, job: JobRequest) -> JobState:
+        if job.job_id in self.running:
+            return JobState.RUNNING
+        return JobState.QUEUED if job.job_id in self.jobs else JobState.ABSENT
+
+    def lose_everything(self) -> None:
+        """Valkey restarted empty."""
+        self.jobs.clear()
+        self.running.clear()
+
+
+class FakeHeartbeats:
+    """Beats land on the committed task, fenced like the SQL one: only its attempt, only RUNNING."""
+
+    def __init__(self, uow: "FakeUnitOfWork") -> None:
+        self._uow = uow
+        self.beats = 0
+
+    async def beat(self, task_id: TaskId, attempt: int, now: datetime) -> bool:
+        task = self._uow.committed.tasks.get(task_id)
+        if task is None or task.attempt != attempt or task.status is not TaskStatus.RUNNING:
+            return False
+        task.heartbeat_at = now
+        self.beats += 1
+        return True
 
 
 EIGHT_SECONDS = MediaInfo(8000, 25.0, 320, 240, False)
@@ -220,9 +254,11 @@ class FakeMlResultCache:
 class FakeMlClient:
     """Answers from a script: a response, or an exception to raise, per call."""
 
-    def __init__(self, *answers: InferenceResponse | Exception, available: bool = True) -> None:
+    def __init__(self, *answers: InferenceResponse | Exception, available: bool = True, takes_s: float = 0.0) -> None:
         self.answers = list(answers)
         self.available = available
+        self.takes_s = takes_s  # how long each inference takes (real time)
+        self.cancelled = 0
         self.requests: list[tuple[TaskType, InferenceRequest, str]] = []
 
     async def is_available(self, task_type: TaskType) -> bool:
@@ -230,6 +266,11 @@ class FakeMlClient:
 
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
         self.requests.append((task_type, request, correlation_id))
+        try:
+            await asyncio.sleep(self.takes_s)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

@@ -1,4 +1,5 @@
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +10,14 @@ from framewise.domain.provenance import Provenance, config_hash
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
-from tests.fakes import FakeMediaLibrary, FakeMlClient, FakeMlResultCache, FakeUnitOfWork, FixedClock
+from tests.fakes import (
+    FakeHeartbeats,
+    FakeMediaLibrary,
+    FakeMlClient,
+    FakeMlResultCache,
+    FakeUnitOfWork,
+    FixedClock,
+)
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -44,7 +52,7 @@ def seeded(uow: FakeUnitOfWork) -> Task:
 
 
 def runner(uow: FakeUnitOfWork, ml: FakeMlClient, kept: FakeMlResultCache | None = None) -> TaskRunner:
-    return TaskRunner(uow, ml, kept or FakeMlResultCache(), FakeMediaLibrary(), FixedClock())
+    return TaskRunner(uow, ml, kept or FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow))
 
 
 async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> None:
@@ -149,3 +157,67 @@ async def test_an_unavailable_analysis_defers_and_leaves_the_task_pending() -> N
     report = await runner(uow, ml).execute(RunTask(task.id, 1))
     assert report.outcome is RunOutcome.DEFERRED
     assert uow.committed.tasks[task.id].status is TaskStatus.PENDING and ml.requests == []
+
+
+async def test_a_long_inference_beats_the_heartbeat_while_it_runs() -> None:
+    uow = FakeUnitOfWork()
+    task = seeded(uow)
+    heartbeats = FakeHeartbeats(uow)
+    ml = FakeMlClient(response(SCENES), takes_s=0.35)
+    run = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), heartbeats)
+    report = await run.execute(RunTask(task.id, 1, heartbeat_s=0.1))
+    assert report.outcome is RunOutcome.COMPLETED and heartbeats.beats >= 2
+
+
+async def test_a_task_cancelled_while_its_inference_runs_stops_it_and_stores_nothing() -> None:
+    uow = FakeUnitOfWork()
+    task = seeded(uow)
+    ml = FakeMlClient(response(SCENES), takes_s=30)
+    run = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow))
+    running = asyncio.create_task(run.execute(RunTask(task.id, 1, heartbeat_s=0.05)))
+    while uow.committed.tasks[task.id].status is not TaskStatus.RUNNING:  # noqa: ASYNC110 - a fake has no event
+        await asyncio.sleep(0.01)
+    uow.committed.tasks[task.id].cancel(NOW)  # what the API's cancel commits
+    report = await asyncio.wait_for(running, 5)
+    assert report.outcome is RunOutcome.SKIPPED and ml.cancelled == 1
+    assert uow.committed.tasks[task.id].status is TaskStatus.CANCELLED
+    assert uow.committed.artifacts.get(task.id, []) == []
+
+
+async def test_a_transient_failure_keeps_the_lease_until_the_retry_is_due() -> None:
+    uow = FakeUnitOfWork()
+    task = seeded(uow)
+    clock = FixedClock(NOW)
+    run = TaskRunner(
+        uow,
+        FakeMlClient(MlTransientError("busy", retry_after=90)),
+        FakeMlResultCache(),
+        FakeMediaLibrary(),
+        clock,
+        FakeHeartbeats(uow),
+    )
+    report = await run.execute(RunTask(task.id, 1))
+    stored = uow.committed.tasks[task.id]
+    assert report.outcome is RunOutcome.RETRY and report.retry_in_s >= 90  # Retry-After honoured
+    assert stored.heartbeat_at is not None and (stored.heartbeat_at - NOW).total_seconds() == report.retry_in_s
+    assert not stored.lease_expired(NOW + timedelta(seconds=80), lease_s=45)
+
+
+async def test_a_resumed_attempt_whose_model_went_away_retries_instead_of_staying_running() -> None:
+    uow = FakeUnitOfWork()
+    task = seeded(uow)
+    first = TaskRunner(
+        uow,
+        FakeMlClient(MlTransientError("boom")),
+        FakeMlResultCache(),
+        FakeMediaLibrary(),
+        FixedClock(),
+        FakeHeartbeats(uow),
+    )
+    assert (await first.execute(RunTask(task.id, 1))).outcome is RunOutcome.RETRY
+    gone = TaskRunner(
+        uow, FakeMlClient(available=False), FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow)
+    )
+    report = await gone.execute(RunTask(task.id, 1, max_tries=2))
+    assert report.outcome is RunOutcome.FAILED
+    assert uow.committed.tasks[task.id].status is TaskStatus.FAILED

@@ -1,6 +1,5 @@
 """arq job functions: parse the job, call one use case, turn its outcome into arq's terms."""
 
-import random
 import time
 from typing import Any
 from uuid import UUID
@@ -8,19 +7,13 @@ from uuid import UUID
 import structlog
 from arq import Retry
 
-from framewise.application.results import RunOutcome
+from framewise.application.results import Reconcile, ReconcileAction, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask
 from framewise.domain.ids import TaskId
 from framewise_worker.container import container_of
-from framewise_worker.metrics import TASK_DURATION, TASK_OUTCOMES
+from framewise_worker.metrics import RECONCILER_ACTIONS, TASK_DURATION, TASK_OUTCOMES
 
 log = structlog.get_logger("framewise.worker")
-
-
-def backoff(tries: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter: uniform in [base/2, min(cap, base * 2^(tries-1))]."""
-    ceiling = min(cap, base * 2 ** max(0, tries - 1))
-    return random.uniform(min(base / 2, ceiling), ceiling)
 
 
 async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_id: str) -> str:
@@ -32,7 +25,14 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
         log.info("job_started", job_try=ctx.get("job_try"))
         started = time.perf_counter()
         report = await container.task_runner(ctx["redis"]).execute(
-            RunTask(TaskId(UUID(task_id)), attempt, max_tries=settings.max_tries)
+            RunTask(
+                TaskId(UUID(task_id)),
+                attempt,
+                max_tries=settings.max_tries,
+                backoff_s=settings.retry_backoff_s,
+                backoff_max_s=settings.retry_backoff_max_s,
+                heartbeat_s=settings.heartbeat_s,
+            )
         )
         elapsed = time.perf_counter() - started
         TASK_OUTCOMES.labels(report.outcome.value).inc()
@@ -47,12 +47,39 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
         elif report.outcome is RunOutcome.FAILED:
             log.warning("job_failed", error=report.error, duration_ms=round(elapsed * 1000, 1))
         elif report.outcome is RunOutcome.RETRY:
-            delay = backoff(report.tries, settings.retry_backoff_s, settings.retry_backoff_max_s)
-            log.warning("job_retry_scheduled", error=report.error, tries=report.tries, defer_s=round(delay, 2))
-            raise Retry(defer=delay)
+            log.warning(
+                "job_retry_scheduled", error=report.error, tries=report.tries, defer_s=round(report.retry_in_s, 2)
+            )
+            raise Retry(defer=report.retry_in_s)
         elif report.outcome is RunOutcome.DEFERRED:
             log.info("job_deferred", reason=report.error, defer_s=settings.unavailable_recheck_s)
             raise Retry(defer=settings.unavailable_recheck_s)
         else:
-            log.info("job_skipped", reason="task terminal or attempt stale")
+            log.info("job_skipped", reason=report.error or "task terminal or attempt stale")
         return report.outcome.value
+
+
+async def _reconcile(ctx: dict[str, Any], *, leases_only: bool) -> dict[str, int]:
+    container = container_of(ctx)
+    s = container.settings
+    command = Reconcile(
+        lease_s=s.lease_s, max_attempts=s.max_attempts, stuck_after_s=s.stuck_after_s, leases_only=leases_only
+    )
+    report = await container.task_reconciler(ctx["redis"]).execute(command)
+    for task_id, action, detail in report.actions:
+        RECONCILER_ACTIONS.labels(action.value).inc()
+        level = log.info if action is not ReconcileAction.STUCK else log.warning
+        level("reconciler_action", action=action.value, task_id=str(task_id), detail=detail)
+    counts = {action.value: report.count(action) for action in ReconcileAction}
+    log.info("reconciler_finished", scope="leases" if leases_only else "full", checked=report.checked, **counts)
+    return counts
+
+
+async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
+    """The full pass (SPEC S5.7): orphaned PENDING tasks, dead workers' RUNNING tasks, stuck ones."""
+    return await _reconcile(ctx, leases_only=False)
+
+
+async def check_leases(ctx: dict[str, Any]) -> dict[str, int]:
+    """The frequent pass: RUNNING tasks whose worker stopped beating, retried within a minute."""
+    return await _reconcile(ctx, leases_only=True)

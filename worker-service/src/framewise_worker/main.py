@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from arq import Worker
+from arq.cron import cron
 from arq.worker import func
 from prometheus_client import start_http_server
 
@@ -15,7 +16,7 @@ from framewise.infrastructure.queue.arq_job_queue import redis_settings
 from framewise.infrastructure.queue.serialization import deserialize, serialize
 from framewise.infrastructure.settings import load_settings
 from framewise_worker.container import WorkerContainer
-from framewise_worker.jobs import run_task
+from framewise_worker.jobs import check_leases, reconcile, run_task
 from framewise_worker.settings import WorkerSettings
 
 log = structlog.get_logger("framewise.worker")
@@ -61,6 +62,9 @@ def build_worker(settings: WorkerSettings) -> Worker:
             concurrency=concurrency,
             ml_service_url=settings.ml_service_url,
             max_tries=settings.max_tries,
+            lease_s=settings.lease_s,
+            heartbeat_s=settings.heartbeat_s,
+            shutdown_grace_s=settings.shutdown_grace_s,
             metrics_port=settings.worker_metrics_port,
         )
 
@@ -69,8 +73,14 @@ def build_worker(settings: WorkerSettings) -> Worker:
             await ctx["container"].close()
         log.info("service_stopped", pool=pool.value)
 
+    # Crons are unique across workers: each tick's job id is the same in every process, so one runs it.
+    crons = [
+        cron(reconcile, name="reconcile", minute=set(range(0, 60, settings.reconcile_every_min)), second=0),
+        cron(check_leases, name="check_leases", second=set(range(0, 60, settings.lease_check_every_s))),
+    ]
     return Worker(
         functions=[func(run_task, name="run_task", timeout=settings.job_timeout_s, max_tries=ARQ_MAX_TRIES)],
+        cron_jobs=crons,
         queue_name=queue.value,
         redis_settings=redis_settings(settings.valkey_url),
         max_jobs=concurrency,
@@ -83,6 +93,9 @@ def build_worker(settings: WorkerSettings) -> Worker:
         on_shutdown=shutdown,
         allow_abort_jobs=True,
         handle_signals=True,
+        # SIGTERM: stop taking jobs, let running ones finish for this long, then cancel them; arq puts a
+        # cancelled job back on the queue and another worker resumes the same attempt.
+        job_completion_wait=settings.shutdown_grace_s,
     )
 
 

@@ -8,3 +8,8 @@ TASK_DURATION = Histogram(
     "Duration of completed task attempts",
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
+RECONCILER_ACTIONS = Counter(
+    "framewise_reconciler_actions_total",
+    "Reconciler actions (enqueued, requeued, reclaimed, failed_lost, stuck)",
+    ["action"],
+)

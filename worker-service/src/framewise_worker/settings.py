@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 
@@ -24,5 +24,20 @@ class WorkerSettings(ServiceSettings):
     unavailable_recheck_s: Annotated[float, Field(gt=0)] = 30.0
     ml_request_timeout_s: Annotated[float, Field(gt=0)] = 1800.0
     ml_token: str | None = None
+    heartbeat_s: Annotated[float, Field(gt=0)] = 10.0
+    lease_s: Annotated[float, Field(gt=0)] = 45.0
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    stuck_after_s: Annotated[float, Field(gt=0)] = 7200.0
+    lease_check_every_s: Annotated[int, Field(ge=1, le=60)] = 15
+    reconcile_every_min: Annotated[int, Field(ge=1, le=60)] = 5
+    shutdown_grace_s: Annotated[int, Field(ge=0, le=3600)] = 30
+
+    @model_validator(mode="after")
+    def _lease_outlives_heartbeats(self) -> "WorkerSettings":
+        if self.lease_s <= 2 * self.heartbeat_s:
+            raise ValueError("LEASE_S must be more than twice HEARTBEAT_S, or live tasks look dead")
+        if 60 % self.lease_check_every_s or 60 % self.reconcile_every_min:
+            raise ValueError("LEASE_CHECK_EVERY_S and RECONCILE_EVERY_MIN must divide 60")
+        return self
 
     _split = field_validator("media_roots", mode="before")(split_commas)

@@ -5,7 +5,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from framewise.application.results import ArtifactFilter, KnownFile, Page, TaskFilter, VideoFilter
+from framewise.application.results import ArtifactFilter, JobState, KnownFile, Page, TaskFilter, VideoFilter
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
@@ -30,6 +30,10 @@ class TaskRepository(Protocol):
     async def for_video(self, video_id: VideoId) -> list[Task]: ...
 
     async def delete_for_video(self, video_id: VideoId) -> None: ...
+
+    async def unfinished(self, *, running_only: bool = False) -> list[Task]:
+        """PENDING and RUNNING tasks (or RUNNING only), oldest first, read without locks."""
+        ...
 
 
 class VideoRepository(Protocol):
@@ -80,6 +84,17 @@ class JobQueue(Protocol):
 
     async def abort(self, job: JobRequest) -> None:
         """Take a queued job off the queue, and stop it if a worker is running it."""
+        ...
+
+    async def state(self, job: JobRequest) -> JobState: ...
+
+
+class Heartbeats(Protocol):
+    """A running attempt's sign of life, written in its own short transaction."""
+
+    async def beat(self, task_id: TaskId, attempt: int, now: datetime) -> bool:
+        """Record that `attempt` is alive; False when the task is no longer that attempt RUNNING
+        (cancelled, superseded), which tells the worker to stop."""
         ...
 
 

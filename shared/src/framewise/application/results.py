@@ -113,6 +113,7 @@ class RunReport:
     error: str | None = None
     tries: int = 0
     reused_result: bool = False  # COMPLETED from the result the ML service kept, not a new inference
+    retry_in_s: float = 0.0  # RETRY: when to run the attempt again
 
 
 class MediaUnreadable(Exception):
@@ -137,3 +138,36 @@ class MlPermanentError(MlError):
 
 class MlModelUnavailable(MlError):
     """The ML service has no working model for this analysis (weights missing or failed to load)."""
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  # waiting on its queue (possibly deferred for a retry)
+    RUNNING = "running"  # a worker holds it (arq's in-progress key)
+    ABSENT = "absent"  # the queue does not know it: never pushed, finished, or lost with Valkey
+
+
+class ReconcileAction(StrEnum):
+    ENQUEUED = "enqueued"  # PENDING, never queued
+    REQUEUED = "requeued"  # PENDING, its job lost: a new attempt
+    RECLAIMED = "reclaimed"  # RUNNING, its worker gone (lease expired): a new attempt
+    FAILED_LOST = "failed_lost"  # RUNNING, its worker gone on the last attempt allowed
+    STUCK = "stuck"  # RUNNING and alive, but past the stuck threshold: reported, left alone
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """One reconciler pass. `leases_only` checks only RUNNING tasks' leases (the frequent pass)."""
+
+    lease_s: float
+    max_attempts: int
+    stuck_after_s: float
+    leases_only: bool = False
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    actions: list[tuple[TaskId, ReconcileAction, str]] = field(default_factory=list)
+
+    def count(self, action: ReconcileAction) -> int:
+        return sum(1 for _, a, _ in self.actions if a is action)

@@ -5,7 +5,7 @@ PENDING and RUNNING -> CANCELLED by cancel. Every other move raises `IllegalTran
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from framewise.domain.errors import IllegalTransition, StaleAttempt
@@ -27,6 +27,7 @@ class ErrorKind(StrEnum):
     PERMANENT = "permanent"
     INVALID_PAYLOAD = "invalid_payload"
     STALE = "stale"
+    LOST = "lost"  # the worker running it died (its lease expired) on every attempt allowed
 
 
 TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
@@ -144,13 +145,47 @@ class Task:
         self.completed_at = now
         self.error, self.error_kind = error, kind
 
-    def note_transient_failure(self, attempt: int, error: str) -> int:
-        """Record a failure worth retrying on the running attempt; returns how many it has had."""
+    def note_transient_failure(
+        self, attempt: int, error: str, now: datetime | None = None, retry_in_s: float = 0.0
+    ) -> int:
+        """Record a failure worth retrying on the running attempt; returns how many it has had.
+        The worker vouches for the task until its retry is due, so its lease does not expire while
+        it waits out the backoff."""
         self._require_attempt(attempt)
         self._require("record a failure", TaskStatus.RUNNING)
         self.transient_failures += 1
         self.error, self.error_kind = error, ErrorKind.TRANSIENT
+        if now is not None:
+            self.heartbeat_at = now + timedelta(seconds=retry_in_s)
         return self.transient_failures
+
+    def lease_expired(self, now: datetime, lease_s: float) -> bool:
+        """RUNNING with no sign of life from its worker for longer than `lease_s`."""
+        last = self.heartbeat_at or self.started_at
+        return self.status is TaskStatus.RUNNING and last is not None and (now - last).total_seconds() > lease_s
+
+    def requeue(self, now: datetime) -> JobRequest:
+        """A PENDING task whose job was lost (Valkey restarted empty): a new attempt with a new job id,
+        so nothing the lost job left behind can block it or be mistaken for it."""
+        self._require("requeue", TaskStatus.PENDING)
+        self.job_id = None
+        return self.enqueue(now)
+
+    def reclaim(self, now: datetime, max_attempts: int) -> JobRequest | None:
+        """A RUNNING task whose worker is gone: back to PENDING as a new attempt (the old one is fenced
+        out), or FAILED as LOST once `max_attempts` attempts have been made."""
+        self._require("reclaim", TaskStatus.RUNNING)
+        if self.attempt >= max_attempts:
+            self.status = TaskStatus.FAILED
+            self.completed_at = now
+            self.error = f"its worker was lost on attempt {self.attempt} of {max_attempts}"
+            self.error_kind = ErrorKind.LOST
+            return None
+        self.status = TaskStatus.PENDING
+        self.job_id = None
+        self.progress = 0.0
+        self.started_at = self.heartbeat_at = None
+        return self.enqueue(now)
 
     def cancel(self, now: datetime) -> None:
         self._require("cancel", TaskStatus.PENDING, TaskStatus.RUNNING)

@@ -51,6 +51,11 @@ class SqlTaskRepository:
     async def delete_for_video(self, video_id: VideoId) -> None:
         await self._session.execute(delete(tasks).where(tasks.c.video_id == video_id))
 
+    async def unfinished(self, *, running_only: bool = False) -> list[Task]:
+        statuses = ["RUNNING"] if running_only else ["PENDING", "RUNNING"]
+        query = select(tasks).where(tasks.c.status.in_(statuses)).order_by(tasks.c.created_at)
+        return [task_from_row(r) for r in (await self._session.execute(query)).mappings()]
+
 
 class SqlVideoRepository:
     """Videos in PostgreSQL."""

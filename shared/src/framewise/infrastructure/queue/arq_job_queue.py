@@ -4,6 +4,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
 from arq.utils import timestamp_ms
 
+from framewise.application.results import JobState
 from framewise.domain.task import JobRequest
 from framewise.infrastructure.queue.serialization import deserialize, serialize
 
@@ -49,3 +50,13 @@ class ArqJobQueue:
             _, _, running = await tr.execute()
         if running:
             await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})
+
+    async def state(self, job: JobRequest) -> JobState:
+        async with self._pool.pipeline(transaction=False) as pipe:
+            pipe.exists(in_progress_key_prefix + job.job_id)
+            pipe.zscore(job.queue.value, job.job_id)
+            pipe.exists(job_key_prefix + job.job_id)
+            running, score, stored = await pipe.execute()
+        if running:
+            return JobState.RUNNING
+        return JobState.QUEUED if score is not None and stored else JobState.ABSENT
