@@ -42,6 +42,7 @@ from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.postgres.database import session_factory
+from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_api.main import create_app
 from framewise_api.settings import ApiSettings
@@ -142,7 +143,8 @@ def scenes(input_hash: str) -> InferenceResponse:
 async def run_task(engine: AsyncEngine, task: dict[str, Any], ml: FakeMlClient) -> None:
     """One attempt of a task through the worker's use case, with a scripted ML service."""
     uow = SqlUnitOfWork(session_factory(engine))
-    runner = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), SystemClock())
+    sessions = session_factory(engine)
+    runner = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), SystemClock(), SqlHeartbeats(sessions))
     await runner.execute(RunTask(TaskId(task["id"]), task["attempt"]))
 
 
