@@ -115,3 +115,13 @@ async def test_aborting_a_job_that_is_neither_queued_nor_running_poisons_nothing
     task_id = TaskId(uuid4())
     await queue.abort(job(task_id, 1))
     assert await redis.zcard("arq:abort") == 0
+
+
+async def test_a_push_that_arrives_after_the_abort_cannot_put_the_job_back(queue: ArqJobQueue, redis: Redis) -> None:
+    """An enqueue commits, a cancel commits and aborts, then the enqueue's push lands: refused."""
+    task_id = TaskId(uuid4())
+    await queue.push(job(task_id, 1))
+    await queue.abort(job(task_id, 1))
+    assert not await queue.push(job(task_id, 1))
+    assert await redis.zcard("gpu_jobs") == 0
+    assert await queue.push(job(task_id, 2))  # the retry's new attempt is unaffected

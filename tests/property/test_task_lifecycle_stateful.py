@@ -443,6 +443,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         task.status = X
         if task.job_id is not None:
             self.valkey.queued.pop(task.job_id, None)
+            self.valkey.results.add(task.job_id)  # the abort marker: a late push of this attempt is refused
             if held:
                 self.valkey.aborted.add(task.job_id)
         check_stored(response.json(), task, "cancel response")

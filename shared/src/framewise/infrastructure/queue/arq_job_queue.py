@@ -1,7 +1,7 @@
 """The job queue on Valkey through arq."""
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
+from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix, result_key_prefix
 from arq.utils import timestamp_ms
 
 from framewise.application.results import JobState
@@ -20,6 +20,9 @@ async def open_pool(url: str) -> ArqRedis:
     return await create_pool(
         redis_settings(url), job_serializer=serialize, job_deserializer=deserialize, default_queue_name="cpu_jobs"
     )
+
+
+ABORTED_MARKER_MS = 3_600_000
 
 
 class ArqJobQueue:
@@ -47,7 +50,10 @@ class ArqJobQueue:
             tr.zrem(job.queue.value, job.job_id)
             tr.delete(job_key_prefix + job.job_id)
             tr.exists(in_progress_key_prefix + job.job_id)
-            _, _, running = await tr.execute()
+            # arq refuses to enqueue an id that has a result: a push of this attempt that raced the
+            # cancel (committed before it, arriving after it) cannot put the job back.
+            tr.set(result_key_prefix + job.job_id, serialize({"aborted": True}), px=ABORTED_MARKER_MS, nx=True)
+            _, _, running, _ = await tr.execute()
         if running:
             await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})
 
