@@ -1,5 +1,5 @@
 """The reconciler over generated states (SPEC S5.7): PENDING/RUNNING x job queued/absent/in progress
-x heartbeat fresh/stale/none x attempts left/exhausted, always takes the one right action, and a
+x heartbeat fresh/stale/none x lost-worker attempts left/exhausted, always takes the one right action, and a
 second pass right after changes nothing."""
 
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ class Case:
     job: str  # never (PENDING without a job id), queued, running, absent
     heartbeat: str  # fresh, stale, none (RUNNING only)
     attempt: int
+    lost: int  # attempts whose worker already died
     long_running: bool  # started more than the stuck threshold ago
 
 
@@ -37,6 +38,7 @@ cases = st.builds(
     job=st.sampled_from(["never", "queued", "running", "absent"]),
     heartbeat=st.sampled_from(["fresh", "stale", "none"]),
     attempt=st.integers(min_value=1, max_value=MAX_ATTEMPTS + 1),
+    lost=st.integers(min_value=0, max_value=MAX_ATTEMPTS - 1),
     long_running=st.booleans(),
 )
 
@@ -53,6 +55,7 @@ def build(case: Case, queue: FakeJobQueue) -> Task:
             task.retry(NOW)
         else:
             task.enqueue(NOW)
+    task.workers_lost = min(case.lost, task.attempt - 1)
     job = task.job()
     if case.job in ("queued", "never"):
         queue.jobs[job.job_id] = job
@@ -73,7 +76,8 @@ def expected(case: Case) -> ReconcileAction | None:
     if case.status is TaskStatus.PENDING:
         return {"never": ReconcileAction.ENQUEUED, "absent": ReconcileAction.REQUEUED}.get(case.job)
     if case.heartbeat in ("stale", "none"):  # no sign of life within the lease: the worker is gone
-        return ReconcileAction.FAILED_LOST if case.attempt >= MAX_ATTEMPTS else ReconcileAction.RECLAIMED
+        lost_before = min(case.lost, case.attempt - 1)
+        return ReconcileAction.FAILED_LOST if lost_before + 1 >= MAX_ATTEMPTS else ReconcileAction.RECLAIMED
     return ReconcileAction.STUCK if case.long_running else None
 
 
@@ -122,7 +126,7 @@ async def test_the_lease_pass_touches_only_running_tasks(generated: list[Case]) 
 
 async def test_valkey_lost_with_everything_in_it_rebuilds_the_queue() -> None:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
-    tasks = [uow.tasks.seed(build(Case(TaskStatus.PENDING, "queued", "none", 1, False), queue)) for _ in range(5)]
+    tasks = [uow.tasks.seed(build(Case(TaskStatus.PENDING, "queued", "none", 1, 0, False), queue)) for _ in range(5)]
     queue.lose_everything()
     report = await TaskReconciler(uow, queue, FixedClock(NOW)).execute(COMMAND)
     assert report.count(ReconcileAction.REQUEUED) == 5

@@ -67,6 +67,7 @@ class Task:
     queue: QueueName = field(default=QueueName.GPU_JOBS)
     attempt: int = 0
     transient_failures: int = 0  # of the current attempt; bounded by the worker's max tries
+    workers_lost: int = 0  # attempts that ended because their worker died; bounded by max_attempts
     job_id: str | None = None
     progress: float = 0.0
     error: str | None = None
@@ -173,12 +174,14 @@ class Task:
 
     def reclaim(self, now: datetime, max_attempts: int) -> JobRequest | None:
         """A RUNNING task whose worker is gone: back to PENDING as a new attempt (the old one is fenced
-        out), or FAILED as LOST once `max_attempts` attempts have been made."""
+        out), or FAILED as LOST once its workers have died on `max_attempts` attempts. Attempts that
+        ended otherwise (retried by hand, requeued after Valkey was lost) do not count."""
         self._require("reclaim", TaskStatus.RUNNING)
-        if self.attempt >= max_attempts:
+        self.workers_lost += 1
+        if self.workers_lost >= max_attempts:
             self.status = TaskStatus.FAILED
             self.completed_at = now
-            self.error = f"its worker was lost on attempt {self.attempt} of {max_attempts}"
+            self.error = f"its worker died on {self.workers_lost} of {max_attempts} allowed attempts"
             self.error_kind = ErrorKind.LOST
             return None
         self.status = TaskStatus.PENDING

@@ -13,8 +13,8 @@ from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import MediaInfo, Video, VideoStatus
 
 TASK_FIELDS = (
-    "video_id task_type status queue attempt transient_failures job_id config config_hash progress error error_kind "
-    "correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
+    "video_id task_type status queue attempt transient_failures workers_lost job_id config config_hash progress "
+    "error error_kind correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
 ).split()
 
 PROVENANCE_FIELDS = tuple(Provenance.model_fields)
@@ -39,6 +39,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         queue=QueueName(row["queue"]),
         attempt=row["attempt"],
         transient_failures=row["transient_failures"],
+        workers_lost=row["workers_lost"],
         job_id=row["job_id"],
         progress=row["progress"],
         error=row["error"],

@@ -63,6 +63,7 @@ tasks = Table(
     Column("queue", String(32), nullable=False),
     Column("attempt", Integer, nullable=False, server_default="0"),
     Column("transient_failures", Integer, nullable=False, server_default="0"),
+    Column("workers_lost", Integer, nullable=False, server_default="0"),
     Column("job_id", Text),
     Column("config", JSONB, nullable=False),
     Column("config_hash", String(64), nullable=False),
