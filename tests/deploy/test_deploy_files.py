@@ -1,5 +1,6 @@
 """The deployment files, checked by the real parsers: docker-compose, nginx and hadolint."""
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -20,12 +21,22 @@ FRAMEWISE_SERVICES = {"api", "worker-gpu", "worker-cpu", "ml-service"}
 @pytest.fixture(scope="module")
 def compose() -> dict:
     tool = require_tool("docker-compose")
-    env = {**os.environ, "POSTGRES_PASSWORD": "test-only", "API_TOKENS": "test-only-token-0123456789"}
+    return compose_config(tool, ROOT / "docker-compose.yml")
+
+
+ENV = {
+    "POSTGRES_PASSWORD": "test-only",
+    "API_TOKENS": "test-only-token-0123456789",
+    "GRAFANA_ADMIN_PASSWORD": "test-only",
+}
+
+
+def compose_config(tool: str, path: Path) -> dict:
     result = subprocess.run(
-        [tool, "-f", str(ROOT / "docker-compose.yml"), "config"],
+        [tool, "-f", str(path), "config"],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, **ENV},
         cwd=ROOT,
         check=False,
     )
@@ -43,9 +54,11 @@ def test_compose_runs_every_service_with_health_conditions(compose: dict) -> Non
     assert "--appendonly" in services["valkey"]["command"]
 
 
-def test_only_nginx_is_published_and_the_ml_service_is_internal(compose: dict) -> None:
+def test_only_nginx_and_grafana_are_published_and_the_ml_service_is_internal(compose: dict) -> None:
     published = {name for name, service in compose["services"].items() if service.get("ports")}
-    assert published == {"nginx"}
+    assert published == {"nginx", "grafana"}
+    assert "backend" not in compose["services"]["grafana"]["networks"]
+    assert "backend" in compose["services"]["prometheus"]["networks"]
     ml_networks = set(compose["services"]["ml-service"]["networks"])
     assert ml_networks == {"backend"}
     assert compose["networks"]["backend"]["internal"] is True
@@ -63,8 +76,8 @@ def test_every_setting_the_compose_file_passes_is_documented(compose: dict) -> N
         for line in (ROOT / ".env.example").read_text().splitlines()
         if "=" in line
     }
-    for name in FRAMEWISE_SERVICES:
-        passed = set(compose["services"][name]["environment"])
+    for name in FRAMEWISE_SERVICES | {"grafana"}:
+        passed = {v for v in compose["services"][name]["environment"] if not v.startswith("GF_")}
         assert passed <= documented, f"{name}: undocumented {sorted(passed - documented)}"
 
 
@@ -100,3 +113,67 @@ def test_service_images_carry_no_ml_library() -> None:
     for name in ("Dockerfile.api", "Dockerfile.worker"):
         text = (ROOT / "dev" / name).read_text()
         assert "ml-service" not in text and "torch" not in text, name
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML with Compose's `!reset` tag (Compose 2.24+), which Debian's docker-compose 1.29 predates."""
+
+
+_ComposeLoader.add_constructor("!reset", lambda loader, node: _RESET)
+_RESET = object()
+
+
+def _merge(base: object, override: object) -> object:
+    """Compose's override rules for what the CPU file uses: mappings merge key by key, `!reset`
+    removes the key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            if value is _RESET:
+                merged.pop(key, None)
+            else:
+                merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+def test_the_cpu_only_override_drops_the_gpu_reservation_and_still_validates(tmp_path: Path) -> None:
+    tool = require_tool("docker-compose")
+    base = yaml.load((ROOT / "docker-compose.yml").read_text(), Loader=_ComposeLoader)  # noqa: S506 - safe subclass
+    cpu = yaml.load((ROOT / "docker-compose.cpu.yml").read_text(), Loader=_ComposeLoader)  # noqa: S506
+    merged = tmp_path / "docker-compose.yml"
+    merged.write_text(yaml.safe_dump(_merge(base, cpu), sort_keys=False))
+    for folder in ("nginx", "prometheus", "grafana"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    config = compose_config(tool, merged)
+    ml = config["services"]["ml-service"]
+    assert "deploy" not in ml and ml["environment"]["REQUIRE_GPU"] == "false"
+    assert set(config["services"]) == set(compose_config(tool, ROOT / "docker-compose.yml")["services"])
+
+
+def test_prometheus_scrapes_every_service_and_its_configuration_and_rules_are_valid(tmp_path: Path) -> None:
+    promtool = require_tool("promtool")
+    config = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) >= FRAMEWISE_SERVICES
+    ports = {"api": 8000, "ml-service": 8001, "worker-gpu": 9100, "worker-cpu": 9100}
+    for name, port in ports.items():
+        assert jobs[name]["dns_sd_configs"][0] == {"names": [name], "type": "A", "port": port}
+    rules = tmp_path / "rules.yml"
+    rules.write_text((ROOT / "prometheus" / "rules.yml").read_text())
+    config["rule_files"] = [str(rules)]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    for command in (["check", "config", str(tmp_path / "prometheus.yml")], ["check", "rules", str(rules)]):
+        result = subprocess.run([promtool, *command], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_grafana_is_provisioned_with_the_prometheus_source_and_the_dashboard() -> None:
+    source = yaml.safe_load((ROOT / "grafana/provisioning/datasources/prometheus.yml").read_text())["datasources"][0]
+    provider = yaml.safe_load((ROOT / "grafana/provisioning/dashboards/framewise.yml").read_text())["providers"][0]
+    assert source["url"] == "http://prometheus:9090" and provider["options"]["path"] == "/var/lib/grafana/dashboards"
+    dashboard = json.loads((ROOT / "grafana/dashboards/framewise-health.json").read_text())
+    assert dashboard["panels"]
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == source["uid"]
+        assert all(target["expr"] for target in panel["targets"])

@@ -113,3 +113,27 @@ def test_videos_are_listed_filtered_and_fetched(
     tasks = client.get(f"/api/v1/videos/{video['id']}/tasks").json()
     assert tasks["total"] == 6
     assert client.get("/api/v1/artifacts", params={"video_id": video["id"]}).json()["total"] == 0
+
+
+def sample(metrics: str, name: str, **labels: str) -> float:
+    wanted = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+    for line in metrics.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{wanted} not in /metrics")
+
+
+def test_the_queue_depth_gauge_follows_the_jobs(
+    client: TestClient,
+    discovered: dict[str, dict],  # type: ignore[type-arg]
+) -> None:
+    metrics = client.get("/metrics").text
+    assert sample(metrics, "framewise_queue_depth", queue="gpu_jobs") == 5
+    assert sample(metrics, "framewise_queue_depth", queue="cpu_jobs") == 1
+    assert sample(metrics, "framewise_queue_oldest_job_age_seconds", queue="gpu_jobs") >= 0
+    client.post(f"/api/v1/tasks/{discovered['ocr']['id']}/cancel")
+    client.post(f"/api/v1/tasks/{discovered['scene_detection']['id']}/cancel")
+    metrics = client.get("/metrics").text
+    assert sample(metrics, "framewise_queue_depth", queue="gpu_jobs") == 4
+    assert sample(metrics, "framewise_queue_depth", queue="cpu_jobs") == 0
+    assert sample(metrics, "framewise_queue_oldest_job_age_seconds", queue="cpu_jobs") == 0

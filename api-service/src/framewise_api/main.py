@@ -6,12 +6,14 @@ from contextlib import asynccontextmanager
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware
 from framewise_api import problems
 from framewise_api.container import ApiContainer
+from framewise_api.queue_metrics import QueueCollector
 from framewise_api.routers import artifacts, health, paths, tasks, videos
 from framewise_api.security import TokenChecker
 from framewise_api.settings import ApiSettings
@@ -24,6 +26,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await ApiContainer.open(settings)
         app.state.container = container
+        queues = QueueCollector(settings.valkey_url)
+        REGISTRY.register(queues)
         log.info(
             "service_started",
             media_roots=container.roots,
@@ -39,6 +43,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
             yield
         finally:
             await container.discovery.stop()
+            REGISTRY.unregister(queues)
+            queues.close()
             await container.close()
             log.info("service_stopped")
 

@@ -1,6 +1,10 @@
 """Per-model metrics of the ML service (SPEC S6.4)."""
 
+from collections.abc import Iterator
+
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import REGISTRY, Collector
 
 ML_REQUESTS = Counter("framewise_ml_requests_total", "Inference requests by model and outcome", ["model", "outcome"])
 ML_FAILURES = Counter("framewise_ml_failures_total", "Inference failures by model and reason", ["model", "reason"])
@@ -18,3 +22,34 @@ ML_COMPUTE = Histogram(
 )
 GATE_RUNNING = Gauge("framewise_ml_gate_running", "Inferences holding a GPU slot")
 GATE_WAITING = Gauge("framewise_ml_gate_waiting", "Inferences waiting for a GPU slot")
+
+
+class GpuCollector(Collector):
+    """GPU memory (and utilisation where NVML answers) at scrape time; nothing on a CPU-only host."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            import torch
+        except ImportError:
+            return
+        if not torch.cuda.is_available():
+            return
+        memory = GaugeMetricFamily("framewise_ml_gpu_memory_bytes", "GPU memory by kind", labels=["device", "kind"])
+        for index in range(torch.cuda.device_count()):
+            device = str(index)
+            memory.add_metric([device, "allocated"], float(torch.cuda.memory_allocated(index)))
+            memory.add_metric([device, "reserved"], float(torch.cuda.memory_reserved(index)))
+            memory.add_metric([device, "total"], float(torch.cuda.get_device_properties(index).total_memory))
+        yield memory
+        utilisation = GaugeMetricFamily(
+            "framewise_ml_gpu_utilization_ratio", "GPU busy share over the last sample period", labels=["device"]
+        )
+        try:
+            for index in range(torch.cuda.device_count()):
+                utilisation.add_metric([str(index)], torch.cuda.utilization(index) / 100)
+        except Exception:  # noqa: BLE001 - needs NVML (pynvml); memory figures still stand without it
+            return
+        yield utilisation
+
+
+REGISTRY.register(GpuCollector())

@@ -35,9 +35,11 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
             )
         )
         elapsed = time.perf_counter() - started
-        TASK_OUTCOMES.labels(report.outcome.value).inc()
+        task_type = report.task_type.value if report.task_type else "unknown"
+        TASK_OUTCOMES.labels(task_type, report.outcome.value).inc()
+        if report.outcome in (RunOutcome.COMPLETED, RunOutcome.FAILED):
+            TASK_DURATION.labels(task_type, report.outcome.value).observe(elapsed)
         if report.outcome is RunOutcome.COMPLETED:
-            TASK_DURATION.observe(elapsed)
             log.info(
                 "job_completed",
                 artifacts=report.artifacts,

@@ -2,10 +2,13 @@
 
 from prometheus_client import Counter, Histogram
 
-TASK_OUTCOMES = Counter("framewise_worker_job_outcomes_total", "Job outcomes by kind", ["outcome"])
+TASK_OUTCOMES = Counter(
+    "framewise_worker_job_outcomes_total", "Job outcomes by task type and kind", ["task_type", "outcome"]
+)
 TASK_DURATION = Histogram(
     "framewise_worker_task_duration_seconds",
-    "Duration of completed task attempts",
+    "Duration of task attempts by task type and outcome (completed or failed)",
+    ["task_type", "outcome"],
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
 RECONCILER_ACTIONS = Counter(

@@ -114,6 +114,7 @@ class RunReport:
     tries: int = 0
     reused_result: bool = False  # COMPLETED from the result the ML service kept, not a new inference
     retry_in_s: float = 0.0  # RETRY: when to run the attempt again
+    task_type: TaskType | None = None
 
 
 class MediaUnreadable(Exception):

@@ -2,7 +2,7 @@ import asyncio
 import random
 from collections.abc import Awaitable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
@@ -61,8 +61,11 @@ class TaskRunner:
         async with self._uow:
             task = await self._uow.tasks.get(command.task_id)
             if self._is_stale(task, command.attempt):
-                return RunReport(RunOutcome.SKIPPED)
+                return RunReport(RunOutcome.SKIPPED, task_type=task.task_type)
             video = await self._uow.videos.get(task.video_id)
+        return replace(await self._run(command, task, video), task_type=task.task_type)
+
+    async def _run(self, command: RunTask, task: Task, video: Video) -> RunReport:
         kept = await self._kept_result(task, video)
         if kept is None and not await self._ml.is_available(task.task_type):
             unavailable = f"{task.task_type} analysis is unavailable"
