@@ -139,8 +139,8 @@ def _merge(base: object, override: object) -> object:
 
 def test_the_cpu_only_override_drops_the_gpu_reservation_and_still_validates(tmp_path: Path) -> None:
     tool = require_tool("docker-compose")
-    base = yaml.load((ROOT / "docker-compose.yml").read_text(), Loader=_ComposeLoader)  # noqa: S506 - safe subclass
-    cpu = yaml.load((ROOT / "docker-compose.cpu.yml").read_text(), Loader=_ComposeLoader)  # noqa: S506
+    base = yaml.load((ROOT / "docker-compose.yml").read_text(), Loader=_ComposeLoader)
+    cpu = yaml.load((ROOT / "docker-compose.cpu.yml").read_text(), Loader=_ComposeLoader)
     merged = tmp_path / "docker-compose.yml"
     merged.write_text(yaml.safe_dump(_merge(base, cpu), sort_keys=False))
     for folder in ("nginx", "prometheus", "grafana"):

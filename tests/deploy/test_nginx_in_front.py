@@ -1,0 +1,94 @@
+"""Debian's nginx on loopback, with the shipped configuration, in front of the real API process:
+it serves the API and nothing else (the ML service's and workers' paths are refused)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from string import Template
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.api import AUTH, TOKEN
+from tests.tools import require_tool
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+@pytest.fixture
+def behind_nginx(
+    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path, tmp_path: Path
+) -> Iterator[str]:
+    nginx = require_tool("nginx")
+    api_port, http_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VALKEY_URL": valkey_url,
+        "MEDIA_ROOTS": str(media_root),
+        "API_TOKENS": TOKEN,
+        "API_PORT": str(api_port),
+        "DISCOVER_ON_START": "false",
+        "DISCOVERY_WATCH": "off",
+        "LOG_LEVEL": "WARNING",
+    }
+    api = subprocess.Popen([sys.executable, "-m", "framewise_api.main"], env=env)
+    rendered = Template((ROOT / "nginx" / "framewise.conf.template").read_text()).safe_substitute(
+        API_UPSTREAM=f"127.0.0.1:{api_port}", UPLOAD_MAX_BODY="1048576"
+    )
+    rendered = rendered.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    (tmp_path / "framewise.conf").write_text(rendered)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path};\n  proxy_temp_path {tmp_path};\n"
+        f"  include {tmp_path}/framewise.conf;\n}}\n"
+    )
+    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
+    try:
+        wait_for(f"http://127.0.0.1:{api_port}/healthz", api)
+        wait_for(f"http://127.0.0.1:{http_port}/nginx-health", proxy)
+        yield f"http://127.0.0.1:{http_port}"
+    finally:
+        for process in (proxy, api):
+            process.terminate()
+            process.wait(15)
+
+
+def test_nginx_serves_the_api_and_refuses_everything_else(behind_nginx: str) -> None:
+    with httpx.Client(base_url=behind_nginx, timeout=10) as client:
+        tasks = client.get("/api/v1/tasks", headers={**AUTH, "X-Correlation-ID": "through-nginx-1"})
+        assert tasks.status_code == 200 and tasks.json()["total"] == 0
+        assert tasks.headers["x-correlation-id"] == "through-nginx-1"  # carried through to the API
+        assert tasks.headers["x-content-type-options"] == "nosniff" and tasks.headers["x-frame-options"] == "DENY"
+        assert client.get("/api/v1/tasks").status_code == 401  # the API's own auth still applies
+        for path in ("/infer/ocr", "/health", "/livez", "/metrics", "/healthz", "/readyz", "/docs", "/"):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/infer/scenes", json={"video_path": "/etc/passwd"}).status_code == 404
+        too_big = client.post("/api/v1/videos?filename=x.mp4", content=b"\0" * (1024 * 1024 + 1), headers=AUTH)
+        assert too_big.status_code == 413  # nginx's limit, matching the API's UPLOAD_MAX_BYTES
