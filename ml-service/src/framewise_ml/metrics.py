@@ -25,30 +25,26 @@ GATE_WAITING = Gauge("framewise_ml_gate_waiting", "Inferences waiting for a GPU 
 
 
 class GpuCollector(Collector):
-    """GPU memory (and utilisation where NVML answers) at scrape time; nothing on a CPU-only host."""
+    """GPU memory and utilisation at scrape time; declared but empty on a CPU-only host."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            import torch
-        except ImportError:
-            return
-        if not torch.cuda.is_available():
-            return
         memory = GaugeMetricFamily("framewise_ml_gpu_memory_bytes", "GPU memory by kind", labels=["device", "kind"])
-        for index in range(torch.cuda.device_count()):
-            device = str(index)
-            memory.add_metric([device, "allocated"], float(torch.cuda.memory_allocated(index)))
-            memory.add_metric([device, "reserved"], float(torch.cuda.memory_reserved(index)))
-            memory.add_metric([device, "total"], float(torch.cuda.get_device_properties(index).total_memory))
-        yield memory
         utilisation = GaugeMetricFamily(
             "framewise_ml_gpu_utilization_ratio", "GPU busy share over the last sample period", labels=["device"]
         )
         try:
-            for index in range(torch.cuda.device_count()):
-                utilisation.add_metric([str(index)], torch.cuda.utilization(index) / 100)
-        except Exception:  # noqa: BLE001 - needs NVML (pynvml); memory figures still stand without it
-            return
+            import torch
+
+            devices = range(torch.cuda.device_count()) if torch.cuda.is_available() else range(0)
+            for index in devices:
+                device = str(index)
+                memory.add_metric([device, "allocated"], float(torch.cuda.memory_allocated(index)))
+                memory.add_metric([device, "reserved"], float(torch.cuda.memory_reserved(index)))
+                memory.add_metric([device, "total"], float(torch.cuda.get_device_properties(index).total_memory))
+                utilisation.add_metric([device], torch.cuda.utilization(index) / 100)  # needs NVML (pynvml)
+        except Exception:  # noqa: BLE001 - no torch, no NVML: the families stay empty, never break a scrape
+            pass
+        yield memory  # on a CPU-only host both families are declared with no samples
         yield utilisation
 
 
