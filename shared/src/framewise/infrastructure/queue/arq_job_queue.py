@@ -1,5 +1,6 @@
 """The job queue on Valkey through arq."""
 
+import structlog
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix, result_key_prefix
 from arq.utils import timestamp_ms
@@ -23,6 +24,7 @@ async def open_pool(url: str) -> ArqRedis:
 
 
 ABORTED_MARKER_MS = 3_600_000
+_log = structlog.get_logger("framewise.queue")
 
 
 class ArqJobQueue:
@@ -40,6 +42,14 @@ class ArqJobQueue:
             _job_id=job.job_id,
             _queue_name=job.queue.value,
         )
+        _log.info(
+            "job_enqueued",
+            task_id=str(job.task_id),
+            attempt=job.attempt,
+            queue=job.queue.value,
+            job_id=job.job_id,
+            created=created is not None,
+        )
         return created is not None
 
     async def abort(self, job: JobRequest) -> None:
@@ -56,6 +66,7 @@ class ArqJobQueue:
             _, _, running, _ = await tr.execute()
         if running:
             await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})
+        _log.info("job_aborted", task_id=str(job.task_id), job_id=job.job_id, was_running=bool(running))
 
     async def state(self, job: JobRequest) -> JobState:
         async with self._pool.pipeline(transaction=False) as pipe:
