@@ -66,10 +66,12 @@ async def test_valkey_lost_then_a_dead_worker_both_repaired_from_postgresql(
         assert queued == {f"task:{t['id']}:2" for t in tasks}
 
         victim = tasks[0]["id"]
-        await start(engine, victim, 2, ago_s=60)  # its worker died a minute ago
+        await start(engine, victim, 2, ago_s=60)  # its worker took the job and died a minute ago
+        await redis.set(f"arq:in-progress:task:{victim}:2", b"1")
         report = await reconciler.execute(COMMAND)
         assert [(str(t), a) for t, a, _ in report.actions] == [(victim, ReconcileAction.RECLAIMED)]
         await start(engine, victim, 3, ago_s=60)  # and its next worker dies too
+        await redis.set(f"arq:in-progress:task:{victim}:3", b"1")
         report = await reconciler.execute(COMMAND)
         assert [a for _, a, _ in report.actions] == [ReconcileAction.FAILED_LOST]
         async with engine.connect() as connection:

@@ -1,5 +1,6 @@
 """The reconciler over generated states (SPEC S5.7): PENDING/RUNNING x job queued/absent/in progress
-x heartbeat fresh/stale/none x lost-worker attempts left/exhausted, always takes the one right action, and a
+x heartbeat fresh/stale/none x lost-worker attempts left/exhausted (a stale task whose retry waits
+queued is alive), always takes the one right action, and a
 second pass right after changes nothing."""
 
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ def build(case: Case, queue: FakeJobQueue) -> Task:
 def expected(case: Case) -> ReconcileAction | None:
     if case.status is TaskStatus.PENDING:
         return {"never": ReconcileAction.ENQUEUED, "absent": ReconcileAction.REQUEUED}.get(case.job)
-    if case.heartbeat in ("stale", "none"):  # no sign of life within the lease: the worker is gone
+    if case.heartbeat in ("stale", "none"):  # no sign of life within the lease
+        if case.job in ("queued", "never"):
+            return None  # its retry waits on the queue for a free worker: not a dead worker
         lost_before = min(case.lost, case.attempt - 1)
         return ReconcileAction.FAILED_LOST if lost_before + 1 >= MAX_ATTEMPTS else ReconcileAction.RECLAIMED
     return ReconcileAction.STUCK if case.long_running else None

@@ -6,14 +6,31 @@ from uuid import UUID
 
 import structlog
 from arq import Retry
+from arq.connections import ArqRedis
+from sqlalchemy.exc import DBAPIError
 
-from framewise.application.results import Reconcile, ReconcileAction, RunOutcome
+from framewise.application.results import Reconcile, ReconcileAction, RunOutcome, RunReport
 from framewise.application.use_cases.task_runner import RunTask
 from framewise.domain.ids import TaskId
-from framewise_worker.container import container_of
+from framewise_worker.container import WorkerContainer, container_of
 from framewise_worker.metrics import RECONCILER_ACTIONS, TASK_DURATION, TASK_OUTCOMES
 
 log = structlog.get_logger("framewise.worker")
+
+
+async def run(container: WorkerContainer, redis: ArqRedis, task_id: str, attempt: int) -> RunReport:
+    """One attempt through the use case, with the worker's retry and heartbeat settings."""
+    settings = container.settings
+    return await container.task_runner(redis).execute(
+        RunTask(
+            TaskId(UUID(task_id)),
+            attempt,
+            max_tries=settings.max_tries,
+            backoff_s=settings.retry_backoff_s,
+            backoff_max_s=settings.retry_backoff_max_s,
+            heartbeat_s=settings.heartbeat_s,
+        )
+    )
 
 
 async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_id: str) -> str:
@@ -24,16 +41,13 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
     ):
         log.info("job_started", job_try=ctx.get("job_try"))
         started = time.perf_counter()
-        report = await container.task_runner(ctx["redis"]).execute(
-            RunTask(
-                TaskId(UUID(task_id)),
-                attempt,
-                max_tries=settings.max_tries,
-                backoff_s=settings.retry_backoff_s,
-                backoff_max_s=settings.retry_backoff_max_s,
-                heartbeat_s=settings.heartbeat_s,
-            )
-        )
+        try:
+            report = await run(container, ctx["redis"], task_id, attempt)
+        except (OSError, DBAPIError) as exc:
+            # PostgreSQL is away: nothing was decided, so the same attempt goes back on the queue.
+            delay = settings.retry_backoff_s * 2
+            log.warning("job_store_unreachable", error=f"{type(exc).__name__}: {exc}"[:300], defer_s=delay)
+            raise Retry(defer=delay) from exc
         elapsed = time.perf_counter() - started
         task_type = report.task_type.value if report.task_type else "unknown"
         TASK_OUTCOMES.labels(task_type, report.outcome.value).inc()

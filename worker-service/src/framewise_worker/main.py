@@ -1,14 +1,17 @@
 """A worker process: consumes the queue of its pool and runs `run_task` for each job."""
 
+import asyncio
 import shutil
 import subprocess
+import time
+from contextlib import suppress
 from typing import Any
 
 import structlog
 from arq import Worker
-from arq.cron import cron
 from arq.worker import func
 from prometheus_client import start_http_server
+from redis.exceptions import RedisError
 
 from framewise.domain.routing import QUEUE_OF_CLASS, DeviceClass
 from framewise.infrastructure.logging import configure_logging
@@ -17,12 +20,14 @@ from framewise.infrastructure.queue.serialization import deserialize, serialize
 from framewise.infrastructure.settings import load_settings
 from framewise_worker.container import WorkerContainer
 from framewise_worker.jobs import check_leases, reconcile, run_task
+from framewise_worker.reconciling import run_reconciler_clock
 from framewise_worker.settings import WorkerSettings
 
 log = structlog.get_logger("framewise.worker")
 
 # arq's own try counter only bounds re-deliveries; the task row counts the failures that matter.
 ARQ_MAX_TRIES = 1_000_000
+VALKEY_RETRY_S = 2.0
 
 
 def detect_gpu() -> tuple[bool, str]:
@@ -55,6 +60,15 @@ def build_worker(settings: WorkerSettings) -> Worker:
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["container"] = await WorkerContainer.open(settings)
+        ctx["reconciler_clock"] = asyncio.create_task(
+            run_reconciler_clock(
+                ctx,
+                leases=check_leases,
+                full=reconcile,
+                every_s=settings.lease_check_every_s,
+                full_every_s=settings.reconcile_every_min * 60,
+            )
+        )
         log.info(
             "service_started",
             pool=pool.value,
@@ -69,18 +83,16 @@ def build_worker(settings: WorkerSettings) -> Worker:
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if "reconciler_clock" in ctx:
+            ctx["reconciler_clock"].cancel()
+            with suppress(asyncio.CancelledError):
+                await ctx["reconciler_clock"]
         if "container" in ctx:
             await ctx["container"].close()
         log.info("service_stopped", pool=pool.value)
 
-    # Crons are unique across workers: each tick's job id is the same in every process, so one runs it.
-    crons = [
-        cron(reconcile, name="reconcile", minute=set(range(0, 60, settings.reconcile_every_min)), second=0),
-        cron(check_leases, name="check_leases", second=set(range(0, 60, settings.lease_check_every_s))),
-    ]
     return Worker(
         functions=[func(run_task, name="run_task", timeout=settings.job_timeout_s, max_tries=ARQ_MAX_TRIES)],
-        cron_jobs=crons,
         queue_name=queue.value,
         redis_settings=redis_settings(settings.valkey_url),
         max_jobs=concurrency,
@@ -104,7 +116,16 @@ def main() -> None:
     configure_logging("worker", settings.log_format, settings.log_level)
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
-    build_worker(settings).run()
+    while True:
+        try:
+            build_worker(settings).run()
+            return  # a signal stopped it
+        except (RedisError, OSError) as exc:
+            # arq's poll loop gives up when Valkey drops; a worker rides over a restart instead of
+            # exiting (and taking `make run` down with it). Its jobs are safe: arq re-runs what was
+            # in progress, and the reconciler re-queues what Valkey lost.
+            log.warning("valkey_unreachable", error=f"{type(exc).__name__}: {exc}", restart_in_s=VALKEY_RETRY_S)
+            time.sleep(VALKEY_RETRY_S)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ class TranscribeModel(InferenceModel):
         self._models: dict[str, Any] = {}
         self._identities: dict[str, str] = {}
         self._lock = threading.Lock()
+        # Whisper's model is not thread-safe: two decodes at once garble each other's text, and a
+        # failure inside word alignment leaves its attention hooks installed for good. One at a time.
+        self._decoding = threading.Lock()
         self._last = DEFAULT_CHECKPOINT
 
     @property
@@ -102,6 +105,10 @@ class TranscribeModel(InferenceModel):
         )
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        with self._decoding:
+            return self._predict_alone(request, path)
+
+    def _predict_alone(self, request: InferenceRequest, path: Path) -> Prediction:
         import whisper.tokenizer
 
         config = request.config

@@ -9,9 +9,10 @@ class TaskReconciler:
 
     - PENDING never queued: queued now. PENDING whose job the queue no longer knows (Valkey restarted
       empty): a new attempt, queued.
-    - RUNNING whose lease expired (no heartbeat for `lease_s`): the worker is gone, whatever arq's
-      in-progress key still claims; a new attempt is queued, or the task is FAILED as lost once
-      `max_attempts` attempts were made. The old attempt is fenced out if it ever wakes up.
+    - RUNNING whose lease expired (no heartbeat for `lease_s`) and whose job is not waiting on its
+      queue (a retry waits there, RUNNING, for a free worker): the worker is gone, whatever arq's
+      in-progress key still claims; a new attempt is queued, or the task is FAILED as lost once its
+      workers died `max_attempts` times. The old attempt is fenced out if it ever wakes up.
     - RUNNING, alive, but running longer than `stuck_after_s`: reported, never killed.
 
     Each task is re-read under a row lock before it is changed, so a worker that moved it meanwhile
@@ -55,6 +56,8 @@ class TaskReconciler:
             if started is not None and (now - started).total_seconds() > command.stuck_after_s:
                 report.actions.append((seen.id, ReconcileAction.STUCK, f"running since {started.isoformat()}"))
             return
+        if seen.job_id is not None and await self._queue.state(seen.job()) is JobState.QUEUED:
+            return  # a retry waiting on its queue for a free worker: not a dead one
         job: JobRequest | None
         async with self._uow:
             task = await self._uow.tasks.get(seen.id, for_update=True)

@@ -1,0 +1,894 @@
+"""Fault injection across the real processes (SPEC S5, S10.4): workers killed or stopped mid-task,
+Valkey restarted empty, PostgreSQL restarted, the ML service down or failing, cancellation, and two
+workers per pool racing for the same queue.
+
+One ML service (real models) is shared by the module; every test starts its own API and workers
+against the shared embedded PostgreSQL and Valkey (emptied per test by the `engine` and `redis`
+fixtures). The workers reach the ML service through `MlProxy`, which the tests use to take it down
+or make one analysis answer 500. Every test ends with every task in the state it must be in and the
+exact number of artifacts per task: the number of items the ML service itself answers for that
+analysis of that file (asked directly, once per module), never more (no duplicates) and never from
+an older attempt.
+
+Only scenes, faces, OCR and transcription have real weights here; objects and places have none, so
+their tasks must stay PENDING (deferred, never failed) whatever happens.
+
+Four tests here first failed on real bugs (marked "Regression" below); they now guard the fixes.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from framewise_dev.media import SampleVideo, Segment, make_sample_video
+from framewise_dev.stores import EmbeddedStores
+from tests.e2e.ml_proxy import MlProxy
+from tests.e2e.processes import Service, Stack, running_ml, running_stack
+
+pytestmark = pytest.mark.e2e
+
+WITH_WEIGHTS = {"scene_detection": "scenes", "face_detection": "faces", "ocr": "ocr", "transcription": "transcribe"}
+NO_WEIGHTS = {"object_detection", "place_detection"}
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+
+# Short clocks so that every recovery path runs within seconds (the settings' own floors allow it).
+FAST = {
+    "HEARTBEAT_S": "1",
+    "LEASE_S": "4",
+    "LEASE_CHECK_EVERY_S": "2",
+    "RECONCILE_EVERY_MIN": "1",
+    "RETRY_BACKOFF_S": "0.2",
+    "RETRY_BACKOFF_MAX_S": "1",
+    "UNAVAILABLE_RECHECK_S": "2",
+    "SHUTDOWN_GRACE_S": "2",
+    "DISCOVERY_WATCH": "off",
+    "DISCOVERY_SETTLE_S": "0",  # the test copies the files just before it discovers them
+}
+
+# The long clip: twelve 1 s shots, each a new background and a new word, so that OCR reads every
+# sampled frame (about 1 s each on this CPU): an OCR task that runs long enough to be hit mid-way.
+WORDS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL", "INDIA", "JULIET", "KILO", "LIMA"]
+COLOURS = [(20, 30, 120), (150, 30, 30), (30, 110, 40), (90, 20, 110), (10, 90, 110), (120, 70, 10)]
+
+
+def make_long_video(path: Path) -> SampleVideo:
+    segments = [Segment(1.0, COLOURS[i % len(COLOURS)], word) for i, word in enumerate(WORDS)]
+    return make_sample_video(path, segments=segments)
+
+
+# -- the shared ML service ------------------------------------------------------------------------
+
+
+@dataclass
+class SharedMl:
+    """The module's ML service and the item counts it answers per (clip, analysis): the clean run."""
+
+    service: Service
+    url: str
+    masters: Path
+    _counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def expected(self, kind: str, task_type: str) -> int:
+        key = (kind, task_type)
+        if key not in self._counts:
+            body = {"video_path": str(self.masters / f"{kind}.mp4")}
+            response = httpx.post(f"{self.url}/infer/{WITH_WEIGHTS[task_type]}", json=body, timeout=300)
+            response.raise_for_status()
+            self._counts[key] = len(response.json()["items"])
+        return self._counts[key]
+
+
+@pytest.fixture(scope="module")
+def fault_media(
+    tmp_path_factory: pytest.TempPathFactory, analysis_video: SampleVideo, sample_video: SampleVideo
+) -> Path:
+    """The module's media root: `_masters/` holds one master of each clip; each test gets a folder."""
+    root = tmp_path_factory.mktemp("fault-media").resolve()
+    masters = root / "_masters"
+    masters.mkdir()
+    shutil.copy(analysis_video.path, masters / "analysis.mp4")
+    shutil.copy(sample_video.path, masters / "sample.mp4")
+    make_long_video(masters / "long.mp4")
+    return root
+
+
+@pytest.fixture(scope="module")
+def ml(
+    tmp_path_factory: pytest.TempPathFactory, fault_media: Path, valkey_url: str, model_cache: Path
+) -> Iterator[SharedMl]:
+    logs = tmp_path_factory.mktemp("fault-ml")
+    with running_ml(logs, valkey_url=valkey_url, media_root=fault_media, model_cache=model_cache) as (service, url):
+        yield SharedMl(service, url, fault_media / "_masters")
+
+
+@pytest.fixture
+def proxy(ml: SharedMl) -> Iterator[MlProxy]:
+    started = MlProxy(ml.url).start()
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def library(fault_media: Path, request: pytest.FixtureRequest) -> Path:
+    name = re.sub(r"[^\w-]+", "_", request.node.name)
+    folder = fault_media / f"{name[:40]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    folder.mkdir()
+    return folder
+
+
+def place(library: Path, kind: str, copies: int = 1) -> None:
+    """Copy the master of `kind` into the test's media folder (`kind.mp4`, or `kind-NNN.mp4`)."""
+    master = library.parent / "_masters" / f"{kind}.mp4"
+    for n in range(copies):
+        shutil.copy(master, library / (f"{kind}.mp4" if copies == 1 else f"{kind}-{n:03d}.mp4"))
+
+
+Launch = Callable[..., AbstractContextManager[Stack]]
+
+
+@pytest.fixture
+def launch(
+    tmp_path: Path,
+    database_url: str,
+    valkey_url: str,
+    model_cache: Path,
+    library: Path,
+    proxy: MlProxy,
+    engine: AsyncEngine,  # empties PostgreSQL first
+    redis: Redis,  # empties Valkey first
+) -> Launch:
+    """Start the API and the named workers (name -> GPU_MODE) on the test's folder, behind the proxy."""
+
+    @contextmanager
+    def _launch(
+        workers: dict[str, str], env: dict[str, str] | None = None, worker_env: dict[str, dict[str, str]] | None = None
+    ) -> Iterator[Stack]:
+        with running_stack(
+            tmp_path,
+            database_url=database_url,
+            valkey_url=valkey_url,
+            media_root=library,
+            model_cache=model_cache,
+            ml_url=proxy.url,
+            workers=workers,
+            env={**FAST, **(env or {})},
+            worker_env=worker_env,
+        ) as stack:
+            yield stack
+
+    return _launch
+
+
+# -- reading the system ---------------------------------------------------------------------------
+
+
+class NotYet(Exception):
+    pass
+
+
+def poll(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.3) -> Any:
+    """Call `check` until it returns something truthy; API outages (5xx, refused) count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except (httpx.HTTPError, NotYet) as exc:
+            last, result = exc, None
+        else:
+            last = result
+        if result:
+            return result
+        time.sleep(every)
+    raise TimeoutError(f"{what}: not within {timeout} s (last: {str(last)[:2000]})")
+
+
+def get_json(api: httpx.Client, url: str, **params: Any) -> Any:
+    response = api.get(url, params=params)
+    if response.status_code != 200:
+        raise NotYet(f"GET {url}: {response.status_code} {response.text[:200]}")
+    return response.json()
+
+
+def all_tasks(api: httpx.Client, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = get_json(api, "/api/v1/tasks", limit=500, offset=len(items), **params)
+        items += page["items"]
+        if len(items) >= page["total"] or not page["items"]:
+            return items
+
+
+def video_kinds(api: httpx.Client) -> dict[str, str]:
+    """video id -> clip kind (`long`, `analysis`, `sample`), from the file name."""
+    kinds: dict[str, str] = {}
+    while True:
+        page = get_json(api, "/api/v1/videos", limit=500, offset=len(kinds))
+        kinds |= {v["id"]: Path(v["path"]).stem.split("-")[0] for v in page["items"]}
+        if len(kinds) >= page["total"] or not page["items"]:
+            return kinds
+
+
+def discover(stack: Stack, videos: int) -> None:
+    with httpx.Client(base_url=stack.api_url, headers=stack.api().headers, timeout=300) as api:
+        response = api.post("/api/v1/paths/discover")
+    assert response.status_code == 200, response.text
+    assert response.json()["tasks_created"] == 6 * videos
+
+
+def task_of(stack: Stack, kind: str, task_type: str) -> dict[str, Any]:
+    with stack.api() as api:
+        kinds = video_kinds(api)
+        found = [t for t in all_tasks(api, task_type=task_type) if kinds[t["video_id"]] == kind]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def get_task(stack: Stack, task_id: str) -> dict[str, Any]:
+    with stack.api() as api:
+        return get_json(api, f"/api/v1/tasks/{task_id}")  # type: ignore[no-any-return]
+
+
+def holder(stack: Stack, task_id: str) -> Service | None:
+    """The worker whose log says it started the task's latest job."""
+    latest: tuple[str, Service] | None = None
+    for worker in stack.workers():
+        for line in worker.events("job_started", task_id=task_id):
+            stamp = str(line["timestamp"])
+            if latest is None or stamp > latest[0]:
+                latest = (stamp, worker)
+    return latest[1] if latest else None
+
+
+def wait_running(stack: Stack, task_id: str, timeout: float = 90) -> Service:
+    """Wait until the task is RUNNING in PostgreSQL and a worker's log shows the job; that worker."""
+
+    def running() -> Service | None:
+        if get_task(stack, task_id)["status"] != "RUNNING":
+            return None
+        return holder(stack, task_id)
+
+    return poll(running, timeout=timeout, what=f"task {task_id} RUNNING")  # type: ignore[no-any-return]
+
+
+def wait_settled(
+    stack: Stack, timeout: float, alive: list[Service] | None = None, tick: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """Wait until every task of an analysis with weights is terminal; fail at once if one of the
+    processes in `alive` exits meanwhile; call `tick` on every look."""
+
+    def settled() -> list[dict[str, Any]] | None:
+        if tick is not None:
+            tick()
+        for service in alive or []:
+            if service.process.poll() is not None:
+                pytest.fail(
+                    f"{service.name} exited ({service.process.returncode}) while it should run; see {service.log}"
+                )
+        with stack.api() as api:
+            tasks = all_tasks(api)
+        open_ = [t for t in tasks if t["task_type"] in WITH_WEIGHTS and t["status"] not in TERMINAL]
+        if open_:
+            raise NotYet([(t["task_type"], t["status"], t["attempt"], t["error"]) for t in open_])
+        return tasks
+
+    return poll(settled, timeout=timeout, what="every task with weights terminal", every=0.5)  # type: ignore[no-any-return]
+
+
+def completions(stack: Stack) -> Counter[str]:
+    """How many times each task's job_completed appears across every worker's log."""
+    return Counter(str(line["task_id"]) for w in stack.workers() for line in w.events("job_completed"))
+
+
+async def artifact_counts(engine: AsyncEngine) -> dict[str, tuple[int, set[int]]]:
+    """task id -> (artifact rows, the attempts they were written by), straight from PostgreSQL."""
+    query = text("SELECT task_id, count(*), array_agg(DISTINCT attempt) FROM artifacts GROUP BY task_id")
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return {str(row[0]): (int(row[1]), set(row[2])) for row in rows}
+
+
+async def assert_outcome(
+    stack: Stack, engine: AsyncEngine, ml: SharedMl, expect: Callable[[dict[str, Any]], str] | None = None
+) -> list[dict[str, Any]]:
+    """Every task in the status `expect` gives it (COMPLETED for an analysis with weights, PENDING for
+    one without, unless told otherwise); a COMPLETED task has exactly the clean run's number of
+    artifacts, all of its final attempt, and was completed once; any other has none."""
+    with stack.api() as api:
+        tasks, kinds = all_tasks(api), video_kinds(api)
+    counts, done = await artifact_counts(engine), completions(stack)
+    problems = []
+    for task in tasks:
+        want = expect(task) if expect else ("PENDING" if task["task_type"] in NO_WEIGHTS else "COMPLETED")
+        rows, attempts = counts.get(task["id"], (0, set()))
+        where = f"{kinds[task['video_id']]}/{task['task_type']} {task['id']}"
+        if task["status"] != want:
+            problems.append(f"{where}: {task['status']} (want {want}), error {task['error']!r}")
+        if want == "COMPLETED":
+            expected = ml.expected(kinds[task["video_id"]], task["task_type"])
+            if rows != expected:
+                problems.append(f"{where}: {rows} artifacts, the clean run has {expected}")
+            if attempts - {task["attempt"]}:
+                problems.append(f"{where}: artifacts of attempts {attempts}, the task is on {task['attempt']}")
+            if done[task["id"]] != 1:
+                problems.append(f"{where}: job_completed logged {done[task['id']]} times")
+        elif rows or done[task["id"]]:
+            problems.append(f"{where}: {rows} artifacts and {done[task['id']]} completions, want none")
+    assert not problems, "\n".join(problems)
+    return tasks
+
+
+def since(stamp: datetime, lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The log lines written at or after `stamp` (the services log UTC ISO timestamps)."""
+    return [line for line in lines if datetime.fromisoformat(str(line["timestamp"])) >= stamp]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- 1. a worker killed mid-task ------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+async def test_a_gpu_worker_killed_mid_task_its_task_completes_on_the_other_once(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
+) -> None:
+    place(library, "long")
+    place(library, "analysis")
+    workers = {"worker-cpu": "cpu", "worker-gpu-a": "gpu", "worker-gpu-b": "gpu"}
+    with launch(workers) as stack:
+        discover(stack, videos=2)
+        ocr = task_of(stack, "long", "ocr")
+        victim = wait_running(stack, ocr["id"])
+        survivor = next(w for w in stack.workers() if w.name.startswith("worker-gpu") and w is not victim)
+        time.sleep(1.0)  # well inside the inference (about 5 s, more under load)
+        victim.signal(signal.SIGKILL)
+        assert victim.wait(10) == -signal.SIGKILL
+
+        wait_settled(stack, timeout=150, alive=[survivor, stack.services["worker-cpu"]])
+        await assert_outcome(stack, engine, ml)
+
+    final = await task_row(engine, ocr["id"])
+    assert final["attempt"] >= 2  # the reconciler opened a new attempt once the lease lapsed
+    reclaimed = [
+        line for w in stack.workers() for line in w.events("reconciler_action", action="reclaimed", task_id=ocr["id"])
+    ]
+    assert reclaimed, "no reconciler_action reclaimed for the killed worker's task"
+    assert survivor.events("job_completed", task_id=ocr["id"])
+    assert not victim.events("job_completed", task_id=ocr["id"])
+
+
+async def task_row(engine: AsyncEngine, task_id: str) -> dict[str, Any]:
+    """The task's row after the stack stopped (the API is gone), from PostgreSQL."""
+    query = text("SELECT status, attempt, error, error_kind FROM tasks WHERE id = :id")
+    async with engine.connect() as connection:
+        row = (await connection.execute(query, {"id": task_id})).one()
+    return {"status": row[0], "attempt": row[1], "error": row[2], "error_kind": row[3]}
+
+
+# -- 2. Valkey restarted empty --------------------------------------------------------------------
+
+
+def restart_valkey_empty(stores: EmbeddedStores, down_s: float) -> None:
+    """Stop the embedded Valkey, leave it down `down_s`, start an empty one (a new data folder, so
+    not even the AOF survives) on the same port, so the same URL reaches it."""
+    from framewise_dev.stores import start_valkey
+
+    port = stores.valkey.port
+    stores.valkey.stop()
+    time.sleep(down_s)
+    fresh = stores.valkey.data_dir.parent / f"valkey-restarted-{time.monotonic_ns()}"
+    stores.valkey = start_valkey(fresh, port)  # the session's teardown stops this one
+    assert stores.valkey.port == port, f"port {port} was taken while Valkey was down; it came back on another"
+
+
+def supervise(stack: Stack, restarts: list[str]) -> Callable[[], None]:
+    """What a restart policy (compose's `restart: unless-stopped`) does: start a worker that exited."""
+
+    def tick() -> None:
+        for worker in stack.workers():
+            if worker.process.poll() is not None:
+                restarts.append(f"{worker.name} (exit {worker.process.returncode})")
+                stack.restart_worker(worker.name)
+
+    return tick
+
+
+# Regression (found by this file, fixed): a worker process exits (status 1) when Valkey is unreachable for a
+# moment: arq's poll loop  (Worker._poll_iteration -> zrangebyscore) raises redis.exceptions.ConnectionError out
+# of Worker.main,  framewise_worker.main does not catch or retry it, and close() fails again on the health-check
+# delete;  under `make run` (honcho) one exiting process stops the whole system
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(
+    "supervised",
+    [
+        pytest.param(False, id="workers-ride-over-it"),
+        pytest.param(True, id="crashed-workers-restarted"),
+    ],
+)
+async def test_valkey_restarted_empty_the_reconciler_rebuilds_the_queue_and_every_task_completes(
+    launch: Launch,
+    library: Path,
+    engine: AsyncEngine,
+    ml: SharedMl,
+    stores: EmbeddedStores,
+    redis: Redis,
+    supervised: bool,
+) -> None:
+    if os.environ.get("TEST_VALKEY_URL"):
+        pytest.skip("Valkey is external (TEST_VALKEY_URL): the test cannot restart it")
+    place(library, "long")
+    place(library, "analysis")
+    place(library, "sample", copies=2)
+    workers = {"worker-cpu": "cpu", "worker-gpu": "gpu"}
+    restarts: list[str] = []
+    # One GPU job at a time, so the other GPU tasks wait on the queue behind the long OCR.
+    with launch(workers, worker_env={"worker-gpu": {"GPU_CONCURRENCY": "1"}}) as stack:
+        discover(stack, videos=4)
+        ocr = task_of(stack, "long", "ocr")
+        wait_running(stack, ocr["id"])
+        queued = await redis.zcard("gpu_jobs")
+        assert queued >= 2, f"expected GPU jobs waiting on the queue, found {queued}"
+
+        # Down for 2 s (a restart, not a blink): every worker polls its queue at least once meanwhile.
+        restart_valkey_empty(stores, down_s=2.0)
+        restarted = now()
+
+        if supervised:
+            wait_settled(stack, timeout=200, tick=supervise(stack, restarts))
+        else:
+            wait_settled(stack, timeout=200, alive=stack.workers())
+        await assert_outcome(stack, engine, ml)
+
+    requeued = [
+        line
+        for w in stack.workers()
+        for line in since(restarted, w.events("reconciler_action"))
+        if line.get("action") in {"requeued", "enqueued"}
+    ]
+    assert requeued, "the reconciler requeued nothing after Valkey came back empty"
+    print(f"workers restarted after the Valkey restart: {restarts or 'none'}")
+
+
+# -- 3. the ML service down, or failing for one analysis ------------------------------------------
+
+
+@pytest.mark.timeout(300)
+async def test_ml_service_down_for_30_s_tasks_back_off_then_complete(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "long", copies=2)
+    # Backoff that outlasts the outage: 2-6 s per try, 20 tries (at least 38 s in all).
+    env = {"RETRY_BACKOFF_S": "4", "RETRY_BACKOFF_MAX_S": "6", "MAX_TRIES": "20"}
+    # One GPU job at a time: while one clip's OCR runs, the other's waits on the queue.
+    with launch(
+        {"worker-cpu": "cpu", "worker-gpu": "gpu"}, env=env, worker_env={"worker-gpu": {"GPU_CONCURRENCY": "1"}}
+    ) as stack:
+        discover(stack, videos=2)
+        gpu = stack.services["worker-gpu"]
+
+        def first_ocr_running() -> tuple[dict[str, Any], dict[str, Any]] | None:
+            with stack.api() as api:
+                ocrs = all_tasks(api, task_type="ocr")
+            running = [t for t in ocrs if t["status"] == "RUNNING" and holder(stack, t["id"])]
+            return (running[0], next(t for t in ocrs if t is not running[0])) if running else None
+
+        cut, waiting = poll(first_ocr_running, timeout=90, what="an OCR task RUNNING")
+        assert waiting["status"] == "PENDING"
+        time.sleep(1.0)  # its request is in flight at the ML service
+        proxy.down()
+        went_down = now()
+        seen_transient: set[str] = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with stack.api() as api:
+                tasks = all_tasks(api)
+            assert not [t for t in tasks if t["status"] == "FAILED"], "a task failed while the ML service was down"
+            seen_transient |= {t["id"] for t in tasks if t["status"] == "RUNNING" and t["error_kind"] == "transient"}
+            time.sleep(0.5)
+        proxy.up()
+        came_up = now()
+
+        wait_settled(stack, timeout=120, alive=stack.workers())
+        await assert_outcome(stack, engine, ml)
+
+    # The task cut off mid-request backed off as transient (visible through the API) and completed.
+    assert cut["id"] in seen_transient, "the cut-off task never showed its transient error through the API"
+    assert proxy.answered("/infer/ocr", 0), "the proxy did not cut the OCR request in flight"
+    during = [
+        line for line in since(went_down, gpu.lines()) if datetime.fromisoformat(str(line["timestamp"])) < came_up
+    ]
+    retried = [line for line in during if line["event"] == "job_retry_scheduled" and line["task_id"] == cut["id"]]
+    assert retried and all(
+        "ML service" in str(line["error"]) or "unavailable" in str(line["error"]) for line in retried
+    )
+    # The task that had not started waited (deferred, no try spent) and ran once the service was back.
+    assert [line for line in during if line["event"] == "job_deferred" and line["task_id"] == waiting["id"]]
+    assert since(came_up, gpu.events("job_completed", task_id=waiting["id"]))
+
+
+@pytest.mark.timeout(240)
+async def test_ml_answering_500_for_one_analysis_fails_those_tasks_with_the_error_and_completes_the_rest(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    # Two clips, but only one with speech: see the Whisper test below for why two transcriptions must
+    # not run at once on the shared ML service.
+    place(library, "analysis")
+    place(library, "long")
+    proxy.fail("/infer/faces", 500)
+    # Slots for every GPU job at once: a retry never waits for a busy worker (see the lease test below).
+    worker_env = {"worker-gpu": {"GPU_CONCURRENCY": "8"}}
+    with launch({"worker-cpu": "cpu", "worker-gpu": "gpu"}, env={"MAX_TRIES": "3"}, worker_env=worker_env) as stack:
+        discover(stack, videos=2)
+        wait_settled(stack, timeout=120, alive=stack.workers())
+        tasks = await assert_outcome(
+            stack,
+            engine,
+            ml,
+            lambda t: (
+                "FAILED"
+                if t["task_type"] == "face_detection"
+                else "PENDING"
+                if t["task_type"] in NO_WEIGHTS
+                else "COMPLETED"
+            ),
+        )
+        with stack.api() as api:
+            failed = all_tasks(api, status="FAILED")
+
+    assert {t["id"] for t in failed} == {t["id"] for t in tasks if t["task_type"] == "face_detection"}
+    assert len(failed) == 2
+    for task in failed:
+        assert task["error_kind"] == "transient"
+        assert task["attempt"] == 1
+        assert task["error"].startswith("gave up after 3 tries: ML service answered 500"), task["error"]
+        assert "injected fault" in task["error"]
+    # Bounded: 3 tries per task, each with the client's own few attempts; never an endless loop.
+    assert 2 * 3 <= len(proxy.answered("/infer/faces", 500)) <= 2 * 3 * 3
+
+
+# Regression (found by this file, fixed): BUG (ml-service): the ML service runs up to GPU_CONCURRENCY (default
+# 2) inferences at once in threads,  and two transcriptions share one openai-whisper model, which is not thread-
+# safe (kv-cache and  word-alignment forward hooks on the shared decoder, the global disable_sdpa switch): one
+# or both  fail (RuntimeError size mismatch, KeyError, TypeError) or return wrong segments; when the failure
+# hits whisper.timing.find_alignment its hooks are never removed and every later transcription fails  with
+# TypeError: 'NoneType' object is not subscriptable until the service restarts
+
+
+@pytest.mark.timeout(240)
+def test_two_transcriptions_at_once_both_succeed(model_cache: Path, fault_media: Path) -> None:
+    """In process, on a model of its own: the shared ML service must not be poisoned for the others."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from framewise.domain.inference import InferenceRequest
+    from framewise_ml.models.base import ModelContext, ModelState
+    from framewise_ml.models.transcribe import TranscribeModel
+
+    model = TranscribeModel(ModelContext(model_cache))
+    model.load()
+    assert model.status.state is ModelState.READY, model.status.reason
+    video = fault_media / "_masters" / "analysis.mp4"
+    request = InferenceRequest(video_path=str(video))
+
+    def transcribe(_: int) -> list[str] | str:
+        """The segments' texts, or the error."""
+        try:
+            return [str(item["text"]) for item in model.predict(request, video).items]
+        except Exception as exc:  # noqa: BLE001 - the failure is the finding
+            return f"{type(exc).__name__}: {exc}"
+
+    alone = transcribe(0)  # the answer with nothing beside it
+    assert isinstance(alone, list) and alone, alone
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [result for _ in range(3) for result in pool.map(transcribe, range(2))]
+    assert results == [alone] * 6, results
+    assert transcribe(0) == alone  # and nothing is left broken
+
+
+# Regression (found by this file, fixed): a RUNNING task waiting out a transient backoff is vouched for only
+# until its retry is due  (Task.note_transient_failure sets heartbeat_at = now + delay); when every slot of the
+# pool is busy its  retry job waits on the queue past LEASE_S and the reconciler reclaims it as a lost worker
+# (TaskReconciler._running checks the lease only, not that the job is still QUEUED): a spurious new  attempt,
+# MAX_TRIES reset, and FAILED 'lost' once MAX_ATTEMPTS such reclaims add up
+
+
+@pytest.mark.timeout(180)
+async def test_a_transient_retry_waiting_for_a_busy_worker_is_not_reclaimed_as_lost(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "analysis")
+    place(library, "long")
+    env = {"RETRY_BACKOFF_S": "2", "RETRY_BACKOFF_MAX_S": "2", "MAX_TRIES": "3"}  # a retry 1-2 s later
+    with launch({"worker-cpu": "cpu"}, env=env) as stack:  # the GPU worker comes once the stage is set
+        discover(stack, videos=2)
+        faces = task_of(stack, "analysis", "face_detection")
+        ocr = task_of(stack, "long", "ocr")
+        cancelled = set()
+        with stack.api() as api:
+            for task in all_tasks(api):
+                if task["queue"] == "gpu_jobs" and task["id"] != faces["id"]:
+                    assert api.post(f"/api/v1/tasks/{task['id']}/cancel").status_code == 200
+                    cancelled.add(task["id"])
+        proxy.fail("/infer/faces", 500, times=3)  # the first try (the client's three attempts) fails
+        proxy.delay("/infer/ocr", 10)  # the job that takes the only slot meanwhile holds it a while
+        gpu = stack.start_worker("worker-gpu", "gpu", {"GPU_CONCURRENCY": "1"})
+        poll(
+            lambda: gpu.events("job_retry_scheduled", task_id=faces["id"]),
+            timeout=60,
+            every=0.05,
+            what="the face task's first try failed and its retry scheduled",
+        )
+        with stack.api() as api:  # queued now, so due before the face task's retry: it takes the slot
+            assert api.post(f"/api/v1/tasks/{ocr['id']}/retry").status_code == 202
+        cancelled.discard(ocr["id"])
+
+        wait_settled(stack, timeout=120, alive=stack.workers())
+        await assert_outcome(stack, engine, ml, lambda t: "CANCELLED" if t["id"] in cancelled else "COMPLETED")
+        final = get_task(stack, faces["id"])
+
+    reclaimed = [line for w in stack.workers() for line in w.events("reconciler_action", task_id=faces["id"])]
+    assert not reclaimed, f"a live task in backoff was reclaimed as lost: {reclaimed}"
+    assert final["attempt"] == 1
+
+
+# Regression (found by this file, fixed): the reconciler's crons (check_leases, reconcile) are ordinary arq jobs
+# on the pools' own queues:  each unique tick goes to whichever worker enqueues it first and then waits behind
+# every job queued  before it and for a free slot; with every pool busy (or backlogged) a dead worker's task is
+# not  reclaimed until a slot frees (log: 'check_leases() delayed=18.46s' on a busy GPU worker)
+
+
+@pytest.mark.timeout(240)
+async def test_a_dead_workers_task_is_reclaimed_on_time_while_every_pool_is_busy(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "long", copies=2)
+    proxy.delay("/infer/scenes", 15)  # the CPU pool's only slot is busy for a while
+    proxy.delay("/infer/ocr", 15)  # and so is each GPU worker's
+    workers = {"worker-cpu": "cpu", "worker-gpu-a": "gpu", "worker-gpu-b": "gpu"}
+    one_slot = {"GPU_CONCURRENCY": "1", "CPU_CONCURRENCY": "1"}
+    with launch(workers, worker_env=dict.fromkeys(workers, one_slot)) as stack:
+        discover(stack, videos=2)
+
+        def both_ocr_running() -> list[tuple[dict[str, Any], Service]] | None:
+            with stack.api() as api:
+                ocrs = all_tasks(api, task_type="ocr")
+            held = [(t, holder(stack, t["id"])) for t in ocrs if t["status"] == "RUNNING"]
+            return [(t, w) for t, w in held if w is not None] if len(held) == 2 and all(w for _, w in held) else None
+
+        (ocr, victim), _ = poll(both_ocr_running, timeout=90, what="both OCR tasks RUNNING, one per GPU worker")
+        victim.signal(signal.SIGKILL)
+        victim.wait(10)
+        killed = now()
+        lease, check = float(FAST["LEASE_S"]), float(FAST["LEASE_CHECK_EVERY_S"])
+
+        def reclaimed() -> list[dict[str, object]]:
+            return [
+                line
+                for w in stack.workers()
+                for line in w.events("reconciler_action", action="reclaimed", task_id=ocr["id"])
+            ]
+
+        found = poll(reclaimed, timeout=60, what="the dead worker's task reclaimed")
+        took = (datetime.fromisoformat(str(found[0]["timestamp"])) - killed).total_seconds()
+        assert took <= lease + 2 * check + 3, f"reclaimed {took:.1f} s after the kill (lease {lease} s)"
+
+        proxy.heal()
+        wait_settled(stack, timeout=120)
+        await assert_outcome(stack, engine, ml)
+
+
+# -- 4. PostgreSQL restarted mid-run --------------------------------------------------------------
+
+
+def restart_postgres(stores: EmbeddedStores, down_s: float) -> None:
+    """Stop the embedded PostgreSQL (fast: sessions are cut), wait, start it again on the same
+    socket directory, so the same URL reaches it."""
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+    from pgserver.utils import PostmasterInfo
+
+    server = stores.postgres
+    socket_dir = server.get_postmaster_info().socket_dir
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=30)
+    time.sleep(down_s)
+    start = ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"]
+    pg_ctl(start, pgdata=server.pgdata, user=server.system_user, timeout=30)
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)  # so the session's cleanup stops it
+
+
+@pytest.mark.timeout(300)
+async def test_postgres_restarted_mid_run_workers_recover_and_nothing_is_lost(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, stores: EmbeddedStores, database_url: str
+) -> None:
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("PostgreSQL is external (TEST_DATABASE_URL): the test cannot restart it")
+    place(library, "long")
+    place(library, "analysis")
+    place(library, "sample", copies=2)
+    with launch({"worker-cpu": "cpu", "worker-gpu": "gpu"}) as stack:
+        discover(stack, videos=4)
+        ocr = task_of(stack, "long", "ocr")
+        wait_running(stack, ocr["id"])
+        restart_postgres(stores, down_s=5)
+        assert stores.database_url == database_url
+
+        wait_settled(stack, timeout=200, alive=stack.workers())
+        await assert_outcome(stack, engine, ml)
+        with stack.api() as api:
+            assert api.get("/readyz").json()["status"] == "ok"
+
+
+# -- 5. SIGTERM mid-task --------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(240)
+async def test_sigterm_mid_task_the_task_finishes_within_the_grace_period(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
+) -> None:
+    place(library, "long")
+    grace = 30
+    worker_env = {"worker-gpu": {"GPU_CONCURRENCY": "1", "SHUTDOWN_GRACE_S": str(grace)}}
+    with launch({"worker-cpu": "cpu", "worker-gpu": "gpu"}, worker_env=worker_env) as stack:
+        discover(stack, videos=1)
+        ocr = task_of(stack, "long", "ocr")
+        worker = wait_running(stack, ocr["id"])
+        time.sleep(1.0)
+        terminated, started = now(), time.monotonic()
+        worker.signal(signal.SIGTERM)
+        assert worker.wait(grace + 15) == 0
+        took = time.monotonic() - started
+
+        assert get_task(stack, ocr["id"])["status"] == "COMPLETED"
+        after = since(terminated, worker.lines())
+        assert [line for line in after if line["event"] == "job_completed" and line["task_id"] == ocr["id"]]
+        assert not [line for line in after if line["event"] == "job_started"], "it took a job after SIGTERM"
+        assert took < grace
+
+        stack.start_worker("worker-gpu-2", "gpu")  # the rest (deferred objects/places) find a worker again
+        wait_settled(stack, timeout=60)
+        await assert_outcome(stack, engine, ml)
+        assert get_task(stack, ocr["id"])["attempt"] == 1  # finished by the worker that had it, not re-run
+
+
+@pytest.mark.timeout(240)
+async def test_sigterm_with_a_short_grace_the_task_resumes_on_another_worker(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
+) -> None:
+    place(library, "long")
+    workers = {"worker-cpu": "cpu", "worker-gpu-a": "gpu", "worker-gpu-b": "gpu"}
+    short = {"SHUTDOWN_GRACE_S": "1"}
+    with launch(workers, worker_env={"worker-gpu-a": short, "worker-gpu-b": short}) as stack:
+        discover(stack, videos=1)
+        ocr = task_of(stack, "long", "ocr")
+        victim = wait_running(stack, ocr["id"])
+        other = next(w for w in stack.workers() if w.name.startswith("worker-gpu") and w is not victim)
+        time.sleep(1.0)
+        started = time.monotonic()
+        victim.signal(signal.SIGTERM)
+        assert victim.wait(20) == 0
+        assert time.monotonic() - started < 10
+
+        wait_settled(stack, timeout=120, alive=[other])
+        await assert_outcome(stack, engine, ml)
+        final = get_task(stack, ocr["id"])
+
+    assert other.events("job_completed", task_id=ocr["id"])
+    assert not victim.events("job_completed", task_id=ocr["id"])
+    assert any("cancelled, will be run again" in str(line["event"]) for line in victim.lines())
+    assert final["attempt"] == 1  # arq put the cancelled job back; the other worker resumed the same attempt
+
+
+# -- 6. cancel while queued and while running ----------------------------------------------------
+
+
+@pytest.mark.timeout(240)
+async def test_cancel_while_queued_and_while_running_ends_cancelled_with_no_artifacts(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
+) -> None:
+    place(library, "long")
+    place(library, "analysis")
+    with launch({"worker-cpu": "cpu"}) as stack:  # no GPU worker yet: GPU tasks wait on their queue
+        discover(stack, videos=2)
+        queued = task_of(stack, "analysis", "ocr")
+        running = task_of(stack, "long", "ocr")
+        with stack.api() as api:
+            answer = api.post(f"/api/v1/tasks/{queued['id']}/cancel")
+        assert answer.status_code == 200 and answer.json()["status"] == "CANCELLED"
+
+        gpu = stack.start_worker("worker-gpu", "gpu")
+        wait_running(stack, running["id"])
+        time.sleep(1.0)
+        cancelled_at = now()
+        with stack.api() as api:
+            answer = api.post(f"/api/v1/tasks/{running['id']}/cancel")
+        assert answer.status_code == 200 and answer.json()["status"] == "CANCELLED"
+
+        # The running job stops promptly: arq aborts it (or a heartbeat finds it cancelled).
+        def stopped() -> bool:
+            after = since(cancelled_at, gpu.lines())
+            return any(
+                (line["event"] == "job_skipped" and line.get("task_id") == running["id"])
+                or ("aborted" in str(line["event"]) and running["id"] in str(line["event"]))
+                for line in after
+            )
+
+        poll(stopped, timeout=10, what="the running job stopped after its cancel")
+
+        # The ML service finishes the inference it was asked for (and keeps the result); still nothing lands.
+        poll(
+            lambda: ml.service.events("inference_done", task_id=running["id"]),
+            timeout=90,
+            what="the ML service done with the cancelled OCR",
+        )
+        wait_settled(stack, timeout=90, alive=stack.workers())
+        time.sleep(2.0)
+        await assert_outcome(
+            stack,
+            engine,
+            ml,
+            lambda t: (
+                "CANCELLED"
+                if t["id"] in {queued["id"], running["id"]}
+                else "PENDING"
+                if t["task_type"] in NO_WEIGHTS
+                else "COMPLETED"
+            ),
+        )
+
+    assert not gpu.events("job_started", task_id=queued["id"]), "a job cancelled while queued still ran"
+
+
+# -- 7. two workers per pool, 200 tasks -----------------------------------------------------------
+
+
+@pytest.mark.timeout(420)
+async def test_two_cpu_workers_and_200_tasks_each_task_completes_exactly_once(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
+) -> None:
+    copies = 200
+    place(library, "sample", copies=copies)
+    expected = ml.expected("sample", "scene_detection")
+    assert expected == 4  # the sample's four shots
+    workers = {"worker-cpu-a": "cpu", "worker-cpu-b": "cpu"}  # no GPU worker: GPU-class tasks stay queued
+    with launch(workers) as stack:
+        discover(stack, videos=copies)
+
+        def all_scenes_done() -> bool:
+            with stack.api() as api:
+                page = get_json(api, "/api/v1/tasks", task_type="scene_detection", status="COMPLETED", limit=1)
+            return bool(page["total"] == copies)
+
+        poll(all_scenes_done, timeout=300, what=f"{copies} scene detections COMPLETED", every=1.0)
+        time.sleep(1.0)
+        tasks = await assert_outcome(
+            stack, engine, ml, lambda t: "COMPLETED" if t["task_type"] == "scene_detection" else "PENDING"
+        )
+
+    scenes = [t for t in tasks if t["task_type"] == "scene_detection"]
+    assert len(scenes) == copies
+    counts = await artifact_counts(engine)
+    assert sum(n for n, _ in counts.values()) == copies * expected
+    per_worker = {w.name: {str(line["task_id"]) for line in w.events("job_completed")} for w in stack.workers()}
+    assert sum(len(done) for done in per_worker.values()) == copies
+    assert all(per_worker.values()), f"one worker completed nothing: { {k: len(v) for k, v in per_worker.items()} }"
+    started = {str(line["task_id"]) for w in stack.workers() for line in w.events("job_started")}
+    assert started == {t["id"] for t in scenes}  # the CPU pool never touched a GPU-class job
