@@ -1,6 +1,7 @@
 """The worker's composition root: one per process, kept in arq's ctx."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Self, cast
 
 import httpx
@@ -44,10 +45,15 @@ class WorkerContainer:
         await self.http.aclose()
         await self.engine.dispose()
 
+    @cached_property
+    def ml(self) -> HttpxMlClient:
+        """One client per process, so its cached view of the ML service's health is shared by every job."""
+        return HttpxMlClient(self.http)
+
     def task_runner(self, redis: Redis) -> TaskRunner:
         return TaskRunner(
             SqlUnitOfWork(self.sessions),
-            HttpxMlClient(self.http),
+            self.ml,
             ValkeyMlResultCache(redis),
             LocalMediaLibrary(self.roots),
             SystemClock(),

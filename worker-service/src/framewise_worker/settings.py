@@ -31,6 +31,7 @@ class WorkerSettings(ServiceSettings):
     lease_check_every_s: Annotated[int, Field(ge=1, le=60)] = 15
     reconcile_every_min: Annotated[int, Field(ge=1, le=60)] = 5
     shutdown_grace_s: Annotated[int, Field(ge=0, le=3600)] = 30
+    poll_delay_s: Annotated[float, Field(gt=0, le=5)] = 0.05
 
     @model_validator(mode="after")
     def _lease_outlives_heartbeats(self) -> "WorkerSettings":
