@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -83,6 +84,56 @@ def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+def machine_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy (everything but idle and iowait), Linux only."""
+    try:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s(marker: str | None) -> float:
+    """CPU seconds of this bench: this process, the processes whose command line holds `marker` (the
+    embedded PostgreSQL's folder), every descendant of them, and the children they reaped. Set
+    against machine_cpu_s, it shows how much CPU other processes on the machine took meanwhile."""
+    table: dict[int, tuple[int, float, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]), command)
+    mine = {os.getpid()} | {pid for pid, (_, _, cmd) in table.items() if marker and marker in cmd}
+    grew = True
+    while grew:
+        more = {pid for pid, (parent, _, _) in table.items() if parent in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return sum(table[pid][1] for pid in mine if pid in table) / os.sysconf("SC_CLK_TCK")
+
+
+def store_marker(database_url: str) -> str | None:
+    """The embedded PostgreSQL's socket folder (in its URL's `host=`), which its processes' command lines hold."""
+    query = parse_qs(urlsplit(database_url).query)
+    return query["host"][0] if "host" in query else None
+
+
+def wait_for_quiet(marker: str | None, max_wait_s: float, busy_below: float = 0.15) -> float:
+    """On a shared machine: wait (at most `max_wait_s`) until other processes take less than
+    `busy_below` of one core over a 2 s window; returns the share seen last."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        machine, own = machine_cpu_s(), own_cpu_s(marker)
+        time.sleep(2)
+        other = max(0.0, (machine_cpu_s() - machine) - (own_cpu_s(marker) - own)) / 2
+        if other < busy_below or time.monotonic() > deadline:
+            return other
 
 
 def report(name: str, rows: list[dict[str, object]], meta: dict[str, object]) -> None:
