@@ -2,7 +2,6 @@
 it serves the API and nothing else (the ML service's and workers' paths are refused)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api import AUTH, TOKEN
+from tests.e2e.processes import free_port
 from tests.tools import require_tool
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -10,7 +10,6 @@ from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_retrier import TaskRetrier
-from framewise.application.use_cases.video_discoverer import VideoDiscoverer
 from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.logging import new_correlation_id
@@ -42,10 +41,6 @@ def rate_limit(action: Limited) -> DependsParam:
     return cast(DependsParam, Depends(check))
 
 
-def video_discoverer(c: ContainerDep) -> VideoDiscoverer:
-    return c.video_discoverer()
-
-
 def video_uploader(c: ContainerDep) -> VideoUploader:
     return c.video_uploader()
 
@@ -74,7 +69,6 @@ def artifact_lister(c: ContainerDep) -> ArtifactLister:
     return c.artifact_lister()
 
 
-Discoverer = Annotated[VideoDiscoverer, Depends(video_discoverer)]
 Uploader = Annotated[VideoUploader, Depends(video_uploader)]
 Videos = Annotated[VideoLister, Depends(video_lister)]
 Enqueuer = Annotated[TaskEnqueuer, Depends(task_enqueuer)]
