@@ -4,6 +4,8 @@ service reachable, or the task waits PENDING instead of spending its tries."""
 import httpx
 import pytest
 
+from framewise.application.results import MlTransientError
+from framewise.domain.inference import InferenceRequest
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
 
@@ -23,3 +25,26 @@ async def test_availability_follows_each_model_state_in_health() -> None:
         assert await ml.is_available(TaskType.OCR) is True
         assert await ml.is_available(TaskType.OBJECT_DETECTION) is False
         assert await ml.is_available(TaskType.PLACE_DETECTION) is False  # not listed: not ready
+
+
+async def test_a_failed_call_forgets_the_cached_health_so_the_next_task_waits() -> None:
+    # The service answered /health a moment ago, then went away mid-request: the next task must find
+    # it down at once (and wait PENDING), not trust the cached "ready" and spend a try on it.
+    up = {"value": True}
+    health = {"models": {"ocr": {"state": "ready"}}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if not up["value"]:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json=health)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://ml") as client:
+        ml = HttpxMlClient(client, attempts=1, health_ttl=60.0)
+        assert await ml.is_available(TaskType.OCR) is True
+        up["value"] = False
+        assert await ml.is_available(TaskType.OCR) is True  # cached, as designed, until a call fails
+        with pytest.raises(MlTransientError):
+            await ml.infer(TaskType.OCR, InferenceRequest(video_path="/v.mp4", task_id="t"), correlation_id="c")
+        assert await ml.is_available(TaskType.OCR) is False
+        up["value"] = True
+        assert await ml.is_available(TaskType.OCR) is True

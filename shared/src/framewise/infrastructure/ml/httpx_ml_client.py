@@ -121,9 +121,13 @@ class HttpxMlClient:
             wait=self._wait,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                response = await self._post(url, body, correlation_id)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._post(url, body, correlation_id)
+        except (MlTransientError, MlModelUnavailable):
+            self._health = None  # the next task asks /health again instead of trusting a stale "ready"
+            raise
         try:
             result = InferenceResponse.model_validate_json(response.content)
         except ValidationError as exc:
