@@ -44,16 +44,20 @@ FROM generate_series(1, $1) AS v, generate_series(1, 6) AS t,
                             'PENDING','PENDING','RUNNING','FAILED','CANCELLED','COMPLETED']
                      )[1 + (v * 7 + t * 5) % 12] AS status) AS s;
 
+INSERT INTO runs (run_id, task_id, producer, producer_version, model_profile, config_hash, input_hash, device,
+                  weights)
+SELECT md5('r' || v || t), md5('t' || v || t)::uuid, 'bench', '1', 'default', md5('c' || t), 'fw1:' || md5('h' || v),
+       'cpu', 'real'
+FROM generate_series(1, $1) AS v, generate_series(1, 6) AS t;
+
 INSERT INTO artifacts (id, video_id, task_id, attempt, artifact_type, schema_version, span_start_ms,
-                       span_end_ms, payload, producer, producer_version, model_profile, config_hash,
-                       input_hash, run_id, device, weights, created_at)
+                       span_end_ms, payload, run_id, created_at)
 SELECT md5('a' || v || t || k)::uuid, md5('v' || v)::uuid, md5('t' || v || t)::uuid, 1,
        (ARRAY['object','face','transcript_segment','ocr_text','place','scene'])[t], 1,
        k * 10000, k * 10000 + 2000,
        jsonb_build_object('label', 'thing ' || k, 'confidence', 0.5 + k / 20.0,
                           'box', jsonb_build_array(10, 20, 110, 220), 'frame_index', k * 250),
-       'bench', '1', 'default', md5('c' || t), 'fw1:' || md5('h' || v), md5('r' || v || t), 'cpu', 'real',
-       now()
+       md5('r' || v || t), now()
 FROM generate_series(1, $1) AS v, generate_series(1, 6) AS t, generate_series(0, $2 - 1) AS k;
 ANALYZE;
 """

@@ -113,7 +113,7 @@ async def measure(database_url: str) -> tuple[dict[str, list[float]], int]:
                 batch = envelopes(video_id, task_id, items)
                 timings["envelopes_for"].append(time.perf_counter() - started)
                 if kind == "insert":
-                    await admin.execute("DELETE FROM artifacts")
+                    await admin.execute("DELETE FROM artifacts; DELETE FROM runs")
                     await admin.execute("VACUUM artifacts")
                 timings[kind].append(await write(batch))
         stored = await admin.fetchval("SELECT count(*) FROM artifacts WHERE task_id = $1", task_id)

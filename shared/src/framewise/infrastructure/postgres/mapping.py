@@ -1,8 +1,9 @@
 """Row <-> entity mapping, kept in one place so repositories and queries agree."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import ArtifactId, TaskId, VideoId
@@ -90,15 +91,14 @@ def video_from_row(row: Mapping[Any, Any]) -> Video:
 
 
 ARTIFACT_COLUMNS = (
-    "id video_id task_id attempt artifact_type schema_version span_start_ms span_end_ms payload".split()
-    + list(PROVENANCE_FIELDS)
-    + ["created_at"]
-)
+    "id video_id task_id attempt artifact_type schema_version span_start_ms span_end_ms payload run_id created_at"
+).split()
+RUN_FIELDS = tuple(f for f in PROVENANCE_FIELDS if f != "run_id")
 
 
 def artifact_record(envelope: ArtifactEnvelope) -> tuple[Any, ...]:
     """One COPY record, in ARTIFACT_COLUMNS order (JSONB travels as text)."""
-    head = (
+    return (
         envelope.id,
         envelope.video_id,
         envelope.task_id,
@@ -107,9 +107,14 @@ def artifact_record(envelope: ArtifactEnvelope) -> tuple[Any, ...]:
         envelope.schema_version,
         envelope.span_start_ms,
         envelope.span_end_ms,
-        json.dumps(envelope.payload, separators=(",", ":"), ensure_ascii=False),
+        orjson.dumps(envelope.payload).decode(),
+        envelope.provenance.run_id,
+        envelope.created_at,
     )
-    return head + tuple(getattr(envelope.provenance, f) for f in PROVENANCE_FIELDS) + (envelope.created_at,)
+
+
+def run_row(task_id: TaskId, provenance: Provenance) -> dict[str, Any]:
+    return {"task_id": task_id, **provenance.model_dump()}
 
 
 def artifact_from_row(row: Mapping[Any, Any]) -> ArtifactEnvelope:

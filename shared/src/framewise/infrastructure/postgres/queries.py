@@ -9,8 +9,8 @@ from framewise.application.results import ArtifactFilter, Page, TaskFilter, Task
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.task import Task
 from framewise.domain.video import Video
-from framewise.infrastructure.postgres.mapping import artifact_from_row, task_from_row, video_from_row
-from framewise.infrastructure.postgres.tables import artifacts, tasks, videos
+from framewise.infrastructure.postgres.mapping import RUN_FIELDS, artifact_from_row, task_from_row, video_from_row
+from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, videos
 
 
 def _running_time() -> ColumnElement[Any]:
@@ -68,9 +68,12 @@ class SqlArtifactQueries:
         if query.end_ms is not None:
             conditions.append(artifacts.c.span_start_ms < query.end_ms)
         if query.run_id is not None:
-            conditions.append(artifacts.c.run_id == query.run_id)
+            # A run belongs to one task: find it through `runs`, then use the task's index.
+            run_task = select(runs.c.task_id).where(runs.c.run_id == query.run_id).scalar_subquery()
+            conditions += [artifacts.c.task_id == run_task, artifacts.c.run_id == query.run_id]
         rows = (
-            select(artifacts)
+            select(artifacts, *(runs.c[f] for f in RUN_FIELDS))
+            .join(runs, runs.c.run_id == artifacts.c.run_id)
             .where(*conditions)
             .order_by(artifacts.c.span_start_ms, artifacts.c.artifact_type, artifacts.c.id)
             .limit(query.limit)

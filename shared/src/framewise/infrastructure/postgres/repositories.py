@@ -9,17 +9,19 @@ from framewise.application.results import KnownFile
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.provenance import Provenance
 from framewise.domain.task import Task
 from framewise.domain.video import Video
 from framewise.infrastructure.postgres.mapping import (
     ARTIFACT_COLUMNS,
     artifact_record,
+    run_row,
     task_from_row,
     task_to_row,
     video_from_row,
     video_to_row,
 )
-from framewise.infrastructure.postgres.tables import artifacts, tasks, videos
+from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, videos
 
 
 class SqlTaskRepository:
@@ -96,15 +98,27 @@ class SqlArtifactRepository:
         self._session = session
 
     async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int:
-        await self._session.execute(delete(artifacts).where(artifacts.c.task_id == task_id))
-        if envelopes:
-            connection = await self._session.connection()
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            await driver.copy_records_to_table(
-                "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
-            )
+        """The task's artifacts (and their runs) become exactly `envelopes`, in the caller's transaction."""
+        # Deleting the task's runs deletes their artifacts (a trigger: see tables.py), and every artifact
+        # belongs to a run of its task.
+        await self._session.execute(delete(runs).where(runs.c.task_id == task_id))
+        if not envelopes:
+            return 0
+        provenances: dict[str, Provenance] = {}
+        for envelope in envelopes:
+            known = provenances.setdefault(envelope.provenance.run_id, envelope.provenance)
+            if known is not envelope.provenance and known != envelope.provenance:
+                raise ValueError(f"run {known.run_id}: its artifacts carry different provenance")
+            if envelope.task_id != task_id:
+                raise ValueError(f"artifact {envelope.id} belongs to task {envelope.task_id}, not {task_id}")
+        await self._session.execute(insert(runs), [run_row(task_id, p) for p in provenances.values()])
+        connection = await self._session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(
+            "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
+        )
         return len(envelopes)
 
     async def count_for_task(self, task_id: TaskId) -> int:
