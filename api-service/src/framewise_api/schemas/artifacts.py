@@ -8,6 +8,7 @@ from framewise.application.results import Page
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
+from framewise_api.schemas.pages import PageOut
 
 
 class ArtifactOut(BaseModel):
@@ -38,14 +39,7 @@ class ArtifactOut(BaseModel):
         )
 
 
-class ArtifactPage(BaseModel):
-    items: list[ArtifactOut]
-    total: int
-    limit: int
-    offset: int
-
+class ArtifactPage(PageOut[ArtifactOut]):
     @classmethod
     def of(cls, page: Page[ArtifactEnvelope]) -> Self:
-        return cls(
-            items=[ArtifactOut.of(a) for a in page.items], total=page.total, limit=page.limit, offset=page.offset
-        )
+        return cls.converted(page, ArtifactOut.of)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, JsonValue
 from framewise.application.results import Enqueued, Page
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
+from framewise_api.schemas.pages import PageOut
 
 
 class TaskOut(BaseModel):
@@ -58,15 +59,10 @@ class TaskOut(BaseModel):
         )
 
 
-class TaskPage(BaseModel):
-    items: list[TaskOut]
-    total: int
-    limit: int
-    offset: int
-
+class TaskPage(PageOut[TaskOut]):
     @classmethod
     def of(cls, page: Page[Task]) -> Self:
-        return cls(items=[TaskOut.of(t) for t in page.items], total=page.total, limit=page.limit, offset=page.offset)
+        return cls.converted(page, TaskOut.of)
 
 
 class EnqueueOut(BaseModel):

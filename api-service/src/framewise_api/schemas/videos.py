@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from framewise.application.results import Page
 from framewise.application.use_cases.video_uploader import Uploaded
 from framewise.domain.video import Video, VideoStatus
+from framewise_api.schemas.pages import PageOut
 
 
 class VideoOut(BaseModel):
@@ -46,15 +47,10 @@ class VideoOut(BaseModel):
         )
 
 
-class VideoPage(BaseModel):
-    items: list[VideoOut]
-    total: int
-    limit: int
-    offset: int
-
+class VideoPage(PageOut[VideoOut]):
     @classmethod
     def of(cls, page: Page[Video]) -> Self:
-        return cls(items=[VideoOut.of(v) for v in page.items], total=page.total, limit=page.limit, offset=page.offset)
+        return cls.converted(page, VideoOut.of)
 
 
 class UploadOut(BaseModel):
