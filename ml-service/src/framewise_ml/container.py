@@ -25,7 +25,7 @@ class MlContainer:
             set_torch_threads(settings.torch_threads)
             device = detect_device()
             ctx = ModelContext(settings.model_cache_dir.resolve(), device["device"], settings.allow_random_weights)
-            registry = ModelRegistry.default(ctx)
+            registry = ModelRegistry.default(ctx, settings.objects_model, settings.places_model)
         return cls(
             settings,
             resolve_roots(settings.media_roots),

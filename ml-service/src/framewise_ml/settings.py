@@ -5,6 +5,7 @@ from pydantic import Field, field_validator
 
 from framewise.domain.inference import ML_RESULT_TTL_S
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
+from framewise_ml.models.choice import ObjectsChoice, PlacesChoice
 
 
 class MlSettings(ServiceSettings):
@@ -19,6 +20,10 @@ class MlSettings(ServiceSettings):
     require_gpu: bool = False
     model_cache_dir: Path = Path("models")
     allow_random_weights: bool = False
+    objects_model: ObjectsChoice = ObjectsChoice.AUTO  # auto: YOLO11 if its checkpoint is cached, else yolov3-tiny
+    places_model: PlacesChoice = (
+        PlacesChoice.AUTO
+    )  # auto: Places365 if its checkpoint is cached, else efficientnet-lite0
     torch_threads: Annotated[int, Field(ge=0, le=256)] = 0
     valkey_url: str | None = None
     ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S

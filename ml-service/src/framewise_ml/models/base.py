@@ -77,6 +77,7 @@ class InferenceModel(ABC):
     name: str  # the endpoint name: objects, faces, transcribe, ocr, places, scenes
     producer: str
     device: str = "cpu"
+    selected_by: str | None = None  # why this model serves its analysis, where there is a choice
 
     def __init__(self, ctx: ModelContext | None = None) -> None:
         self.ctx = ctx or ModelContext(cache_dir=Path("models"))

@@ -84,11 +84,18 @@ def read_categories(path: Path = CATEGORIES_FILE) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def preprocess(images: torch.Tensor, resize: int = RESIZE, crop: int = CROP) -> torch.Tensor:
+def preprocess(
+    images: torch.Tensor,
+    resize: int = RESIZE,
+    crop: int = CROP,
+    mean: tuple[float, float, float] = MEAN,
+    std: tuple[float, float, float] = STD,
+) -> torch.Tensor:
     """uint8 frames (batch, height, width, 3) -> normalised float (batch, 3, crop, crop).
 
-    Shorter side to `resize` with antialiasing (as PIL resizes), centre crop, ImageNet normalisation:
-    one vectorised pass over the batch on whatever device the frames are on."""
+    Shorter side to `resize` with antialiasing (as PIL resizes), centre crop, normalisation by
+    `mean` and `std` of values in [0, 1] (ImageNet's by default): one vectorised pass over the
+    batch on whatever device the frames are on."""
     x = images.permute(0, 3, 1, 2).float().div_(255.0)
     height, width = x.shape[-2:]
     scale = resize / min(height, width)
@@ -97,9 +104,9 @@ def preprocess(images: torch.Tensor, resize: int = RESIZE, crop: int = CROP) -> 
         x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
     top, left = round((size[0] - crop) / 2), round((size[1] - crop) / 2)
     x = x[:, :, top : top + crop, left : left + crop]
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
-    return (x - mean) / std
+    shift = torch.tensor(mean, device=x.device).view(1, 3, 1, 1)
+    spread = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
+    return (x - shift) / spread
 
 
 def infer_arch(state: Mapping[str, torch.Tensor]) -> str:
@@ -145,14 +152,21 @@ def read_checkpoint(path: Path) -> Checkpoint:
     return Checkpoint(str(arch), state, tuple(classes) if classes is not None else None)
 
 
+LABEL_SET = "places365"
+
+
 @dataclass(frozen=True)
 class Classifier:
     """One loaded network, ready for inference."""
 
     network: torch.nn.Module
-    labels: tuple[str, ...]
+    labels: tuple[str, ...]  # of the classes reported, in the order of `classes` (or of the outputs)
     arch: str
     weights: str  # weights_identity of the file, or "random"
+    label_set: str = LABEL_SET  # named in every payload: which vocabulary the labels come from
+    classes: torch.Tensor | None = None  # the outputs reported (a subset), or None for all of them
+    mean: tuple[float, float, float] = MEAN
+    std: tuple[float, float, float] = STD
 
 
 def build_classifier(path: Path | None, arch: str, device: str) -> Classifier:
@@ -189,6 +203,7 @@ class PlaceModel(InferenceModel):
 
     name = "places"
     producer = "places365"
+    default_min_confidence = 0.0  # every sampled frame gets its top-k of the 365 scene categories
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -259,7 +274,7 @@ class PlaceModel(InferenceModel):
             interval_ms=config_int(config, "interval_ms", 2000, 40, 600_000),
             top_k=config_int(config, "top_k", 5, 1, 10),
             batch=config_int(config, "batch", 16, 1, 64),
-            min_confidence=config_number(config, "min_confidence", 0.0, 0.0, 1.0),
+            min_confidence=config_number(config, "min_confidence", self.default_min_confidence, 0.0, 1.0),
         )
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
@@ -294,7 +309,11 @@ class PlaceModel(InferenceModel):
         images: list[RGB] = [f.image for f in frames]
         with torch.inference_mode():
             batch = torch.from_numpy(np.stack(images)).to(self.device)
-            probabilities = classifier.network(preprocess(batch)).softmax(dim=1)
+            probabilities = classifier.network(preprocess(batch, mean=classifier.mean, std=classifier.std)).softmax(
+                dim=1
+            )
+            if classifier.classes is not None:  # the probability of each reported class among all outputs
+                probabilities = probabilities[:, classifier.classes.to(probabilities.device)]
             scores, indices = probabilities.topk(min(top_k, probabilities.shape[1]), dim=1)
         items: list[JsonValue] = []
         for frame, row_scores, row_indices in zip(frames, scores.tolist(), indices.tolist(), strict=True):
@@ -305,7 +324,12 @@ class PlaceModel(InferenceModel):
             ]
             if predictions:
                 items.append(
-                    {"frame_index": frame.index, "timestamp_ms": frame.timestamp_ms, "predictions": predictions}
+                    {
+                        "frame_index": frame.index,
+                        "timestamp_ms": frame.timestamp_ms,
+                        "predictions": predictions,
+                        "label_set": classifier.label_set,
+                    }
                 )
         return items
 

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 
 from framewise_ml.models.base import InferenceModel, MissingModel, ModelContext, ModelState
+from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, objects_model, places_model
 from framewise_ml.models.faces import FaceModel
 from framewise_ml.models.ocr import OcrModel
 from framewise_ml.models.scenes import SceneModel
@@ -61,16 +62,15 @@ class ModelRegistry:
         self.device = device or detect_device()
 
     @classmethod
-    def default(cls, ctx: ModelContext) -> "ModelRegistry":
-        from framewise_ml.models.objects import ObjectModel
-        from framewise_ml.models.places import PlaceModel
-
+    def default(
+        cls, ctx: ModelContext, objects: ObjectsChoice = ObjectsChoice.AUTO, places: PlacesChoice = PlacesChoice.AUTO
+    ) -> "ModelRegistry":
         models: list[InferenceModel] = [
-            ObjectModel(ctx),
+            objects_model(ctx, objects),
             FaceModel(ctx),
             TranscribeModel(ctx),
             OcrModel(ctx),
-            PlaceModel(ctx),
+            places_model(ctx, places),
             SceneModel(),
         ]
         return cls(models)
@@ -82,6 +82,8 @@ class ModelRegistry:
             log.info(
                 "model_loaded",
                 model=model.name,
+                producer=model.producer,
+                selected_by=model.selected_by,
                 state=model.status.state.value,
                 reason=model.status.reason,
                 weights=model.weights,

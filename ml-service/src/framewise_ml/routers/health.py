@@ -28,6 +28,7 @@ def health_body(container: MlContainer) -> dict[str, object]:
                 "state": m.status.state.value,
                 "reason": m.status.reason,
                 "producer": m.producer,
+                "selected_by": m.selected_by,
                 "version": _version(m),
                 "weights": m.weights,
                 "load_ms": m.status.load_ms,

