@@ -32,7 +32,12 @@ def read(ocr: OcrModel, video: SampleVideo, **config: object) -> list[OCRDetecti
 
 def test_each_shot_text_is_read_inside_that_shot(ocr: OcrModel, analysis_video: SampleVideo) -> None:
     items = read(ocr, analysis_video)
-    assert [i.timestamp_ms for i in items] == [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000]
+    with_text = [
+        t
+        for t in range(0, analysis_video.duration_ms, 1000)
+        if analysis_video.segments[shot_of(analysis_video, t)].text
+    ]
+    assert [i.timestamp_ms for i in items] == with_text  # the palace photograph has none: nothing invented
     for item in items:
         assert item.text == analysis_video.segments[shot_of(analysis_video, item.timestamp_ms)].text
         assert item.frame_index == round(item.timestamp_ms * analysis_video.fps / 1000)
@@ -51,7 +56,8 @@ def test_unchanged_frames_are_not_read_again_and_nothing_is_lost(
     reads_when_skipping = len(calls)
     calls.clear()
     every_frame = read(ocr, analysis_video, interval_ms=500, change_threshold=0)
-    assert len(calls) == 16 and reads_when_skipping == 4  # one read per shot
+    shots = len(analysis_video.segments)
+    assert len(calls) == 4 * shots and reads_when_skipping == shots  # one read per shot
     assert [(i.timestamp_ms, i.text) for i in skipping] == [(i.timestamp_ms, i.text) for i in every_frame]
 
 

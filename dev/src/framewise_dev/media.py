@@ -5,6 +5,8 @@ Everything is encoded with PyAV, whose wheel bundles FFmpeg with libx264 and AAC
 ffmpeg is needed.
 """
 
+import functools
+import importlib.util
 import shutil
 import subprocess
 import tempfile
@@ -194,13 +196,81 @@ def paste_face(image: Image.Image, _index: int) -> None:
     image.paste(photo, FACE_AT)
 
 
+def photograph(name: str) -> Image.Image:
+    """A real photograph that ships inside an installed package (read from disk, nothing downloaded):
+    scikit-image's `chelsea` (a cat), `coffee` (a cup) and `astronaut`, scikit-learn's `china` (a
+    Chinese palace)."""
+    if name == "china":
+        spec = importlib.util.find_spec("sklearn")
+        if spec is None or spec.origin is None:
+            raise FileNotFoundError("scikit-learn is not installed: it ships the china.jpg photograph")
+        return Image.open(Path(spec.origin).parent / "datasets" / "images" / "china.jpg").convert("RGB")
+    from skimage import data  # scikit-image ships these photographs
+
+    return Image.fromarray(getattr(data, name)()).convert("RGB")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a photograph goes in a frame: its box (x1, y1, x2, y2), or the whole frame covered."""
+
+    name: str
+    box: tuple[int, int, int, int] | None = None  # None: cover the frame, centre-cropped
+
+    def paint(self, image: Image.Image, _index: int) -> None:
+        photo = _photo(self.name, self.box or (0, 0, image.width, image.height), self.box is None)
+        image.paste(photo, self.box[:2] if self.box else (0, 0))
+
+
+@functools.cache
+def _photo(name: str, box: tuple[int, int, int, int], cover: bool) -> Image.Image:
+    width, height = box[2] - box[0], box[3] - box[1]
+    photo = photograph(name)
+    if cover:
+        scale = max(width / photo.width, height / photo.height)
+        size = (max(width, round(photo.width * scale)), max(height, round(photo.height * scale)))
+        photo = photo.resize(size, Image.Resampling.LANCZOS)
+        left, top = (photo.width - width) // 2, (photo.height - height) // 2
+        return photo.crop((left, top, left + width, top + height))
+    return photo.resize((width, height), Image.Resampling.LANCZOS)
+
+
+# The photographs of the analysis video, in its 320x240 frames, under the shot's word. A box keeps
+# the photograph's aspect ratio (both are 3:2); the palace covers its whole shot, as a place should.
+# *_IN_PHOTO are the objects' boxes in the original photographs, measured by hand.
+CAT_BOX = (61, 104, 259, 236)
+CUP_BOX = (61, 104, 259, 236)
+CAT_IN_PHOTO, CHELSEA_SIZE = (0, 0, 430, 300), (451, 300)  # the cat fills the picture but a strip on the right
+CUP_IN_PHOTO, COFFEE_SIZE = (170, 15, 415, 295), (600, 400)  # the cup and its handle, not the saucer
+PERSON_BOX = (FACE_AT[0], FACE_AT[1], FACE_AT[0] + FACE_SIDE, FACE_AT[1] + FACE_SIDE)  # head and shoulders fill it
+
+
+def box_in_frame(
+    placed: tuple[int, int, int, int], size: tuple[int, int], in_photo: tuple[int, int, int, int]
+) -> tuple[float, float, float, float]:
+    """A box measured in a photograph of `size`, where the photograph is pasted at `placed`."""
+    scale_x, scale_y = (placed[2] - placed[0]) / size[0], (placed[3] - placed[1]) / size[1]
+    x1, y1, x2, y2 = in_photo
+    return (placed[0] + x1 * scale_x, placed[1] + y1 * scale_y, placed[0] + x2 * scale_x, placed[1] + y2 * scale_y)
+
+
+CAT_SHOT = Segment(2.0, (70, 70, 90), "CAT", moving_square=False, painter=Placement("chelsea", CAT_BOX).paint)
+CUP_SHOT = Segment(2.0, (90, 60, 50), "CUP", moving_square=False, painter=Placement("coffee", CUP_BOX).paint)
+PALACE_SHOT = Segment(2.0, (0, 0, 0), "", moving_square=False, painter=Placement("china").paint)
+
+
 def make_analysis_video(path: Path, *, speech: str | None = SPEECH) -> SampleVideo:
-    """The video the ML tests analyse: four 2 s shots with hard cuts (one hue-only), a word on
-    each, a real face in the second shot only, a moving square, and `speech` from 0.3 s."""
+    """The video the ML tests and `make run` analyse: seven 2 s shots with hard cuts (one hue-only),
+    speech from 0.3 s, and real photographs: a face (the astronaut) in the second shot, a cat, a
+    coffee cup and a palace filling the frame in the fourth to sixth. Every shot but the palace has
+    a word on it; only the photographs have anything a detector or place classifier knows."""
     segments = [
         DEFAULT_SEGMENTS[0],
         Segment(2.0, (200, 120, 40), "SCENE TWO", moving_square=False, painter=paste_face),
         DEFAULT_SEGMENTS[2],
+        CAT_SHOT,
+        CUP_SHOT,
+        PALACE_SHOT,
         DEFAULT_SEGMENTS[3],
     ]
     return make_sample_video(path, segments=segments, speech=speech)
