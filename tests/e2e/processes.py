@@ -158,10 +158,13 @@ def base_env(
 
 
 @contextmanager
-def running_ml(tmp: Path, *, valkey_url: str, media_root: Path, model_cache: Path) -> Iterator[tuple[Service, str]]:
-    """The ML service alone (models loaded and warm), for stacks that share it: (service, url)."""
+def running_ml(
+    tmp: Path, *, valkey_url: str, media_root: Path, model_cache: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[Service, str]]:
+    """The ML service alone (models loaded and warm), for stacks that share it: (service, url).
+    `env` is added to its environment."""
     port = free_port()
-    env = base_env(
+    common = base_env(
         database_url="unused",
         valkey_url=valkey_url,
         media_root=media_root,
@@ -170,7 +173,7 @@ def running_ml(tmp: Path, *, valkey_url: str, media_root: Path, model_cache: Pat
         api_port=1,
         ml_port=port,
     )
-    service = start_service(tmp, "ml", ML_COMMAND, env)
+    service = start_service(tmp, "ml", ML_COMMAND, {**common, **(env or {})})
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until(f"{url}/livez", timeout=240)

@@ -10,8 +10,10 @@ exact number of artifacts per task: the number of items the ML service itself an
 analysis of that file (asked directly, once per module), never more (no duplicates) and never from
 an older attempt.
 
-Only scenes, faces, OCR and transcription have real weights here; objects and places have none, so
-their tasks must stay PENDING (deferred, never failed) whatever happens.
+The shared ML service is told to detect objects with YOLO11 and places with Places365, whose weights
+are not on PyPI and so not in the model cache: those two models are unavailable, and their tasks must
+stay PENDING (deferred, never failed) whatever happens, which keeps the unavailable-model path under
+every fault. (The walking skeleton runs all six analyses on the models that do ship on PyPI.)
 
 Four tests here first failed on real bugs (marked "Regression" below); they now guard the fixes.
 """
@@ -113,7 +115,11 @@ def ml(
     tmp_path_factory: pytest.TempPathFactory, fault_media: Path, valkey_url: str, model_cache: Path
 ) -> Iterator[SharedMl]:
     logs = tmp_path_factory.mktemp("fault-ml")
-    with running_ml(logs, valkey_url=valkey_url, media_root=fault_media, model_cache=model_cache) as (service, url):
+    unavailable = {"OBJECTS_MODEL": "yolo11", "PLACES_MODEL": "places365"}  # weights not in the cache
+    with running_ml(logs, valkey_url=valkey_url, media_root=fault_media, model_cache=model_cache, env=unavailable) as (
+        service,
+        url,
+    ):
         yield SharedMl(service, url, fault_media / "_masters")
 
 

@@ -76,9 +76,12 @@ async def test_metrics_move_and_one_correlation_id_traces_a_task_through_every_s
     shutil.copy(analysis_video.path, media / "clip.mp4")
     ports = {"worker-gpu": free_port(), "worker-cpu": free_port()}
     worker_env = {name: {"WORKER_METRICS_PORT": str(port)} for name, port in ports.items()}
+    # Objects and places are set to models whose weights are not in the cache, so that the deferred
+    # outcome and the queue gauge are seen moving too.
+    unavailable = {"OBJECTS_MODEL": "yolo11", "PLACES_MODEL": "places365"}
     with running_stack(
         tmp_path, database_url=database_url, valkey_url=valkey_url, media_root=media.resolve(),
-        model_cache=model_cache, worker_env=worker_env,
+        model_cache=model_cache, worker_env=worker_env, env=unavailable,
     ) as stack, stack.api() as api:  # fmt: skip
         urls = {"api": stack.api_url, "ml": stack.ml_url} | {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
         before = {name: scrape(url) for name, url in urls.items()}
