@@ -242,13 +242,13 @@ class FakeMediaProber:
 
 
 class FakeMlResultCache:
-    """The results the ML service kept, by task id."""
+    """The results the ML service kept, by job (task id, attempt)."""
 
-    def __init__(self, kept: dict[TaskId, InferenceResponse] | None = None) -> None:
+    def __init__(self, kept: dict[tuple[TaskId, int], InferenceResponse] | None = None) -> None:
         self.kept = kept or {}
 
-    async def find(self, task_id: TaskId) -> InferenceResponse | None:
-        return self.kept.get(task_id)
+    async def find(self, task_id: TaskId, attempt: int) -> InferenceResponse | None:
+        return self.kept.get((task_id, attempt))
 
 
 class FakeMlClient:

@@ -44,7 +44,7 @@ async def test_a_failed_call_forgets_the_cached_health_so_the_next_task_waits() 
         up["value"] = False
         assert await ml.is_available(TaskType.OCR) is True  # cached, as designed, until a call fails
         with pytest.raises(MlTransientError):
-            await ml.infer(TaskType.OCR, InferenceRequest(video_path="/v.mp4", task_id="t"), correlation_id="c")
+            await ml.infer(TaskType.OCR, InferenceRequest(video_path="/v.mp4"), correlation_id="c")
         assert await ml.is_available(TaskType.OCR) is False
         up["value"] = True
         assert await ml.is_available(TaskType.OCR) is True

@@ -35,24 +35,25 @@ async def test_what_the_ml_service_keeps_the_worker_finds(redis: Redis, valkey_u
     task_id = TaskId(uuid4())
     store = ResultStore(valkey_url, ttl_s=60)
     try:
-        assert await store.put(str(task_id), RESPONSE)
+        assert await store.put(task_id, 2, RESPONSE)
     finally:
         await store.close()
-    assert await ValkeyMlResultCache(redis).find(task_id) == RESPONSE
-    assert 0 < await redis.ttl(ml_result_key(task_id)) <= 60
+    assert await ValkeyMlResultCache(redis).find(task_id, 2) == RESPONSE
+    assert await ValkeyMlResultCache(redis).find(task_id, 1) is None  # another attempt's job finds nothing
+    assert 0 < await redis.ttl(ml_result_key(task_id, 2)) <= 60
 
 
 async def test_a_missing_or_garbled_result_is_none(redis: Redis) -> None:
     task_id = TaskId(uuid4())
     cache = ValkeyMlResultCache(redis)
-    assert await cache.find(task_id) is None
-    await redis.set(ml_result_key(task_id), b"{not json")
-    assert await cache.find(task_id) is None
+    assert await cache.find(task_id, 1) is None
+    await redis.set(ml_result_key(task_id, 1), b"{not json")
+    assert await cache.find(task_id, 1) is None
 
 
 async def test_an_unreachable_valkey_means_ask_the_ml_service() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     try:
-        assert await ValkeyMlResultCache(unreachable).find(TaskId(uuid4())) is None
+        assert await ValkeyMlResultCache(unreachable).find(TaskId(uuid4()), 1) is None
     finally:
         await unreachable.aclose()

@@ -67,3 +67,62 @@ def test_a_wait_past_the_timeout_is_refused_with_retry_after() -> None:
 
     busy = asyncio.run(scenario())
     assert "no slot within" in str(busy) and busy.retry_after >= 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(per_caller=st.integers(1, 4), callers=st.integers(1, 3), requests=st.integers(1, 10))
+async def test_no_caller_holds_more_than_its_share_of_the_line(per_caller: int, callers: int, requests: int) -> None:
+    gate = GpuGate(1, queue_limit=100, wait_timeout=30, per_caller=per_caller)
+    release = asyncio.Event()
+    refused: dict[str, int] = {}
+
+    async def one(caller: str) -> None:
+        try:
+            async with gate.slot(caller):
+                await release.wait()
+        except GateBusy:
+            refused[caller] = refused.get(caller, 0) + 1
+
+    tasks = []
+    for i in range(requests):
+        for c in range(callers):
+            tasks.append(asyncio.create_task(one(f"caller-{c}")))
+            await settle()
+        assert gate.waiting <= callers * per_caller and gate.running == 1
+    release.set()
+    await asyncio.gather(*tasks)
+    # The first request ever runs; every caller may then hold `per_caller` waiters; the rest is refused.
+    for c in range(callers):
+        made = requests
+        allowed = min(made, per_caller + (1 if c == 0 else 0))
+        assert refused.get(f"caller-{c}", 0) == made - allowed
+    assert (gate.running, gate.waiting) == (0, 0)
+
+
+async def test_a_waiter_whose_client_went_away_leaves_the_line_at_once() -> None:
+    from framewise_ml.abandon import Abandoned
+
+    gate = GpuGate(1, queue_limit=10, wait_timeout=30)
+    hold, gone = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with gate.slot("a"):
+            await hold.wait()
+
+    async def waiter() -> None:
+        async with gate.slot("b", gone):
+            raise AssertionError("an abandoned waiter must never get the slot")
+
+    running = asyncio.create_task(holder())
+    await settle()
+    waiting = asyncio.create_task(waiter())
+    await settle()
+    assert (gate.running, gate.waiting) == (1, 1)
+    gone.set()
+    with pytest.raises(Abandoned):
+        await waiting
+    assert (gate.running, gate.waiting) == (1, 0)
+    hold.set()
+    await running
+    async with gate.slot("c"):  # the permit was not leaked
+        assert gate.running == 1

@@ -5,6 +5,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,15 +58,30 @@ def test_a_good_request_answers_with_items_provenance_and_timings(client: TestCl
     assert response.timings.total_ms >= response.timings.inference_ms > 0
 
 
-def test_a_result_with_a_task_id_is_kept_in_valkey(client: TestClient, media: Path, valkey_url: str) -> None:
-    status, body = infer(client, "scenes", video_path=str(media / "video.mp4"), task_id="task-42")
+def test_a_result_of_a_job_is_kept_in_valkey_under_that_job(client: TestClient, media: Path, valkey_url: str) -> None:
+    task_id = str(uuid4())
+    status, body = infer(
+        client, "scenes", video_path=str(media / "video.mp4"), task_id=task_id, attempt=3, start_ms=0, end_ms=4000
+    )
     assert status == 200
+    assert (body["task_id"], body["attempt"], body["start_ms"], body["end_ms"]) == (task_id, 3, 0, 4000)
     stored = Redis.from_url(valkey_url)
     try:
-        assert json.loads(stored.get("ml_result:task-42") or b"{}") == body
-        assert 0 < stored.ttl("ml_result:task-42") <= 1800
+        assert json.loads(stored.get(f"ml_result:{task_id}:3") or b"{}") == body
+        assert 0 < stored.ttl(f"ml_result:{task_id}:3") <= 1800
+        assert stored.keys(f"ml_result:{task_id}*") == [f"ml_result:{task_id}:3".encode()]
     finally:
         stored.close()
+
+
+@pytest.mark.parametrize(
+    "job",
+    [{"task_id": "task-42", "attempt": 1}, {"task_id": "x" * 10_000, "attempt": 1}, {"task_id": str(uuid4())}],
+    ids=["not-a-uuid", "overlong", "no-attempt"],
+)
+def test_a_job_must_name_a_uuid_task_and_its_attempt(client: TestClient, media: Path, job: dict) -> None:
+    status, body = infer(client, "scenes", video_path=str(media / "video.mp4"), **job)
+    assert status == 422 and body["type"].endswith("/unprocessable-content") and body["errors"]
 
 
 @pytest.mark.parametrize(

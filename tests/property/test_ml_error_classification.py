@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framewise.application.results import MlModelUnavailable, MlPermanentError, MlTransientError
+from framewise.application.results import MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
 from framewise.domain.inference import InferenceRequest
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.ml.httpx_ml_client import MAX_RETRY_AFTER_S, HttpxMlClient, classify
@@ -40,6 +40,9 @@ def test_every_answer_is_classified_by_its_status(status: int, body: bytes, retr
         classify(response)
     except MlModelUnavailable:
         assert status == 503 and b"model-unavailable" in body
+    except MlBusy as exc:  # the gate's line is full: the task waits its turn, no try spent
+        assert status == 503 and b"problems/busy" in body
+        assert exc.retry_after is None or 0 <= exc.retry_after <= MAX_RETRY_AFTER_S
     except MlTransientError as exc:
         assert status >= 500 or status in (408, 429)
         assert exc.retry_after is None or (math.isfinite(exc.retry_after) and 0 <= exc.retry_after <= MAX_RETRY_AFTER_S)
@@ -80,3 +83,19 @@ async def test_an_answer_that_breaks_the_contract_is_permanent() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://ml") as client:
         with pytest.raises(MlPermanentError, match="contract"):
             await HttpxMlClient(client).infer(TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c")
+
+
+async def test_a_busy_service_is_not_asked_again_by_the_client_but_defers_the_task() -> None:
+    calls = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        body = {"type": "https://framewise.dev/problems/busy", "detail": "2 running and 32 waiting"}
+        return httpx.Response(503, json=body, headers={"Retry-After": "7"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(busy), base_url="http://ml") as client:
+        with pytest.raises(MlBusy) as raised:
+            await HttpxMlClient(client, attempts=3).infer(
+                TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c"
+            )
+    assert raised.value.retry_after == 7 and len(calls) == 1

@@ -4,13 +4,11 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.exceptions import ConnectionError as ValkeyConnectionError
 from redis.exceptions import TimeoutError as ValkeyTimeout
 from sqlalchemy.exc import DBAPIError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from framewise.domain.errors import (
     DomainError,
@@ -20,9 +18,10 @@ from framewise.domain.errors import (
     UnsupportedUpload,
     UploadTooLarge,
 )
+from framewise.infrastructure.problems import PROBLEM_JSON, install_common, problem, unexpected_error
 from framewise_api.security import RateLimited
 
-PROBLEM_JSON = "application/problem+json"
+__all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "install", "problem"]
 
 
 class Problem(BaseModel):
@@ -34,6 +33,7 @@ class Problem(BaseModel):
     detail: str
     instance: str
     errors: list[dict[str, Any]] | None = None
+    correlation_id: str | None = None
 
 
 _problem = {"model": Problem, "content": {PROBLEM_JSON: {}}}
@@ -55,27 +55,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 _log = structlog.get_logger("framewise.api")
 
 
-def problem(
-    request: Request,
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": f"https://framewise.dev/problems/{title.lower().replace(' ', '-')}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
 def _status_of(exc: DomainError) -> tuple[int, str]:
     if isinstance(exc, NotFound):
         return 404, "Not Found"
@@ -91,25 +70,12 @@ def _status_of(exc: DomainError) -> tuple[int, str]:
 
 
 def install(app: FastAPI) -> None:
+    install_common(app)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status, title = _status_of(exc)
         return problem(request, status, title, str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-            for e in exc.errors()
-        ]
-        return problem(request, 422, "Unprocessable Content", "the request is not valid", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}.get(
-            exc.status_code, "Error"
-        )
-        return problem(request, exc.status_code, title, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
@@ -131,15 +97,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if not exc.connection_invalidated and not _is_connection_error(exc):
-            return await unexpected(request, exc)
+            return await unexpected_error(request, exc)
         _log.warning("dependency_down", dependency="postgres", error=type(exc.orig).__name__)
         return problem(request, 503, "Service Unavailable", "PostgreSQL is unreachable; try again later")
-
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        _log.exception("unhandled_error", path=request.url.path)
-        return problem(request, 500, "Internal Server Error", "an unexpected error occurred; see the logs")
-
-    app.add_exception_handler(Exception, unexpected)
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:

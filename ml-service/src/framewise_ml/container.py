@@ -30,6 +30,11 @@ class MlContainer:
             settings,
             resolve_roots(settings.media_roots),
             registry,
-            GpuGate(settings.gpu_concurrency, settings.gpu_queue_limit, settings.gpu_wait_timeout_s),
+            GpuGate(
+                settings.gpu_concurrency,
+                settings.gpu_queue_limit,
+                settings.gpu_wait_timeout_s,
+                per_caller=settings.gpu_queue_per_caller,
+            ),
             ResultStore(settings.valkey_url, settings.ml_result_ttl_s) if settings.valkey_url else None,
         )

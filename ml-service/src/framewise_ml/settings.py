@@ -1,7 +1,8 @@
+import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from framewise.domain.inference import ML_RESULT_TTL_S
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
@@ -14,8 +15,12 @@ class MlSettings(ServiceSettings):
     media_roots: Annotated[CommaList, Field(min_length=1)]
     ml_host: str = "127.0.0.1"
     ml_port: Annotated[int, Field(ge=1, le=65535)] = 8001
+    # The bearer token /infer/* requires (the workers send the same ML_TOKEN). Required unless the
+    # service listens on loopback only, where no other machine can reach it.
+    ml_token: Annotated[SecretStr, Field(min_length=16)] | None = None
     gpu_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
     gpu_queue_limit: Annotated[int, Field(ge=0, le=10_000)] = 32
+    gpu_queue_per_caller: Annotated[int, Field(ge=1, le=10_000)] = 16  # waiting requests one caller may have
     gpu_wait_timeout_s: Annotated[float, Field(gt=0)] = 600.0
     require_gpu: bool = False
     model_cache_dir: Path = Path("models")
@@ -29,3 +34,18 @@ class MlSettings(ServiceSettings):
     ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S
 
     _split = field_validator("media_roots", mode="before")(split_commas)
+
+    @model_validator(mode="after")
+    def _token_unless_loopback(self) -> Self:
+        if self.ml_token is None and not is_loopback(self.ml_host):
+            raise ValueError(f"ML_TOKEN is required when ML_HOST ({self.ml_host}) is not a loopback address")
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from framewise.application.results import MlPermanentError, MlTransientError, RunOutcome
+from framewise.application.results import MlBusy, MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.domain.inference import InferenceResponse, Timings
 from framewise.domain.provenance import Provenance, config_hash
@@ -24,7 +24,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SCENES = [{"scene_index": 0, "start_ms": 0, "end_ms": 2000}, {"scene_index": 1, "start_ms": 2000, "end_ms": 8000}]
 
 
-def response(items: list, input_hash: str = "fp:a", config: str = "h") -> InferenceResponse:
+def response(items: list, input_hash: str = "fp:a", config: str = "h", **binding: object) -> InferenceResponse:
     provenance = Provenance(
         producer="pyscenedetect",
         producer_version="0.7",
@@ -40,6 +40,7 @@ def response(items: list, input_hash: str = "fp:a", config: str = "h") -> Infere
         items=items,
         provenance=provenance,
         timings=Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1),
+        **binding,  # type: ignore[arg-type]
     )
 
 
@@ -58,7 +59,7 @@ def runner(uow: FakeUnitOfWork, ml: FakeMlClient, kept: FakeMlResultCache | None
 async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> None:
     uow, ml = FakeUnitOfWork(), FakeMlClient(available=False)  # even while the model is down
     task = seeded(uow)
-    kept = FakeMlResultCache({task.id: response(SCENES, config=config_hash({}))})
+    kept = FakeMlResultCache({(task.id, 1): response(SCENES, config=config_hash({}), task_id=task.id, attempt=1)})
 
     report = await runner(uow, ml, kept).execute(RunTask(task.id, 1))
 
@@ -68,18 +69,23 @@ async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> 
 
 
 @pytest.mark.parametrize(
-    "stale",
+    "changes",
     [
-        response(SCENES, config="another config"),
-        response(SCENES, input_hash="fp:old content", config=config_hash({})),
+        {"config": "another config"},
+        {"input_hash": "fp:old content"},
+        {"start_ms": 0, "end_ms": 700},  # the poisoning of a real task: a 0.7 s slice under its id
+        {"attempt": 2},  # another job's answer
+        {"task_id": None, "attempt": None},
     ],
-    ids=["other-config", "other-content"],
+    ids=["other-config", "other-content", "other-window", "other-attempt", "no-job"],
 )
-async def test_a_kept_result_for_another_question_is_ignored(stale: InferenceResponse) -> None:
+async def test_a_kept_result_for_another_question_is_ignored(changes: dict[str, object]) -> None:
     uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES[:1]))
     task = seeded(uow)
+    fields: dict[str, object] = {"config": config_hash({}), "task_id": task.id, "attempt": 1, **changes}
+    stale = response(SCENES, **fields)  # type: ignore[arg-type]
 
-    report = await runner(uow, ml, FakeMlResultCache({task.id: stale})).execute(RunTask(task.id, 1))
+    report = await runner(uow, ml, FakeMlResultCache({(task.id, 1): stale})).execute(RunTask(task.id, 1))
 
     assert (report.outcome, report.artifacts, report.reused_result) == (RunOutcome.COMPLETED, 1, False)
     assert len(ml.requests) == 1
@@ -221,3 +227,15 @@ async def test_a_resumed_attempt_whose_model_went_away_retries_instead_of_stayin
     report = await gone.execute(RunTask(task.id, 1, max_tries=2))
     assert report.outcome is RunOutcome.FAILED
     assert uow.committed.tasks[task.id].status is TaskStatus.FAILED
+
+
+async def test_a_full_gate_defers_the_task_without_spending_a_try() -> None:
+    uow, ml = FakeUnitOfWork(), FakeMlClient(MlBusy("ML service answered 503: the queue is full", retry_after=7))
+    task = seeded(uow)
+
+    report = await runner(uow, ml).execute(RunTask(task.id, 1, max_tries=1))
+
+    assert (report.outcome, report.retry_in_s) == (RunOutcome.DEFERRED, 7)
+    stored = uow.committed.tasks[task.id]
+    assert stored.status is TaskStatus.RUNNING and stored.transient_failures == 0 and stored.error is None
+    assert stored.heartbeat_at == NOW + timedelta(seconds=7)  # vouched for while its job waits on the queue

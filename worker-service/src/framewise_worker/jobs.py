@@ -68,8 +68,9 @@ async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_
             )
             raise Retry(defer=report.retry_in_s)
         elif report.outcome is RunOutcome.DEFERRED:
-            log.info("job_deferred", reason=report.error, defer_s=settings.unavailable_recheck_s)
-            raise Retry(defer=settings.unavailable_recheck_s)
+            defer = report.retry_in_s or settings.unavailable_recheck_s
+            log.info("job_deferred", reason=report.error, defer_s=round(defer, 2))
+            raise Retry(defer=defer)
         else:
             log.info("job_skipped", reason=report.error or "task terminal or attempt stale")
         return report.outcome.value

@@ -14,6 +14,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from framewise_ml.abandon import check_abandoned
 from framewise_ml.models.base import BadMedia
 
 RGB = npt.NDArray[np.uint8]
@@ -96,6 +97,7 @@ def sample_frames(
                 if timestamp_ms < next_due:
                     continue
                 index = round(seconds * float(rate))
+                check_abandoned()  # between frames: an abandoned request stops here
                 yield Frame(index, timestamp_ms, _to_rgb(frame, max_side))
                 next_due = (timestamp_ms // interval_ms + 1) * interval_ms
         except av.error.FFmpegError as exc:

@@ -6,6 +6,11 @@ from pydantic import JsonValue
 
 Config = dict[str, JsonValue]
 
+# Bounds on what a caller may make an analysis cost: a frame analysis samples at most 10 frames a
+# second (OCR, the dearest, 5), whatever the video's frame rate.
+MIN_INTERVAL_MS = 100
+MAX_INTERVAL_MS = 600_000
+
 
 def config_number(config: Config, key: str, default: float, low: float, high: float) -> float:
     value = config.get(key, default)

@@ -15,7 +15,7 @@ from pydantic import JsonValue
 from framewise.domain.inference import InferenceRequest
 from framewise_ml.media.frames import Frame, batched, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import config_int, config_number
+from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number
 
 NETS = ("pnet", "rnet", "onet")
 
@@ -62,9 +62,9 @@ class FaceModel(InferenceModel):
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
         config = request.config
-        interval = config_int(config, "interval_ms", 1000, 40, 600_000)
+        interval = config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         threshold = config_number(config, "confidence", 0.9, 0.0, 1.0)
-        min_face = config_int(config, "min_face_size", 20, 8, 2000)
+        min_face = config_int(config, "min_face_size", 20, 12, 2000)  # smaller: many more pyramid levels
         batch = config_int(config, "batch", 8, 1, 64)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0

@@ -32,7 +32,15 @@ from framewise_ml.models.base import (
     Prediction,
     weights_identity,
 )
-from framewise_ml.models.config import Config, config_choice, config_int, config_number, config_strings
+from framewise_ml.models.config import (
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+    Config,
+    config_choice,
+    config_int,
+    config_number,
+    config_strings,
+)
 
 PROFILES = {"fast": "yolo11n", "balanced": "yolo11s", "accurate": "yolo11m"}
 DEFAULT_PROFILE = "fast"  # yolo11n: the model the service loads, warms and answers with by default
@@ -74,18 +82,18 @@ def read_settings(config: Config) -> Settings:
     else:
         profile = config_choice(config, "profile", DEFAULT_PROFILE, list(PROFILES))
         model = PROFILES[profile]
-    imgsz = config_int(config, "imgsz", 640, 64, 1920)
+    imgsz = config_int(config, "imgsz", 640, 64, 1280)
     if imgsz % 32:
         raise ValueError("config imgsz must be a multiple of 32")
     return Settings(
         model=model,
         profile=profile,
-        interval_ms=config_int(config, "interval_ms", 1000, 40, 600_000),
+        interval_ms=config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),
         confidence=config_number(config, "confidence", 0.25, 0.01, 1.0),
         iou=config_number(config, "iou", 0.7, 0.05, 0.95),
         imgsz=imgsz,
         max_detections=config_int(config, "max_detections", 100, 1, 1000),
-        batch=config_int(config, "batch", 8, 1, 64),
+        batch=config_int(config, "batch", 8, 1, 32),
     )
 
 

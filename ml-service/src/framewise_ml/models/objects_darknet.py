@@ -28,7 +28,15 @@ from framewise.domain.inference import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import Config, config_choice, config_int, config_number, config_strings
+from framewise_ml.models.config import (
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+    Config,
+    config_choice,
+    config_int,
+    config_number,
+    config_strings,
+)
 
 FOLDER = "yolov3-tiny"
 CFG, WEIGHTS, NAMES = "yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"
@@ -79,7 +87,7 @@ def read_settings(config: Config) -> Settings:
         raise ValueError("config imgsz must be a multiple of 32")
     return Settings(
         profile=profile,
-        interval_ms=config_int(config, "interval_ms", 1000, 40, 600_000),
+        interval_ms=config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),
         confidence=config_number(config, "confidence", 0.25, MIN_CONFIDENCE, 1.0),
         iou=config_number(config, "iou", 0.45, 0.05, 0.95),
         imgsz=imgsz,

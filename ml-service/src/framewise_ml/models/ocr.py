@@ -18,7 +18,7 @@ from pydantic import JsonValue
 from framewise.domain.inference import InferenceRequest
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import config_int, config_number, config_strings
+from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number, config_strings
 
 DETECTOR = "craft_mlt_25k.pth"
 RECOGNISERS = {"en": "english_g2.pth"}  # the languages whose weights `make models` can build offline
@@ -78,10 +78,10 @@ class OcrModel(InferenceModel):
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
         config = request.config
-        interval = config_int(config, "interval_ms", 1000, 40, 600_000)
+        interval = config_int(config, "interval_ms", 1000, 2 * MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         languages = tuple(config_strings(config, "languages", ["en"], list(RECOGNISERS)))
         min_confidence = config_number(config, "confidence", 0.3, 0.0, 1.0)
-        canvas = config_int(config, "canvas_size", 0, 0, 4096)  # 0: the frame's own longer side
+        canvas = config_int(config, "canvas_size", 0, 0, 2560)  # 0: the frame's own longer side
         change = config_number(config, "change_threshold", 6.0, 0.0, 255.0)
         reader = self._reader(languages)
         items: list[JsonValue] = []

@@ -40,7 +40,14 @@ from framewise_ml.models.base import (
     require_weights,
     weights_identity,
 )
-from framewise_ml.models.config import Config, config_choice, config_int, config_number
+from framewise_ml.models.config import (
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+    Config,
+    config_choice,
+    config_int,
+    config_number,
+)
 
 CATEGORIES_FILE = Path(__file__).with_name("data") / "places365_categories.txt"
 WEIGHTS_FOLDER = "places365"
@@ -271,7 +278,7 @@ class PlaceModel(InferenceModel):
 
     def _settings(self, config: Config) -> _Settings:
         return _Settings(
-            interval_ms=config_int(config, "interval_ms", 2000, 40, 600_000),
+            interval_ms=config_int(config, "interval_ms", 2000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),
             top_k=config_int(config, "top_k", 5, 1, 10),
             batch=config_int(config, "batch", 16, 1, 64),
             min_confidence=config_number(config, "min_confidence", self.default_min_confidence, 0.0, 1.0),

@@ -1,106 +1,119 @@
-"""`POST /infer/{analysis}`: parse, confine the path, take a GPU slot, run the model off the loop."""
+"""`POST /infer/{analysis}`: authenticate, parse, confine the path, take a GPU slot, run the model off
+the loop, and stop the work as soon as the client has gone. Every failure is a problem document,
+from one table (`PROBLEMS`)."""
 
 import asyncio
+import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, cast
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from framewise.domain.errors import PathOutsideRoots
+from framewise.domain.errors import InvalidPath, PathOutsideRoots
 from framewise.domain.inference import ENDPOINT_OF, InferenceRequest, InferenceResponse, Timings
 from framewise.infrastructure.media.paths import confine
+from framewise.infrastructure.problems import CLIENT_CLOSED, problem
+from framewise_ml.abandon import ABANDONED, Abandoned
+from framewise_ml.auth import require_token
 from framewise_ml.container import MlContainer
 from framewise_ml.gpu_gate import GateBusy
 from framewise_ml.metrics import GATE_RUNNING, GATE_WAITING, ML_COMPUTE, ML_FAILURES, ML_QUEUE_WAIT, ML_REQUESTS
-from framewise_ml.models.base import BadMedia, ModelState
+from framewise_ml.models.base import BadMedia, InferenceModel, ModelState
 
 router = APIRouter(prefix="/infer", tags=["inference"])
 log = structlog.get_logger("framewise.ml")
 TASK_OF = {endpoint: task_type for task_type, endpoint in ENDPOINT_OF.items()}
 
 
-def _problem(request: Request, status: int, kind: str, detail: str, **extra: Any) -> JSONResponse:
-    headers = {}
-    if "retry_after" in extra:
-        headers["Retry-After"] = str(int(extra.pop("retry_after")))
-    body = {
-        "type": f"https://framewise.dev/problems/{kind}",
-        "title": kind.replace("-", " ").capitalize(),
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        **extra,
-    }
-    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+class ModelUnavailable(Exception):
+    pass
+
+
+class VideoNotFound(Exception):
+    pass
+
+
+class HiddenPath(Exception):
+    pass
+
+
+# exception -> (status, problem kind, request outcome for the metrics); the detail is the message.
+PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
+    ModelUnavailable: (503, "model-unavailable", "unavailable"),
+    PathOutsideRoots: (403, "path-outside-roots", "rejected"),
+    HiddenPath: (403, "hidden-path", "rejected"),
+    InvalidPath: (422, "invalid-path", "rejected"),
+    VideoNotFound: (404, "video-not-found", "rejected"),
+    BadMedia: (422, "bad-media", "rejected"),
+    ValueError: (422, "invalid-config", "rejected"),
+    GateBusy: (503, "busy", "busy"),
+}
 
 
 def _resolve(container: MlContainer, raw: str) -> Path:
-    path = confine(raw, container.roots)  # raises PathOutsideRoots
-    if not path.is_file():
-        raise FileNotFoundError(raw)
-    if path.stat().st_size == 0:
-        raise BadMedia("file is empty")
+    """The file inside a media root, never under a hidden folder (upload staging, say)."""
+    path = confine(raw, container.roots)  # PathOutsideRoots, InvalidPath
+    root = next(r for r in sorted(container.roots, key=len, reverse=True) if path.is_relative_to(r))
+    if any(part.startswith(".") for part in path.relative_to(root).parts):
+        raise HiddenPath("hidden files and folders under the media roots are not analysed")
+    try:
+        if not path.is_file():
+            raise VideoNotFound("no such video file under the media roots")
+        if path.stat().st_size == 0:
+            raise BadMedia("file is empty")
+    except OSError as exc:  # a name too long for the file system, say
+        raise InvalidPath(raw, exc.strerror or type(exc).__name__) from None
     return path
 
 
-async def _infer(analysis: str, body: InferenceRequest, request: Request) -> InferenceResponse | JSONResponse:
-    container = cast(MlContainer, request.app.state.container)
-    model = container.registry.get(analysis)
-    if model.status.state is not ModelState.READY:
-        ML_REQUESTS.labels(analysis, "unavailable").inc()
-        detail = f"model {analysis} is {model.status.state.value}: {model.status.reason or 'not ready'}"
-        return _problem(request, 503, "model-unavailable", detail, model=analysis, retry_after=30)
+@asynccontextmanager
+async def _watch_client(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set as soon as the client disconnects; the model's frame loop and the gate see it."""
+    gone = threading.Event()
+    abandoned = asyncio.Event()
+
+    async def watch() -> None:
+        # The body has been read: the next message the server has for this request is its end.
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+        abandoned.set()
+
+    watcher = asyncio.create_task(watch())
+    request.state.abandoned = abandoned
+    token = ABANDONED.set(gone)
     try:
-        path = _resolve(container, body.video_path)
-    except PathOutsideRoots as exc:
-        ML_REQUESTS.labels(analysis, "rejected").inc()
-        return _problem(request, 403, "path-outside-roots", str(exc))
-    except FileNotFoundError:
-        ML_REQUESTS.labels(analysis, "rejected").inc()
-        return _problem(request, 404, "video-not-found", f"no file at {body.video_path!r}")
-    except BadMedia as exc:
-        ML_REQUESTS.labels(analysis, "rejected").inc()
-        return _problem(request, 422, "bad-media", str(exc))
+        yield gone
+    finally:
+        ABANDONED.reset(token)
+        watcher.cancel()
+
+
+async def _run(
+    container: MlContainer, model: InferenceModel, body: InferenceRequest, path: Path, caller: str, request: Request
+) -> tuple[InferenceResponse, float]:
+    analysis = model.name
     started = time.perf_counter()
-    try:
-        async with container.gate.slot() as waited:
+    async with _watch_client(request):
+        try:
+            async with container.gate.slot(caller, request.state.abandoned) as waited:
+                GATE_RUNNING.set(container.gate.running)
+                GATE_WAITING.set(container.gate.waiting)
+                ML_QUEUE_WAIT.labels(analysis).observe(waited)
+                computing = time.perf_counter()
+                # The slot is held until the model's thread has really stopped, abandoned or not.
+                prediction = await asyncio.to_thread(model.predict, body, path)
+                provenance = await asyncio.to_thread(model.provenance, body, path)
+                ML_COMPUTE.labels(analysis).observe(time.perf_counter() - computing)
+        finally:
             GATE_RUNNING.set(container.gate.running)
             GATE_WAITING.set(container.gate.waiting)
-            ML_QUEUE_WAIT.labels(analysis).observe(waited)
-            computing = time.perf_counter()
-            prediction = await asyncio.to_thread(model.predict, body, path)
-            provenance = await asyncio.to_thread(model.provenance, body, path)
-            ML_COMPUTE.labels(analysis).observe(time.perf_counter() - computing)
-    except GateBusy as exc:
-        ML_REQUESTS.labels(analysis, "busy").inc()
-        return _problem(request, 503, "busy", str(exc), retry_after=exc.retry_after)
-    except BadMedia as exc:
-        ML_REQUESTS.labels(analysis, "rejected").inc()
-        return _problem(request, 422, "bad-media", str(exc))
-    except ValueError as exc:
-        ML_REQUESTS.labels(analysis, "rejected").inc()
-        return _problem(request, 422, "invalid-config", str(exc))
-    except Exception as exc:
-        ML_REQUESTS.labels(analysis, "error").inc()
-        ML_FAILURES.labels(analysis, type(exc).__name__).inc()
-        log.exception("inference_failed", model=analysis)
-        return _problem(request, 500, "inference-failed", f"{analysis} failed: {type(exc).__name__}")
-    finally:
-        GATE_RUNNING.set(container.gate.running)
-        GATE_WAITING.set(container.gate.waiting)
     total = (time.perf_counter() - started) * 1000
-    ML_REQUESTS.labels(analysis, "ok").inc()
-    log.info(
-        "inference_done",
-        model=analysis,
-        task_id=body.task_id,
-        items=len(prediction.items),
-        queue_wait_ms=round(waited * 1000, 1),
-        total_ms=round(total, 1),
-    )
     response = InferenceResponse(
         task_type=TASK_OF[analysis],
         items=prediction.items,
@@ -111,15 +124,67 @@ async def _infer(analysis: str, body: InferenceRequest, request: Request) -> Inf
             inference_ms=prediction.inference_ms,
             total_ms=round(total, 2),
         ),
+        task_id=body.task_id,
+        attempt=body.attempt,
+        start_ms=body.start_ms,
+        end_ms=body.end_ms,
     )
-    if body.task_id and container.results is not None:
-        await container.results.put(body.task_id, response)
+    return response, waited
+
+
+async def _infer(
+    analysis: str, body: InferenceRequest, caller: str, request: Request
+) -> InferenceResponse | JSONResponse:
+    container = cast(MlContainer, request.app.state.container)
+    model = container.registry.get(analysis)
+    try:
+        if model.status.state is not ModelState.READY:
+            raise ModelUnavailable(
+                f"model {analysis} is {model.status.state.value}: {model.status.reason or 'not ready'}"
+            )
+        path = await asyncio.to_thread(_resolve, container, body.video_path)
+        response, waited = await _run(container, model, body, path, caller, request)
+    except Abandoned:
+        ML_REQUESTS.labels(analysis, "abandoned").inc()
+        log.info("inference_abandoned", model=analysis, task_id=str(body.task_id), status=CLIENT_CLOSED)
+        return JSONResponse({}, status_code=CLIENT_CLOSED)
+    except tuple(PROBLEMS) as exc:
+        status, kind, outcome = next(v for k, v in PROBLEMS.items() if isinstance(exc, k))
+        detail = f"the path cannot be resolved: {exc.reason}" if isinstance(exc, InvalidPath) else str(exc)
+        ML_REQUESTS.labels(analysis, outcome).inc()
+        extra: dict[str, object] = {"model": analysis} if kind == "model-unavailable" else {}
+        retry = 30.0 if kind == "model-unavailable" else getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(int(retry))} if retry else None
+        return problem(
+            request, status, kind.replace("-", " ").capitalize(), detail, kind=kind, headers=headers, **extra
+        )
+    except Exception as exc:
+        ML_REQUESTS.labels(analysis, "error").inc()
+        ML_FAILURES.labels(analysis, type(exc).__name__).inc()
+        log.exception("inference_failed", model=analysis)
+        return problem(
+            request, 500, "Inference failed", f"{analysis} failed: {type(exc).__name__}", kind="inference-failed"
+        )
+    ML_REQUESTS.labels(analysis, "ok").inc()
+    log.info(
+        "inference_done",
+        model=analysis,
+        task_id=str(body.task_id) if body.task_id else None,
+        attempt=body.attempt,
+        items=len(response.items),
+        queue_wait_ms=round(waited * 1000, 1),
+        total_ms=response.timings.total_ms,
+    )
+    if body.task_id is not None and body.attempt is not None and container.results is not None:
+        await container.results.put(body.task_id, body.attempt, response)
     return response
 
 
 def _route(analysis: str) -> None:
-    async def endpoint(body: InferenceRequest, request: Request) -> InferenceResponse | JSONResponse:
-        return await _infer(analysis, body, request)
+    async def endpoint(
+        body: InferenceRequest, request: Request, caller: Annotated[str, Depends(require_token)]
+    ) -> InferenceResponse | JSONResponse:
+        return await _infer(analysis, body, caller, request)
 
     endpoint.__name__ = f"infer_{analysis}"
     router.add_api_route(
@@ -128,7 +193,7 @@ def _route(analysis: str) -> None:
         methods=["POST"],
         response_model=InferenceResponse,
         summary=f"Run the {analysis} analysis on one video",
-        responses={403: {}, 404: {}, 422: {}, 503: {}},
+        responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}},
     )
 
 

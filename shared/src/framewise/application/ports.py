@@ -109,10 +109,10 @@ class MlClient(Protocol):
 
 
 class MlResultCache(Protocol):
-    """Results the ML service kept (`ml_result:{task_id}`, SPEC S6.5), for a worker that restarted
-    or lost its connection mid-call."""
+    """Results the ML service kept (`ml_result:{task_id}:{attempt}`), for a worker that restarted
+    or lost its connection mid-call of the same job."""
 
-    async def find(self, task_id: TaskId) -> InferenceResponse | None: ...
+    async def find(self, task_id: TaskId, attempt: int) -> InferenceResponse | None: ...
 
 
 class MediaLibrary(Protocol):

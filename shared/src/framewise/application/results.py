@@ -102,7 +102,7 @@ class RunOutcome(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     RETRY = "retry"  # transient failure with tries left: run the same attempt again later
-    DEFERRED = "deferred"  # the analysis is not available yet: leave the task untouched, ask later
+    DEFERRED = "deferred"  # not now (model unavailable, service busy): no try spent, ask again later
     SKIPPED = "skipped"  # already terminal, or a stale attempt
 
 
@@ -126,7 +126,7 @@ class MlError(Exception):
 
 
 class MlTransientError(MlError):
-    """Worth trying again: connection refused, timeout, 5xx, 503 busy."""
+    """Worth trying again: connection refused, timeout, 5xx."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -139,6 +139,15 @@ class MlPermanentError(MlError):
 
 class MlModelUnavailable(MlError):
     """The ML service has no working model for this analysis (weights missing or failed to load)."""
+
+
+class MlBusy(MlError):
+    """The ML service's line of waiting requests is full (503 busy): nothing is wrong with the task,
+    so it waits its turn on the queue without spending a try."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class JobState(StrEnum):

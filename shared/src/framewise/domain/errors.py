@@ -44,6 +44,7 @@ class InvalidPath(DomainError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"path {path[:200]!r} cannot be resolved: {reason}")
+        self.reason = reason
 
 
 class InvalidPayload(DomainError):

@@ -1,6 +1,7 @@
 """The contract between the worker and the ML service: requests, responses, timings (SPEC S6.1)."""
 
 from typing import Annotated, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
@@ -11,9 +12,10 @@ CORRELATION_HEADER = "X-Correlation-ID"
 ML_RESULT_TTL_S = 1800  # how long the ML service keeps a finished result for its worker (SPEC S6.5)
 
 
-def ml_result_key(task_id: object) -> str:
-    """The Valkey key under which the ML service keeps a task's finished result."""
-    return f"ml_result:{task_id}"
+def ml_result_key(task_id: UUID, attempt: int) -> str:
+    """The Valkey key under which the ML service keeps the finished result of one job (a task's
+    attempt): an answer is never found under another job's name."""
+    return f"ml_result:{task_id}:{attempt}"
 
 
 ENDPOINT_OF: dict[TaskType, str] = {
@@ -29,8 +31,17 @@ ENDPOINT_OF: dict[TaskType, str] = {
 class InferenceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    video_path: Annotated[str, Field(min_length=1, description="absolute path inside an allowed media root")]
-    task_id: str | None = None
+    video_path: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=4096,
+            pattern=r"^[^\x00]+$",
+            description="absolute path inside an allowed media root (no NUL byte, at most 4096 characters)",
+        ),
+    ]
+    task_id: UUID | None = Field(None, description="the task this job runs for; with `attempt`, the result is kept")
+    attempt: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     start_ms: Annotated[int, Field(ge=0)] | None = None
     end_ms: Annotated[int, Field(gt=0)] | None = None
     config: Config = Field(default_factory=dict)
@@ -39,6 +50,8 @@ class InferenceRequest(BaseModel):
     def _window(self) -> Self:
         if self.start_ms is not None and self.end_ms is not None and self.end_ms <= self.start_ms:
             raise ValueError("end_ms must be after start_ms")
+        if (self.task_id is None) != (self.attempt is None):
+            raise ValueError("task_id and attempt go together: a kept result belongs to one job")
         return self
 
 
@@ -52,9 +65,27 @@ class Timings(BaseModel):
 
 
 class InferenceResponse(BaseModel):
+    """The answer, and the question it answers: a kept result is reused only for the very same
+    job, window, config and input (the provenance carries the config and input hashes)."""
+
     model_config = ConfigDict(extra="forbid")
 
     task_type: TaskType
     items: list[JsonValue]
     provenance: Provenance
     timings: Timings
+    task_id: UUID | None = None
+    attempt: int | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+    def answers(self, task_type: TaskType, request: InferenceRequest, input_hash: str, config_hash: str) -> bool:
+        return (
+            self.task_type == task_type
+            and self.task_id == request.task_id
+            and self.attempt == request.attempt
+            and self.start_ms == request.start_ms
+            and self.end_ms == request.end_ms
+            and self.provenance.input_hash == input_hash
+            and self.provenance.config_hash == config_hash
+        )

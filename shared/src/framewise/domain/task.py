@@ -160,6 +160,13 @@ class Task:
             self.heartbeat_at = now + timedelta(seconds=retry_in_s)
         return self.transient_failures
 
+    def wait_turn(self, attempt: int, now: datetime, wait_s: float) -> None:
+        """The running attempt waits for the ML service's turn without it counting as a failure;
+        the worker vouches for the task until then, so its lease does not expire meanwhile."""
+        self._require_attempt(attempt)
+        self._require("wait its turn", TaskStatus.RUNNING)
+        self.heartbeat_at = now + timedelta(seconds=wait_s)
+
     def lease_expired(self, now: datetime, lease_s: float) -> bool:
         """RUNNING with no sign of life from its worker for longer than `lease_s`."""
         last = self.heartbeat_at or self.started_at

@@ -58,8 +58,10 @@ class ObservabilityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (_HEADER, correlation_id.encode())]
+                headers = list(message.get("headers", []))
+                if not any(key.lower() == _HEADER for key, _ in headers):  # a problem document carries it already
+                    headers.append((_HEADER, correlation_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
+    MlBusy,
     MlModelUnavailable,
     MlPermanentError,
     MlTransientError,
@@ -66,7 +67,13 @@ class TaskRunner:
         return replace(await self._run(command, task, video), task_type=task.task_type)
 
     async def _run(self, command: RunTask, task: Task, video: Video) -> RunReport:
-        kept = await self._kept_result(task, video)
+        request = InferenceRequest(
+            video_path=self._library.absolute(video.root, video.path),
+            task_id=task.id,
+            attempt=command.attempt,
+            config=task.config,
+        )
+        kept = await self._kept_result(task, video, request)
         if kept is None and not await self._ml.is_available(task.task_type):
             unavailable = f"{task.task_type} analysis is unavailable"
             if task.status is TaskStatus.RUNNING:  # a resumed attempt: its model went away mid-way
@@ -75,7 +82,7 @@ class TaskRunner:
             return RunReport(RunOutcome.DEFERRED, error=unavailable)
         if not await self._mark_running(command):
             return RunReport(RunOutcome.SKIPPED)
-        outcome = await self._analyse(command, task, video, kept)
+        outcome = await self._analyse(command, task, video, request, kept)
         if isinstance(outcome, RunReport):
             return outcome
         async with self._uow:
@@ -89,14 +96,9 @@ class TaskRunner:
         return RunReport(RunOutcome.COMPLETED, artifacts=stored, reused_result=kept is not None)
 
     async def _analyse(
-        self, command: RunTask, task: Task, video: Video, kept: InferenceResponse | None
+        self, command: RunTask, task: Task, video: Video, request: InferenceRequest, kept: InferenceResponse | None
     ) -> list[ArtifactEnvelope] | RunReport:
         """The ML call (or the kept result) as validated envelopes, or the report of how it failed."""
-        request = InferenceRequest(
-            video_path=self._library.absolute(video.root, video.path),
-            task_id=str(task.id),
-            config=task.config,
-        )
         try:
             response = kept or await self._alive_while(
                 command, self._ml.infer(task.task_type, request, correlation_id=task.correlation_id)
@@ -116,6 +118,8 @@ class TaskRunner:
             return await self._transient(command, str(exc), at_least_s=exc.retry_after or 0.0)
         except MlModelUnavailable as exc:
             return await self._transient(command, str(exc))
+        except MlBusy as exc:
+            return await self._wait_turn(command, str(exc), exc.retry_after or command.backoff_s)
         except MlPermanentError as exc:
             return await self._fail(command, str(exc), ErrorKind.PERMANENT)
         except InvalidPayload as exc:
@@ -145,18 +149,14 @@ class TaskRunner:
                 with suppress(asyncio.CancelledError, Exception):
                     await call
 
-    async def _kept_result(self, task: Task, video: Video) -> InferenceResponse | None:
-        """The ML service's kept result for this task, if it answers this very question: the same
-        analysis of the same content with the same config (any attempt may have asked it)."""
-        kept = await self._results.find(task.id)
+    async def _kept_result(self, task: Task, video: Video, request: InferenceRequest) -> InferenceResponse | None:
+        """The ML service's kept result for this job, if it answers this very request: the same
+        task and attempt, the same window, the same analysis of the same content with the same
+        config. Anything else (another window, another job's answer) is asked again."""
+        kept = await self._results.find(task.id, request.attempt or 0)
         if kept is None:
             return None
-        same = (
-            kept.task_type == task.task_type
-            and kept.provenance.input_hash == video.content_hash
-            and kept.provenance.config_hash == config_hash(task.config)
-        )
-        return kept if same else None
+        return kept if kept.answers(task.task_type, request, video.content_hash, config_hash(task.config)) else None
 
     @staticmethod
     def _is_stale(task: Task, attempt: int) -> bool:
@@ -188,6 +188,16 @@ class TaskRunner:
         if exhausted:
             return RunReport(RunOutcome.FAILED, error=error)
         return RunReport(RunOutcome.RETRY, error=error, tries=tries, retry_in_s=delay)
+
+    async def _wait_turn(self, command: RunTask, reason: str, wait_s: float) -> RunReport:
+        async with self._uow:
+            task = await self._uow.tasks.get(command.task_id, for_update=True)
+            if self._is_stale(task, command.attempt) or task.status is not TaskStatus.RUNNING:
+                return RunReport(RunOutcome.SKIPPED)
+            task.wait_turn(command.attempt, self._clock.now(), wait_s)
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        return RunReport(RunOutcome.DEFERRED, error=reason, retry_in_s=wait_s)
 
     async def _fail(self, command: RunTask, error: str, kind: ErrorKind) -> RunReport:
         async with self._uow:

@@ -9,11 +9,12 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from framewise.application.results import MlModelUnavailable, MlPermanentError, MlTransientError
+from framewise.application.results import MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
 from framewise.domain.inference import CORRELATION_HEADER, ENDPOINT_OF, InferenceRequest, InferenceResponse
 from framewise.domain.routing import TaskType
 
 MODEL_UNAVAILABLE = "model-unavailable"
+BUSY = "busy"
 MAX_RETRY_AFTER_S = 3600.0  # a Retry-After beyond this (or not a number) is not trusted
 
 
@@ -52,6 +53,8 @@ def classify(response: httpx.Response) -> None:
             kind = ""
         if str(kind).endswith(MODEL_UNAVAILABLE):
             raise MlModelUnavailable(detail)
+        if str(kind).endswith(f"/{BUSY}"):
+            raise MlBusy(detail, _retry_after(response))
         raise MlTransientError(detail, _retry_after(response))
     if response.status_code >= 500 or response.status_code in (408, 429):
         raise MlTransientError(detail, _retry_after(response))
@@ -125,7 +128,7 @@ class HttpxMlClient:
             async for attempt in retrying:
                 with attempt:
                     response = await self._post(url, body, correlation_id)
-        except (MlTransientError, MlModelUnavailable):
+        except (MlTransientError, MlModelUnavailable, MlBusy):
             self._health = None  # the next task asks /health again instead of trusting a stale "ready"
             raise
         try:

@@ -1,4 +1,4 @@
-"""Reads the results the ML service keeps in Valkey under `ml_result:{task_id}` (SPEC S6.5)."""
+"""Reads the results the ML service keeps in Valkey under `ml_result:{task_id}:{attempt}`."""
 
 import structlog
 from pydantic import ValidationError
@@ -17,9 +17,9 @@ class ValkeyMlResultCache:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def find(self, task_id: TaskId) -> InferenceResponse | None:
+    async def find(self, task_id: TaskId, attempt: int) -> InferenceResponse | None:
         try:
-            raw = await self._redis.get(ml_result_key(task_id))
+            raw = await self._redis.get(ml_result_key(task_id, attempt))
         except (RedisError, OSError) as exc:
             log.warning("ml_result_unreadable", task_id=str(task_id), error=str(exc))
             return None

@@ -1,0 +1,103 @@
+"""RFC 9457 problem documents, shared by the API and the ML service: every error either service
+answers is one, carries the request's correlation id (in the body and the `X-Correlation-ID`
+header, also for a 500 that left the middleware), and a client that went away is logged as such
+(499), not as a failure."""
+
+import re
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from framewise.domain.inference import CORRELATION_HEADER
+
+PROBLEM_JSON = "application/problem+json"
+CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+_log = structlog.get_logger("framewise.http")
+
+
+def correlation_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("correlation_id")
+    return str(value) if value else None
+
+
+def problem(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem document; `kind` names its `type` (default: the title, slugged)."""
+    slug = kind or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    body: dict[str, Any] = {
+        "type": f"https://framewise.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    if errors:
+        body["errors"] = errors
+    found = correlation_id(request)
+    if found:
+        body["correlation_id"] = found
+        headers = {**(headers or {}), CORRELATION_HEADER: found}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """What was wrong, without echoing the input back (it may be huge, binary or a secret)."""
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
+
+
+def install_common(app: FastAPI) -> None:
+    """The handlers every service has: invalid requests, HTTP errors, a vanished client, anything else."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(request, 422, TITLES[422], "the request is not valid", errors=validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = TITLES.get(exc.status_code, "Error")
+        return problem(request, exc.status_code, title, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        _log.info("client_disconnected", path=request.url.path, status=CLIENT_CLOSED)
+        return Response(status_code=CLIENT_CLOSED)
+
+    app.add_exception_handler(Exception, unexpected_error)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    _log.exception("unhandled_error", path=request.url.path)
+    return problem(request, 500, TITLES[500], "an unexpected error occurred; see the logs")
