@@ -18,6 +18,13 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @contextmanager
 def api_client(database_url: str, valkey_url: str, media_root: Path, **overrides: Any) -> Iterator[TestClient]:
     """A client that sends TOKEN; background discovery is off unless an override turns it on."""
+    app = api_app(database_url, valkey_url, media_root, **overrides)
+    with TestClient(app, headers=AUTH, raise_server_exceptions=False) as client:
+        yield client
+
+
+def api_app(database_url: str, valkey_url: str, media_root: Path, **overrides: Any) -> Any:
+    """The API's app with the tests' tokens, on these stores and root (no `.env` read)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "valkey_url": valkey_url,
@@ -29,6 +36,4 @@ def api_client(database_url: str, valkey_url: str, media_root: Path, **overrides
         "discovery_settle_s": 0,
         **overrides,
     }
-    settings = ApiSettings(_env_file=None, **values)  # type: ignore[call-arg]
-    with TestClient(create_app(settings), headers=AUTH, raise_server_exceptions=False) as client:
-        yield client
+    return create_app(ApiSettings(_env_file=None, **values))  # type: ignore[call-arg]

@@ -26,22 +26,46 @@ def compose() -> dict:
 
 ENV = {
     "POSTGRES_PASSWORD": "test-only",
+    "VALKEY_PASSWORD": "test-only-valkey",
+    "ML_TOKEN": "test-only-ml-token-0123456789",
     "API_TOKENS": "test-only-token-0123456789",
     "GRAFANA_ADMIN_PASSWORD": "test-only",
 }
 
 
-def compose_config(tool: str, path: Path) -> dict:
-    result = subprocess.run(
-        [tool, "-f", str(path), "config"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ENV},
-        cwd=ROOT,
-        check=False,
-    )
+def compose_config(tool: str, path: Path, env: dict[str, str] = ENV) -> dict:
+    result = run_config(tool, path, env)
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)
+
+
+def run_config(tool: str, path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ENV}
+    return subprocess.run(
+        [tool, "-f", str(path), "config"], capture_output=True, text=True, env={**clean, **env}, cwd=ROOT, check=False
+    )
+
+
+@pytest.mark.parametrize("secret", ["ML_TOKEN", "VALKEY_PASSWORD", "POSTGRES_PASSWORD", "API_TOKENS"])
+def test_compose_refuses_to_run_without_each_secret(secret: str) -> None:
+    tool = require_tool("docker-compose")
+    result = run_config(tool, ROOT / "docker-compose.yml", {k: v for k, v in ENV.items() if k != secret})
+    assert result.returncode != 0 and secret in result.stderr
+
+
+def test_the_ml_service_and_valkey_require_credentials(compose: dict) -> None:
+    services = compose["services"]
+    token = ENV["ML_TOKEN"]
+    assert services["ml-service"]["environment"]["ML_TOKEN"] == token  # required: it listens on 0.0.0.0
+    for worker in ("worker-gpu", "worker-cpu"):
+        assert services[worker]["environment"]["ML_TOKEN"] == token
+    assert "ML_TOKEN" not in services["api"]["environment"]  # the API never calls the ML service
+    command = services["valkey"]["command"]
+    assert command[command.index("--requirepass") + 1] == ENV["VALKEY_PASSWORD"]
+    for name in FRAMEWISE_SERVICES:
+        url = services[name]["environment"]["VALKEY_URL"]
+        assert url == f"redis://:{ENV['VALKEY_PASSWORD']}@valkey:6379/0", name
+        assert f":{ENV['POSTGRES_PASSWORD']}@postgres:" in services[name]["environment"]["DATABASE_URL"]
 
 
 def test_compose_runs_every_service_with_health_conditions(compose: dict) -> None:

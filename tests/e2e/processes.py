@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 TOKEN = "e2e-token-0123456789abcdef"
+ML_TOKEN = "e2e-ml-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 ML_COMMAND = [sys.executable, "-m", "framewise_ml.main"]
@@ -146,6 +147,7 @@ def base_env(
         "VALKEY_URL": valkey_url,
         "MEDIA_ROOTS": str(media_root),
         "API_TOKENS": TOKEN,
+        "ML_TOKEN": ML_TOKEN,  # the ML service requires it, the workers send it
         "ML_SERVICE_URL": ml_url,
         "API_PORT": str(api_port),
         "ML_PORT": str(ml_port),

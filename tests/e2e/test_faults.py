@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_dev.stores import EmbeddedStores
 from tests.e2e.ml_proxy import MlProxy
-from tests.e2e.processes import Service, Stack, running_ml, running_stack
+from tests.e2e.processes import ML_TOKEN, Service, Stack, running_ml, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +90,8 @@ class SharedMl:
         key = (kind, task_type)
         if key not in self._counts:
             body = {"video_path": str(self.masters / f"{kind}.mp4")}
-            response = httpx.post(f"{self.url}/infer/{WITH_WEIGHTS[task_type]}", json=body, timeout=300)
+            url = f"{self.url}/infer/{WITH_WEIGHTS[task_type]}"
+            response = httpx.post(url, json=body, headers={"Authorization": f"Bearer {ML_TOKEN}"}, timeout=300)
             response.raise_for_status()
             self._counts[key] = len(response.json()["items"])
         return self._counts[key]

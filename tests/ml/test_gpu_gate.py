@@ -84,7 +84,7 @@ async def test_no_caller_holds_more_than_its_share_of_the_line(per_caller: int, 
             refused[caller] = refused.get(caller, 0) + 1
 
     tasks = []
-    for i in range(requests):
+    for _ in range(requests):
         for c in range(callers):
             tasks.append(asyncio.create_task(one(f"caller-{c}")))
             await settle()

@@ -7,14 +7,12 @@ The last test serves the real app with uvicorn on loopback and drops real connec
 import asyncio
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from framewise_dev.media import SampleVideo, Segment, make_sample_video, paste_face
@@ -24,7 +22,7 @@ from framewise_ml.models.faces import FaceModel
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.models.scenes import SceneModel
 from framewise_ml.settings import MlSettings
-from tests.e2e.processes import free_port
+from tests.served import Served
 
 pytestmark = pytest.mark.ml
 TOKEN = "ml-token-for-the-tests-0123456789"
@@ -122,23 +120,13 @@ def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class Served:
-    def __init__(self, app: object, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))  # type: ignore[arg-type]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> "Served":
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the ML app did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
+async def until_running(probe: httpx.AsyncClient) -> None:
+    """Wait on observable state: the gate shows an inference in flight."""
+    for _ in range(2400):
+        if (await probe.get("/health")).json()["gate"]["running"]:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("no inference started")
 
 
 def counter(metrics: str, outcome: str) -> float:
@@ -152,7 +140,7 @@ async def test_requests_dropped_by_their_clients_free_the_gate_within_one_batch(
     settings = MlSettings(media_roots=[str(long_video)], ml_token=TOKEN, gpu_concurrency=1)  # type: ignore[arg-type]
     registry = ModelRegistry([FaceModel(ModelContext(model_cache))], device={"device": "cpu"})
     body = {"video_path": str(long_video / "long.mp4"), "config": {"interval_ms": 100, "batch": 4}}
-    with Served(create_app(settings, registry), free_port()) as served:
+    with Served(create_app(settings, registry)) as served:
         async with httpx.AsyncClient(base_url=served.url, headers=AUTH) as probe:
             first = (await probe.get("/metrics")).text
             before, ok_before = counter(first, "abandoned"), counter(first, "ok")
@@ -160,8 +148,7 @@ async def test_requests_dropped_by_their_clients_free_the_gate_within_one_batch(
             async def dropped() -> None:
                 async with httpx.AsyncClient(base_url=served.url, headers=AUTH) as caller:
                     call = asyncio.ensure_future(caller.post("/infer/faces", json=body, timeout=600))
-                    while (await probe.get("/health")).json()["gate"]["running"] == 0:
-                        await asyncio.sleep(0.05)
+                    await until_running(probe)
                     call.cancel()  # the client goes away mid-request: its connection closes
 
             flood = [asyncio.ensure_future(dropped()) for _ in range(5)]
@@ -202,4 +189,5 @@ def test_ocr_bounds_its_dearest_settings(model_cache: Path, analysis_video: Samp
     from framewise_ml.models.ocr import OcrModel
 
     with pytest.raises(ValueError, match="config"):
-        OcrModel(ModelContext(model_cache)).predict(InferenceRequest(video_path="x", config=config), analysis_video.path)
+        model = OcrModel(ModelContext(model_cache))
+        model.predict(InferenceRequest(video_path="x", config=config), analysis_video.path)

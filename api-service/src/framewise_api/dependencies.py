@@ -28,7 +28,7 @@ def get_correlation_id(request: Request) -> str:
 ContainerDep = Annotated[ApiContainer, Depends(get_container)]
 CorrelationId = Annotated[str, Depends(get_correlation_id)]
 
-Limited = Literal["enqueue", "retry", "upload"]
+Limited = Literal["enqueue", "retry", "upload", "discover"]
 
 
 def rate_limit(action: Limited) -> DependsParam:

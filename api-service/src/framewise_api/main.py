@@ -4,13 +4,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-import uvicorn
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.settings import load_settings
-from framewise.infrastructure.web import ObservabilityMiddleware
+from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
 from framewise_api import problems
 from framewise_api.container import ApiContainer
 from framewise_api.queue_metrics import QueueCollector
@@ -53,8 +52,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         version="0.1.0",
         description="Turn a video library into a searchable, time-coded index.",
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would be built from the client's Host header: 404 instead
     )
     app.state.token_checker = TokenChecker(settings.api_tokens)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/healthz", "/metrics"}))
     problems.install(app)
     for router in (health.router, paths.router, tasks.router, videos.router, artifacts.router):
@@ -65,7 +66,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 def serve() -> None:
     settings = load_settings(ApiSettings)
     configure_logging("api", settings.log_format, settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, access_log=False)
+    serve_app(create_app(settings), settings.api_host, settings.api_port)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from framewise.domain.errors import (
     NotFound,
     PathOutsideRoots,
     UnsupportedUpload,
+    UploadFolderUnusable,
     UploadTooLarge,
 )
 from framewise.infrastructure.problems import PROBLEM_JSON, install_common, problem, unexpected_error
@@ -66,6 +67,8 @@ def _status_of(exc: DomainError) -> tuple[int, str]:
         return 413, "Content Too Large"
     if isinstance(exc, UnsupportedUpload):
         return 415, "Unsupported Media Type"
+    if isinstance(exc, UploadFolderUnusable):
+        return 503, "Service Unavailable"
     return 422, "Unprocessable Content"
 
 

@@ -9,6 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
 _bearer = HTTPBearer(auto_error=False, description="one of the tokens in API_TOKENS")
@@ -42,24 +45,30 @@ class TokenChecker:
 
 
 class ValkeyRateLimiter:
-    """Fixed-window counters in Valkey, one per (action, token, window): shared by every API process."""
+    """Moving-window limits per (action, caller), kept in Valkey by the `limits` library so every API
+    process shares them: at most `limit` accepted requests in any `window_s` seconds, never twice the
+    limit across a window boundary, and a refused request is not counted against the budget."""
 
     def __init__(self, redis: Redis, window_s: int) -> None:
-        self._redis, self._window_s = redis, window_s
+        # The API's own connection pool to Valkey (closed with it); the URI only names the client kind.
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix="ratelimit",
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # limits types its options narrowly
+        )
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._window_s = window_s
 
     async def hit(self, action: str, caller: str, limit: int) -> None:
         if limit <= 0:
             return  # 0 switches this limit off
-        now = time.time()
-        window = int(now // self._window_s)
-        key = f"ratelimit:{action}:{caller}:{window}"
-        async with self._redis.pipeline(transaction=True) as tr:
-            tr.incr(key)
-            tr.expire(key, self._window_s + 1)
-            count, _ = await tr.execute()
-        if int(count) > limit:
-            retry_after = max(1, math.ceil((window + 1) * self._window_s - now))
-            raise RateLimited(action, limit, self._window_s, retry_after)
+        item = RateLimitItemPerSecond(limit, self._window_s)
+        if await self._limiter.hit(item, action, caller):
+            return
+        stats = await self._limiter.get_window_stats(item, action, caller)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(action, limit, self._window_s, min(retry_after, self._window_s))
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -28,6 +28,7 @@ class ApiSettings(ServiceSettings):
     rate_limit_enqueue: Annotated[int, Field(ge=0)] = 600
     rate_limit_retry: Annotated[int, Field(ge=0)] = 120
     rate_limit_upload: Annotated[int, Field(ge=0)] = 30
+    rate_limit_discover: Annotated[int, Field(ge=0)] = 30  # scans of every root or one folder
 
     _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
 

@@ -30,6 +30,7 @@ class DevSettings(BaseSettings):
     media_roots: str = "media"
     data_dir: str = ".data"
     api_tokens: str | None = None
+    ml_token: str | None = None
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
     ml_port: Annotated[int, Field(ge=1, le=65535)] = 8001
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
@@ -50,9 +51,16 @@ def ensure_sample(root: Path) -> None:
 
 def api_token(settings: DevSettings) -> str:
     """API_TOKENS if set; otherwise a token made once and kept in the data folder."""
-    if settings.api_tokens:
-        return settings.api_tokens
-    kept = Path(settings.data_dir) / "api-token"
+    return settings.api_tokens or kept_secret(settings, "api-token")
+
+
+def ml_token(settings: DevSettings) -> str:
+    """ML_TOKEN if set; otherwise one made once and kept: the ML service requires it, the workers send it."""
+    return settings.ml_token or kept_secret(settings, "ml-token")
+
+
+def kept_secret(settings: DevSettings, name: str) -> str:
+    kept = Path(settings.data_dir) / name
     if not kept.exists():
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(secrets.token_urlsafe(24))
@@ -68,6 +76,7 @@ def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> di
         VALKEY_URL=valkey_url,
         MEDIA_ROOTS=roots,
         API_TOKENS=api_token(settings),
+        ML_TOKEN=ml_token(settings),
         ML_SERVICE_URL=f"http://127.0.0.1:{settings.ml_port}",
         API_PORT=str(settings.api_port),
         ML_PORT=str(settings.ml_port),

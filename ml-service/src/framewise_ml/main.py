@@ -5,20 +5,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-import uvicorn
 from fastapi import FastAPI
 
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.problems import install_common
 from framewise.infrastructure.settings import load_settings
-from framewise.infrastructure.web import ObservabilityMiddleware
+from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
 from framewise_ml.container import MlContainer
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.routers import health, infer
 from framewise_ml.settings import MlSettings
 
 log = structlog.get_logger("framewise.ml")
-HEADER_LIMIT_BYTES = 16 * 1024  # request line and headers together; a larger head is refused
 
 
 def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> FastAPI:
@@ -41,7 +39,8 @@ def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> F
             await container.results.close()
         log.info("service_stopped")
 
-    app = FastAPI(title="Framewise ML service", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Framewise ML service", version="0.1.0", lifespan=lifespan, redirect_slashes=False)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/health", "/livez", "/metrics"}))
     install_common(app)
     app.include_router(health.router)
@@ -52,15 +51,7 @@ def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> F
 def serve() -> None:
     settings = load_settings(MlSettings)
     configure_logging("ml", settings.log_format, settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.ml_host,
-        port=settings.ml_port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        h11_max_incomplete_event_size=HEADER_LIMIT_BYTES,
-    )
+    serve_app(create_app(settings), settings.ml_host, settings.ml_port)
 
 
 if __name__ == "__main__":

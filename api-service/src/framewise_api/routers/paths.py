@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends
 
-from framewise_api.dependencies import ContainerDep, CorrelationId
+from framewise_api.dependencies import ContainerDep, CorrelationId, rate_limit
 from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.paths import DiscoveryOut, PathsOut, ScanIn
 from framewise_api.security import require_caller
@@ -23,7 +23,7 @@ async def list_paths(container: ContainerDep) -> PathsOut:
     )
 
 
-@router.post("")
+@router.post("", dependencies=[rate_limit("discover")])
 async def scan_path(body: ScanIn, container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
     """Scan one folder inside the media roots now (absolute, or relative to the first root): the
     quick way to pick up a folder just copied into a large library. A folder outside every root
@@ -31,7 +31,7 @@ async def scan_path(body: ScanIn, container: ContainerDep, correlation_id: Corre
     return DiscoveryOut.of(await container.discovery.scan("request", correlation_id, folder=body.path))
 
 
-@router.post("/discover")
+@router.post("/discover", dependencies=[rate_limit("discover")])
 async def discover_paths(container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
     """Scan every media root now: register new and changed videos and queue their six tasks. Waits
     for a scan already running (there is never more than one) and then scans."""

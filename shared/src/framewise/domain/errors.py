@@ -78,5 +78,9 @@ class UploadTooLarge(UploadRejected):
         self.limit = limit
 
 
+class UploadFolderUnusable(DomainError):
+    """The upload folder (or its staging folder) is not a usable folder: a file, a dangling link."""
+
+
 class UploadNotVideo(UploadRejected):
     """The uploaded bytes do not probe as a video."""

@@ -37,8 +37,17 @@ def probe_file(path: str) -> MediaInfo:
             )
     except MediaUnreadable:
         raise
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaUnreadable(f"not a readable video: {exc}") from exc
+    except av.FFmpegError as exc:  # its text ends with the file's path: keep only what went wrong
+        raise MediaUnreadable(f"not a readable video: {exc.strerror or type(exc).__name__}") from exc
+    except (OSError, ValueError) as exc:
+        raise MediaUnreadable(f"not a readable video: {_without_path(exc, path)}") from exc
+
+
+def _without_path(exc: Exception, path: str) -> str:
+    """An error's text with the file's absolute path taken out (messages name no server paths)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).replace(path, "<file>")
 
 
 class AvMediaProber:

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from framewise.domain.errors import PathOutsideRoots, UploadTooLarge
+from framewise.domain.errors import PathOutsideRoots, UploadFolderUnusable, UploadTooLarge
 from framewise.domain.video import FileStat
 from framewise.infrastructure.media.paths import confine
 
@@ -26,7 +26,13 @@ class LocalUploadStorage:
     def _check(self) -> None:
         """The folders must still be the real folders checked at start: a symlink swapped in for
         either since then would carry the upload out of the roots."""
-        self._incoming.mkdir(parents=True, exist_ok=True)
+        try:
+            self._incoming.mkdir(parents=True, exist_ok=True)
+            usable = self._incoming.is_dir() and self._folder.is_dir()
+        except OSError as exc:
+            raise UploadFolderUnusable(f"the upload folder is not usable: {exc.strerror or type(exc).__name__}") from None
+        if not usable:
+            raise UploadFolderUnusable("the upload folder is not usable: not a folder")
         for folder in (self._folder, self._incoming):
             if folder.is_symlink() or Path(os.path.realpath(folder)) != folder:
                 raise PathOutsideRoots(folder.name)
