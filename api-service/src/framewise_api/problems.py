@@ -5,7 +5,6 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from redis.exceptions import ConnectionError as ValkeyConnectionError
 from redis.exceptions import TimeoutError as ValkeyTimeout
 from sqlalchemy.exc import DBAPIError
@@ -19,28 +18,21 @@ from framewise.domain.errors import (
     UploadFolderUnusable,
     UploadTooLarge,
 )
-from framewise.infrastructure.problems import PROBLEM_JSON, install_common, problem, unexpected_error
+from framewise.infrastructure.problems import (
+    PROBLEM_JSON,
+    Problem,
+    install_common,
+    problem,
+    problem_responses,
+    unexpected_error,
+)
 from framewise_api.security import RateLimited
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "install", "problem"]
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details, the body of every error."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    errors: list[dict[str, Any]] | None = None
-    correlation_id: str | None = None
-
-
-_problem = {"model": Problem, "content": {PROBLEM_JSON: {}}}
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {**_problem, "description": text}
-    for code, text in {
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(
+    {
         400: "a body that cannot be parsed",
         401: "no or wrong bearer token",
         403: "a path outside the media roots",
@@ -51,8 +43,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "invalid input",
         429: "rate limit reached; see Retry-After",
         503: "a dependency (PostgreSQL or Valkey) is down",
-    }.items()
-}
+    }
+)
 _log = structlog.get_logger("framewise.api")
 
 

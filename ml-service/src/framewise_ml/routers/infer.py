@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from framewise.domain.errors import InvalidPath, PathOutsideRoots
 from framewise.domain.inference import ENDPOINT_OF, InferenceRequest, InferenceResponse, Timings
 from framewise.infrastructure.media.paths import confine
-from framewise.infrastructure.problems import CLIENT_CLOSED, problem
+from framewise.infrastructure.problems import CLIENT_CLOSED, problem, problem_responses
 from framewise_ml.abandon import ABANDONED, Abandoned
 from framewise_ml.auth import require_token
 from framewise_ml.container import MlContainer
@@ -26,6 +26,17 @@ from framewise_ml.metrics import GATE_RUNNING, GATE_WAITING, ML_COMPUTE, ML_FAIL
 from framewise_ml.models.base import BadMedia, InferenceModel, ModelState
 
 router = APIRouter(prefix="/infer", tags=["inference"])
+INFER_PROBLEMS = problem_responses(
+    {
+        400: "a body that cannot be parsed",
+        401: "no or wrong ML_TOKEN",
+        403: "a path outside the media roots, or under a hidden folder",
+        404: "no such video file",
+        422: "an invalid request, path, config or video",
+        500: "the model failed on this input",
+        503: "the model is unavailable, or the line of waiting requests is full (busy); see Retry-After",
+    }
+)
 log = structlog.get_logger("framewise.ml")
 TASK_OF = {endpoint: task_type for task_type, endpoint in ENDPOINT_OF.items()}
 
@@ -193,7 +204,7 @@ def _route(analysis: str) -> None:
         methods=["POST"],
         response_model=InferenceResponse,
         summary=f"Run the {analysis} analysis on one video",
-        responses={401: {}, 403: {}, 404: {}, 422: {}, 503: {}},
+        responses=INFER_PROBLEMS,
     )
 
 

@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -33,6 +34,25 @@ TITLES = {
     503: "Service Unavailable",
 }
 _log = structlog.get_logger("framewise.http")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = None
+    correlation_id: str | None = None
+
+
+def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these statuses, each a problem document."""
+    return {
+        code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text} for code, text in described.items()
+    }
 
 
 def correlation_id(request: Request) -> str | None:

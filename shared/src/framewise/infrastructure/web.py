@@ -146,8 +146,6 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-
-
 def server_config(app: ASGIApp, host: str, port: int) -> "uvicorn.Config":
     """How every service runs under uvicorn: no `server` banner, bounded request heads (h11
     enforces the bound; httptools has none to set), our own logging."""
