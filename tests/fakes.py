@@ -12,6 +12,7 @@ from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.domain.moments import Moment
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
@@ -33,6 +34,7 @@ class _Store:
         self.tasks: dict[TaskId, Task] = {}
         self.videos: dict[VideoId, Video] = {}
         self.artifacts: dict[TaskId, list[ArtifactEnvelope]] = {}
+        self.moments: dict[TaskId, list[Moment]] = {}
 
 
 class InMemoryTaskRepository:
@@ -66,6 +68,7 @@ class InMemoryTaskRepository:
         for task_id in [t.id for t in self._store.tasks.values() if t.video_id == video_id]:
             del self._store.tasks[task_id]
             self._store.artifacts.pop(task_id, None)
+            self._store.moments.pop(task_id, None)
 
 
 class InMemoryVideoRepository:
@@ -97,8 +100,11 @@ class InMemoryArtifactRepository:
     def __init__(self, store: _Store) -> None:
         self._store = store
 
-    async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int:
+    async def replace_for_task(
+        self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope], moments: Sequence[Moment] = ()
+    ) -> int:
         self._store.artifacts[task_id] = list(envelopes)
+        self._store.moments[task_id] = list(moments)
         return len(envelopes)
 
     async def count_for_task(self, task_id: TaskId) -> int:
@@ -136,6 +142,7 @@ class FakeUnitOfWork:
         self.committed.tasks = self._working.tasks
         self.committed.videos = self._working.videos
         self.committed.artifacts = self._working.artifacts
+        self.committed.moments = self._working.moments
         self._working = copy.deepcopy(self.committed)
         self.commits += 1
 

@@ -80,6 +80,8 @@ def test_nginx_serves_the_api_and_refuses_everything_else(behind_nginx: str) -> 
         assert tasks.status_code == 200 and tasks.json()["total"] == 0
         assert tasks.headers["x-correlation-id"] == "through-nginx-1"  # carried through to the API
         assert tasks.headers["x-content-type-options"] == "nosniff" and tasks.headers["x-frame-options"] == "DENY"
+        for header in ("x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy"):
+            assert len(tasks.headers.get_list(header)) == 1, header  # the API's and nginx's never both
         assert client.get("/api/v1/tasks").status_code == 401  # the API's own auth still applies
         for path in ("/infer/ocr", "/health", "/livez", "/metrics", "/healthz", "/readyz", "/docs", "/"):
             assert client.get(path).status_code == 404, path

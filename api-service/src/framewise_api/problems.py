@@ -9,6 +9,7 @@ from redis.exceptions import ConnectionError as ValkeyConnectionError
 from redis.exceptions import TimeoutError as ValkeyTimeout
 from sqlalchemy.exc import DBAPIError
 
+from framewise.application.results import MediaUnreadable
 from framewise.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -17,6 +18,7 @@ from framewise.domain.errors import (
     UnsupportedUpload,
     UploadFolderUnusable,
     UploadTooLarge,
+    VideoNotPlayable,
 )
 from framewise.infrastructure.problems import (
     PROBLEM_JSON,
@@ -26,6 +28,7 @@ from framewise.infrastructure.problems import (
     problem_responses,
     unexpected_error,
 )
+from framewise_api.byte_ranges import MalformedRange, UnsatisfiableRange
 from framewise_api.security import RateLimited
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "install", "problem"]
@@ -51,7 +54,7 @@ _log = structlog.get_logger("framewise.api")
 def _status_of(exc: DomainError) -> tuple[int, str]:
     if isinstance(exc, NotFound):
         return 404, "Not Found"
-    if isinstance(exc, IllegalTransition):
+    if isinstance(exc, IllegalTransition | VideoNotPlayable):
         return 409, "Conflict"
     if isinstance(exc, PathOutsideRoots):
         return 403, "Forbidden"
@@ -61,6 +64,8 @@ def _status_of(exc: DomainError) -> tuple[int, str]:
         return 415, "Unsupported Media Type"
     if isinstance(exc, UploadFolderUnusable):
         return 503, "Service Unavailable"
+    if isinstance(exc, MalformedRange):
+        return 400, "Bad Request"
     return 422, "Unprocessable Content"
 
 
@@ -71,6 +76,15 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status, title = _status_of(exc)
         return problem(request, status, title, str(exc))
+
+    @app.exception_handler(UnsatisfiableRange)
+    async def unsatisfiable(request: Request, exc: UnsatisfiableRange) -> JSONResponse:
+        headers = {"Content-Range": f"bytes */{exc.size}"}
+        return problem(request, 416, "Range Not Satisfiable", str(exc), headers=headers)
+
+    @app.exception_handler(MediaUnreadable)
+    async def unreadable(request: Request, exc: MediaUnreadable) -> JSONResponse:
+        return problem(request, 409, "Conflict", f"the video cannot be read: {exc}")
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:

@@ -14,7 +14,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
-_bearer = HTTPBearer(auto_error=False, description="one of the tokens in API_TOKENS")
+bearer_scheme = HTTPBearer(auto_error=False, description="one of the tokens in API_TOKENS")
 
 
 class RateLimited(Exception):
@@ -76,7 +76,7 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 async def require_caller(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> str:
     """The calling token's id, or 401. Health and metrics routes do not depend on this."""
     if credentials is None:

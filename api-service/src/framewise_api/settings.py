@@ -1,6 +1,7 @@
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 
@@ -29,6 +30,12 @@ class ApiSettings(ServiceSettings):
     rate_limit_retry: Annotated[int, Field(ge=0)] = 120
     rate_limit_upload: Annotated[int, Field(ge=0)] = 30
     rate_limit_discover: Annotated[int, Field(ge=0)] = 30  # scans of every root or one folder
+    # Media links (stream, thumbnail, captions) carry an HMAC signature bound to their video and an
+    # expiry, so a browser's <video> and <img> need no bearer header. Unset: a key derived from API_TOKENS.
+    media_signing_key: Annotated[SecretStr, Field(min_length=16)] | None = None
+    media_url_ttl_s: Annotated[int, Field(ge=10, le=7 * 86_400)] = 3600
+    thumbnail_dir: Path = Path(".data/thumbnails")
+    thumbnail_cache_max_bytes: Annotated[int, Field(ge=1024 * 1024)] = 256 * 1024 * 1024
 
     _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
 

@@ -83,8 +83,9 @@ def _resolve(container: MlContainer, raw: str) -> Path:
 
 
 @asynccontextmanager
-async def _watch_client(request: Request) -> AsyncIterator[threading.Event]:
-    """An event set as soon as the client disconnects; the model's frame loop and the gate see it."""
+async def _watch_client(request: Request) -> AsyncIterator[asyncio.Event]:
+    """An event set as soon as the client disconnects, for the gate; the model's frame loop sees its
+    twin through the ABANDONED context variable, which the model's thread inherits."""
     gone = threading.Event()
     abandoned = asyncio.Event()
 
@@ -96,10 +97,9 @@ async def _watch_client(request: Request) -> AsyncIterator[threading.Event]:
         abandoned.set()
 
     watcher = asyncio.create_task(watch())
-    request.state.abandoned = abandoned
     token = ABANDONED.set(gone)
     try:
-        yield gone
+        yield abandoned
     finally:
         ABANDONED.reset(token)
         watcher.cancel()
@@ -110,9 +110,9 @@ async def _run(
 ) -> tuple[InferenceResponse, float]:
     analysis = model.name
     started = time.perf_counter()
-    async with _watch_client(request):
+    async with _watch_client(request) as abandoned:
         try:
-            async with container.gate.slot(caller, request.state.abandoned) as waited:
+            async with container.gate.slot(caller, abandoned) as waited:
                 GATE_RUNNING.set(container.gate.running)
                 GATE_WAITING.set(container.gate.waiting)
                 ML_QUEUE_WAIT.labels(analysis).observe(waited)

@@ -5,10 +5,22 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from framewise.application.results import ArtifactFilter, JobState, KnownFile, Page, TaskFilter, VideoFilter
+from framewise.application.results import (
+    ArtifactFilter,
+    JobState,
+    Jump,
+    KnownFile,
+    LabelCount,
+    Page,
+    SearchHit,
+    SearchQuery,
+    TaskFilter,
+    VideoFilter,
+)
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.domain.moments import Moment, MomentType
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task
 from framewise.domain.video import FileStat, MediaInfo, Video
@@ -51,7 +63,11 @@ class VideoRepository(Protocol):
 
 
 class ArtifactRepository(Protocol):
-    async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int: ...
+    async def replace_for_task(
+        self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope], moments: Sequence[Moment] = ()
+    ) -> int:
+        """The task's artifacts and moments become exactly these (moments of the envelopes' run)."""
+        ...
 
     async def count_for_task(self, task_id: TaskId) -> int: ...
 
@@ -166,3 +182,19 @@ class ArtifactQueries(Protocol):
 
 class VideoQueries(Protocol):
     async def list_videos(self, query: VideoFilter) -> Page[Video]: ...
+
+
+class MomentSearch(Protocol):
+    """Read side of moments: search, library-order jumps, label counts."""
+
+    async def search(self, query: SearchQuery) -> Page[SearchHit]: ...
+
+    async def neighbour(self, query: SearchQuery, video_id: VideoId, at_ms: int, *, forward: bool) -> Jump: ...
+
+    async def labels(self, moment_type: MomentType, prefix: str | None, limit: int) -> list[LabelCount]: ...
+
+
+class FrameGrabber(Protocol):
+    """A still of one exact frame of a file, as JPEG bytes, kept in a bounded cache."""
+
+    async def jpeg(self, absolute_path: str, content_hash: str, t_ms: int, width: int | None) -> bytes: ...

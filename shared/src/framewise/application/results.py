@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.moments import MomentType, NearTerm
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
@@ -181,3 +182,55 @@ class ReconcileReport:
 
     def count(self, action: ReconcileAction) -> int:
         return sum(1 for _, a, _ in self.actions if a is action)
+
+
+class SearchSort(StrEnum):
+    RELEVANCE = "relevance"
+    TIME = "time"  # library order: the video's path, then time in it
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str | None = None  # free text: transcript (stemmed), on-screen text (substring, fuzzy), labels
+    types: frozenset[MomentType] = frozenset(MomentType)
+    label: str | None = None  # exactly this label (case and spacing free)
+    min_confidence: float | None = None
+    video_id: VideoId | None = None
+    from_ms: int | None = None  # moments that end after this
+    to_ms: int | None = None  # moments that start before this
+    run_id: str | None = None
+    near: tuple[NearTerm, ...] = ()  # each must have a moment within `within_ms` in the same video
+    within_ms: int = 5000
+    sort: SearchSort = SearchSort.RELEVANCE
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    video_id: VideoId
+    root: str
+    path: str
+    moment_type: MomentType
+    start_ms: int
+    end_ms: int
+    label: str
+    snippet: str  # the label, HTML-escaped, with the matched words in <mark>
+    score: float
+    confidence: float | None
+    run_id: str
+    best_ms: int
+
+
+@dataclass(frozen=True)
+class Jump:
+    hit: SearchHit | None
+    wrapped: bool  # the answer came from the other end of the library
+
+
+@dataclass(frozen=True)
+class LabelCount:
+    moment_type: MomentType
+    label: str
+    moments: int
+    videos: int

@@ -84,3 +84,15 @@ class UploadFolderUnusable(DomainError):
 
 class UploadNotVideo(UploadRejected):
     """The uploaded bytes do not probe as a video."""
+
+
+class VideoNotPlayable(DomainError):
+    """The video is known but is not a readable video: nothing to stream, show or caption."""
+
+
+class TimeOutOfRange(DomainError):
+    """A time past the end of the video."""
+
+
+class InvalidSearch(DomainError):
+    """A search whose parts do not parse together: an unknown type, a bad `near`, an empty window."""

@@ -17,9 +17,19 @@ from framewise.domain.artifact import ArtifactEnvelope, envelopes_for
 from framewise.domain.errors import InvalidPayload
 from framewise.domain.ids import TaskId
 from framewise.domain.inference import InferenceRequest, InferenceResponse
-from framewise.domain.provenance import config_hash
+from framewise.domain.moments import Moment, moments_of
+from framewise.domain.provenance import Config, config_hash
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import Video
+
+
+def moments_for(envelopes: list[ArtifactEnvelope], config: Config) -> list[Moment]:
+    """The moments of one run's artifacts (all of one analysis and one run)."""
+    if not envelopes:
+        return []
+    first = envelopes[0]
+    payloads = [e.payload for e in envelopes]
+    return moments_of(first.artifact_type, payloads, config=config, run_id=first.provenance.run_id)
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,7 @@ class TaskRunner:
             attempt=command.attempt,
             config=task.config,
         )
-        kept = await self._kept_result(task, video, request)
+        kept = await self._kept_result(task, command.attempt, video, request)
         if kept is None and not await self._ml.is_available(task.task_type):
             unavailable = f"{task.task_type} analysis is unavailable"
             if task.status is TaskStatus.RUNNING:  # a resumed attempt: its model went away mid-way
@@ -89,7 +99,8 @@ class TaskRunner:
             task = await self._uow.tasks.get(command.task_id, for_update=True)
             if self._is_stale(task, command.attempt) or task.status is not TaskStatus.RUNNING:
                 return RunReport(RunOutcome.SKIPPED)  # cancelled or superseded while we worked
-            stored = await self._uow.artifacts.replace_for_task(task.id, outcome)
+            moments = moments_for(outcome, task.config)
+            stored = await self._uow.artifacts.replace_for_task(task.id, outcome, moments)
             task.complete(command.attempt, self._clock.now())
             await self._uow.tasks.save(task)
             await self._uow.commit()
@@ -149,11 +160,13 @@ class TaskRunner:
                 with suppress(asyncio.CancelledError, Exception):
                     await call
 
-    async def _kept_result(self, task: Task, video: Video, request: InferenceRequest) -> InferenceResponse | None:
+    async def _kept_result(
+        self, task: Task, attempt: int, video: Video, request: InferenceRequest
+    ) -> InferenceResponse | None:
         """The ML service's kept result for this job, if it answers this very request: the same
         task and attempt, the same window, the same analysis of the same content with the same
         config. Anything else (another window, another job's answer) is asked again."""
-        kept = await self._results.find(task.id, request.attempt or 0)
+        kept = await self._results.find(task.id, attempt)
         if kept is None:
             return None
         return kept if kept.answers(task.task_type, request, video.content_hash, config_hash(task.config)) else None

@@ -7,6 +7,7 @@ import orjson
 
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import ArtifactId, TaskId, VideoId
+from framewise.domain.moments import Moment, normalise
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import QueueName, TaskType
@@ -110,6 +111,28 @@ def artifact_record(envelope: ArtifactEnvelope) -> tuple[Any, ...]:
         orjson.dumps(envelope.payload).decode(),
         envelope.provenance.run_id,
         envelope.created_at,
+    )
+
+
+MOMENT_COLUMNS = (
+    "video_id task_id run_id moment_type label search_text start_ms end_ms confidence best_ms count".split()
+)
+
+
+def moment_record(video_id: VideoId, task_id: TaskId, moment: Moment) -> tuple[Any, ...]:
+    """One COPY record, in MOMENT_COLUMNS order."""
+    return (
+        video_id,
+        task_id,
+        moment.run_id,
+        moment.moment_type.value,
+        moment.label,
+        normalise(moment.label),
+        moment.start_ms,
+        moment.end_ms,
+        moment.confidence,
+        moment.best_ms,
+        moment.count,
     )
 
 

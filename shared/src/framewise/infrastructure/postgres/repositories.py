@@ -9,12 +9,15 @@ from framewise.application.results import KnownFile
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.moments import Moment
 from framewise.domain.provenance import Provenance
 from framewise.domain.task import Task
 from framewise.domain.video import Video
 from framewise.infrastructure.postgres.mapping import (
     ARTIFACT_COLUMNS,
+    MOMENT_COLUMNS,
     artifact_record,
+    moment_record,
     run_row,
     task_from_row,
     task_to_row,
@@ -97,8 +100,11 @@ class SqlArtifactRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def replace_for_task(self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope]) -> int:
-        """The task's artifacts (and their runs) become exactly `envelopes`, in the caller's transaction."""
+    async def replace_for_task(
+        self, task_id: TaskId, envelopes: Sequence[ArtifactEnvelope], moments: Sequence[Moment] = ()
+    ) -> int:
+        """The task's artifacts (and their runs and moments) become exactly these, in the caller's
+        transaction."""
         # Deleting the task's runs deletes their artifacts (a trigger: see tables.py), and every artifact
         # belongs to a run of its task.
         await self._session.execute(delete(runs).where(runs.c.task_id == task_id))
@@ -119,6 +125,11 @@ class SqlArtifactRepository:
         await driver.copy_records_to_table(
             "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
         )
+        if moments:
+            video_id = envelopes[0].video_id
+            await driver.copy_records_to_table(
+                "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
+            )
         return len(envelopes)
 
     async def count_for_task(self, task_id: TaskId) -> int:

@@ -6,9 +6,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -18,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
 metadata = MetaData(
     naming_convention={
@@ -122,4 +124,30 @@ artifacts = Table(
     CheckConstraint("span_end_ms >= span_start_ms", name="span_ordered"),
     Index("ix_artifacts_video_id_artifact_type_span_start_ms", "video_id", "artifact_type", "span_start_ms"),
     Index("ix_artifacts_task_id", "task_id"),
+)
+
+moments = Table(
+    "moments",
+    metadata,
+    # Time ranges people search and jump to, built from one run's artifacts in the transaction that
+    # writes them (see framewise.domain.moments); deleting the run (a re-run, the video going) deletes
+    # them. `search_text` is the normalised label; `tsv` (generated, migration 0005) its English
+    # full-text vector; a trigram index on `search_text` finds misread on-screen text.
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", Uuid, nullable=False),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("moment_type", String(16), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("tsv", TSVECTOR, Computed("to_tsvector('english'::regconfig, search_text)", persisted=True)),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("confidence", REAL, nullable=True),
+    Column("best_ms", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    CheckConstraint("end_ms > start_ms", name="moment_ordered"),
+    Index("ix_moments_video_id_start_ms", "video_id", "start_ms"),
+    Index("ix_moments_type_search_text", "moment_type", "search_text"),
+    Index("ix_moments_run_id", "run_id"),
 )

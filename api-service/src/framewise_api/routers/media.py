@@ -1,0 +1,65 @@
+"""A video's media for players and result lists: the file with byte ranges, exact-frame stills,
+captions and chapters. Programs send their bearer token; browsers use the signed links search
+hands out (see media_auth)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import FileResponse, PlainTextResponse
+
+from framewise.domain.ids import VideoId
+from framewise.domain.payloads import ArtifactType
+from framewise_api.byte_ranges import check_range
+from framewise_api.captions import to_srt, to_vtt
+from framewise_api.dependencies import Cues, FileLocator, Thumbnails
+from framewise_api.media_auth import media_access
+from framewise_api.problems import PROBLEM_RESPONSES
+
+router = APIRouter(
+    prefix="/api/v1/videos", tags=["media"], dependencies=[Depends(media_access)], responses=PROBLEM_RESPONSES
+)
+PRIVATE = {"Cache-Control": "private, max-age=300"}  # a signed link is personal: no shared caches
+
+
+@router.get("/{video_id}/stream", response_class=FileResponse, responses={206: {"description": "a byte range"}})
+async def stream_video(
+    video_id: UUID, files: FileLocator, range: Annotated[str | None, Header(max_length=1000)] = None
+) -> Response:
+    """The video file, with HTTP byte ranges (206 with Content-Range; 416 past the end)."""
+    found = await files.execute(VideoId(video_id))
+    check_range(range, found.size)
+    return FileResponse(found.absolute_path, media_type=found.content_type, headers=PRIVATE)
+
+
+@router.get("/{video_id}/thumbnail", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+async def video_thumbnail(
+    video_id: UUID,
+    thumbnails: Thumbnails,
+    t_ms: Annotated[int, Query(ge=0, le=2**53, description="the time shown, in ms")] = 0,
+    width: Annotated[int | None, Query(ge=16, le=3840, description="scale down to this width")] = None,
+) -> Response:
+    """A JPEG of the exact frame shown at `t_ms` (the keyframe before, decoded forward), cached."""
+    jpeg = await thumbnails.execute(VideoId(video_id), t_ms, width)
+    return Response(jpeg, media_type="image/jpeg", headers=PRIVATE)
+
+
+@router.get("/{video_id}/captions.vtt", response_class=PlainTextResponse)
+async def captions_vtt(video_id: UUID, cues: Cues) -> PlainTextResponse:
+    """The transcript as WebVTT captions."""
+    found = await cues.execute(VideoId(video_id), ArtifactType.TRANSCRIPT_SEGMENT)
+    return PlainTextResponse(to_vtt(found), media_type="text/vtt; charset=utf-8", headers=PRIVATE)
+
+
+@router.get("/{video_id}/captions.srt", response_class=PlainTextResponse)
+async def captions_srt(video_id: UUID, cues: Cues) -> PlainTextResponse:
+    """The transcript as SubRip captions."""
+    found = await cues.execute(VideoId(video_id), ArtifactType.TRANSCRIPT_SEGMENT)
+    return PlainTextResponse(to_srt(found), media_type="application/x-subrip; charset=utf-8", headers=PRIVATE)
+
+
+@router.get("/{video_id}/chapters.vtt", response_class=PlainTextResponse)
+async def chapters_vtt(video_id: UUID, cues: Cues) -> PlainTextResponse:
+    """The scenes as WebVTT chapters."""
+    found = await cues.execute(VideoId(video_id), ArtifactType.SCENE)
+    return PlainTextResponse(to_vtt(found), media_type="text/vtt; charset=utf-8", headers=PRIVATE)

@@ -1,0 +1,132 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from framewise.application.results import SearchQuery, SearchSort
+from framewise.application.use_cases.moment_jumper import JumpFrom
+from framewise.domain.errors import InvalidSearch
+from framewise.domain.ids import VideoId
+from framewise.domain.moments import MomentType, NearTerm
+from framewise_api.dependencies import Jumper, Labels, Searcher
+from framewise_api.media_auth import MediaSigner
+from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
+from framewise_api.security import require_caller
+
+router = APIRouter(
+    prefix="/api/v1", tags=["search"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+)
+
+Ms = Annotated[int | None, Query(ge=0, le=2**53, description="milliseconds from the start of a video")]
+Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
+
+
+def search_query(
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=500,
+            pattern=r"^[^\x00]*\S[^\x00]*$",
+            description="free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels",
+        ),
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        Query(description="moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene"),
+    ] = None,
+    label: Text = None,
+    min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    video_id: UUID | None = None,
+    from_ms: Ms = None,
+    to_ms: Ms = None,
+    run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
+    near: Annotated[
+        list[str] | None, Query(max_length=8, description="<type>:<label> that must occur within `within_ms`")
+    ] = None,
+    within_ms: Annotated[int, Query(ge=0, le=3_600_000)] = 5000,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> SearchQuery:
+    """The query every search endpoint shares; a part that does not parse is a 422 naming it."""
+    wanted: set[MomentType] = set()
+    for part in ",".join(types or []).split(","):
+        if part.strip():
+            try:
+                wanted.add(MomentType(part.strip().lower()))
+            except ValueError:
+                kinds = ", ".join(t.value for t in MomentType)
+                raise InvalidSearch(f"types: {part.strip()!r} is not one of {kinds}") from None
+    if near and len(near) > 8:
+        raise InvalidSearch("near: at most 8 terms")
+    if from_ms is not None and to_ms is not None and to_ms <= from_ms:
+        raise InvalidSearch("to_ms must be after from_ms")
+    try:
+        terms = tuple(NearTerm.parse(term) for term in near or [])
+    except ValueError as exc:
+        raise InvalidSearch(str(exc)) from None
+    return SearchQuery(
+        q=q.strip() if q else None,
+        types=frozenset(wanted or MomentType),
+        label=label,
+        min_confidence=min_confidence,
+        video_id=VideoId(video_id) if video_id else None,
+        from_ms=from_ms,
+        to_ms=to_ms,
+        run_id=run_id,
+        near=terms,
+        within_ms=within_ms,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+Query_ = Annotated[SearchQuery, Depends(search_query)]
+
+
+def signer_of(request: Request) -> MediaSigner:
+    return request.app.state.media_signer  # type: ignore[no-any-return]
+
+
+Signer = Annotated[MediaSigner, Depends(signer_of)]
+
+
+@router.get("/search")
+async def search(query: Query_, searcher: Searcher, signer: Signer) -> SearchPage:
+    """Moments across the library: where something was said, shown or seen, each with a signed still
+    and a signed stream link that starts at the moment."""
+    return SearchPage.converted(await searcher.execute(query), lambda hit: SearchHitOut.of(hit, signer))
+
+
+@router.get("/search/next")
+async def search_next(
+    query: Query_, jumper: Jumper, signer: Signer, video_id: UUID, at_ms: Annotated[int, Query(ge=0, le=2**53)]
+) -> JumpOut:
+    """The next moment the query finds after `at_ms` in `video_id`, in library order (video path, then
+    time), across videos; `wrapped` says it came round from the start of the library."""
+    command = JumpFrom(query, VideoId(video_id), at_ms, forward=True)
+    return JumpOut.of(await jumper.execute(command), signer)
+
+
+@router.get("/search/previous")
+async def search_previous(
+    query: Query_, jumper: Jumper, signer: Signer, video_id: UUID, at_ms: Annotated[int, Query(ge=0, le=2**53)]
+) -> JumpOut:
+    """The moment before `at_ms` in `video_id`, in library order, wrapping round from the end."""
+    command = JumpFrom(query, VideoId(video_id), at_ms, forward=False)
+    return JumpOut.of(await jumper.execute(command), signer)
+
+
+@router.get("/labels")
+async def list_labels(
+    labels: Labels,
+    type: MomentType,
+    prefix: Text = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> LabelsOut:
+    """The most frequent labels (for speech: stemmed words) of one kind of moment, with how many
+    moments and videos have each: suggestions and facets."""
+    return LabelsOut(items=[LabelOut.of(found) for found in await labels.execute(type, prefix, limit)])

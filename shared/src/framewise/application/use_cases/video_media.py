@@ -1,0 +1,33 @@
+"""What the media use cases share: the video must exist (404) and be a readable video (409)."""
+
+from dataclasses import dataclass
+
+from framewise.application.ports import VideoQueries
+from framewise.application.results import VideoFilter
+from framewise.domain.errors import VideoNotFound, VideoNotPlayable
+from framewise.domain.ids import VideoId
+from framewise.domain.video import Video, VideoStatus
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    absolute_path: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+async def playable_video(videos: VideoQueries, video_id: VideoId) -> Video:
+    page = await videos.list_videos(VideoFilter(video_id=video_id, limit=1))
+    if not page.items:
+        raise VideoNotFound(video_id)
+    video = page.items[0]
+    if video.status is not VideoStatus.READY or video.media is None:
+        raise VideoNotPlayable(f"video {video_id} is {video.status.value}: nothing to play")
+    return video
