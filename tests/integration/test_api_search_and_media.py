@@ -90,6 +90,17 @@ async def analysed(client: TestClient, engine: AsyncEngine, media_root: Path, sa
     return {"video_id": tasks["transcription"]["video_id"], "video": sample_video, "file": media_root / "clip.mp4"}
 
 
+class Anonymous:
+    """The same app as a browser reaches it: no bearer header, only what the URL carries (the same
+    client, so the same event loop as the app's connections)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        return self._client.get(url, headers={"Authorization": "", **(headers or {})})
+
+
 def assert_problem(response: Any, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -103,7 +114,7 @@ def test_search_answers_hits_with_signed_links_that_start_at_the_moment(client: 
     assert (hit["type"], hit["start_ms"], hit["end_ms"], hit["video_path"]) == ("transcript", 300, 1900, "clip.mp4")
     assert "<mark>Thursday</mark>" in hit["snippet"]
     assert hit["stream_url"].endswith("#t=0.300")
-    anonymous = TestClient(client.app)  # a browser: no bearer header, only the link
+    anonymous = Anonymous(client)  # a browser: no bearer header, only the link
     stream = anonymous.get(hit["stream_url"].split("#")[0], headers={"Range": "bytes=0-99"})
     assert stream.status_code == 206 and stream.content == analysed["file"].read_bytes()[:100]
     still = anonymous.get(hit["thumbnail_url"])
@@ -206,7 +217,7 @@ def test_captions_and_chapters_parse_in_real_parsers(client: TestClient, analyse
 def test_signed_links_work_without_a_token_and_fail_when_altered_or_expired(client: TestClient, analysed: dict) -> None:
     video_id = UUID(analysed["video_id"])
     signer: MediaSigner = client.app.state.media_signer  # type: ignore[attr-defined]
-    anonymous = TestClient(client.app)
+    anonymous = Anonymous(client)
     base = f"/api/v1/videos/{video_id}/captions.vtt"
     good = signer.query(video_id)
     assert anonymous.get(f"{base}?{good}").status_code == 200

@@ -599,7 +599,13 @@ async def test_a_limit_of_zero_switches_it_off(
     media_root: Path,
     sample_video: SampleVideo,
 ) -> None:
-    settings = {"rate_limit_enqueue": 0, "rate_limit_retry": 0, "rate_limit_upload": 0, "rate_limit_window_s": 60}
+    settings = {
+        "rate_limit_enqueue": 0,
+        "rate_limit_retry": 0,
+        "rate_limit_upload": 0,
+        "rate_limit_discover": 0,
+        "rate_limit_window_s": 60,
+    }
     with api_client(database_url, valkey_url, media_root, **settings) as client:
         task = discover(client, media_root, sample_video)["scene_detection"]
         for _ in range(8):

@@ -111,7 +111,7 @@ def speech(*segments: tuple[str, int, int]) -> list[Any]:
 @pytest.fixture
 async def library(engine: AsyncEngine) -> dict[str, Any]:
     """Three videos: a/one.mp4 (speech, a sign, a dog), b/two.mp4 (a misread sign, a cat), c/three.mp4."""
-    one, two, three = (await video(engine, p) for p in ("a/one.mp4", "b/two.mp4", "c/three.mp4"))
+    one, two, three = [await video(engine, p) for p in ("a/one.mp4", "b/two.mp4", "c/three.mp4")]
     await analyse(engine, one, TaskType.TRANSCRIPTION, speech(("The foxes were Jumping over fences", 1000, 4000)))
     await analyse(engine, one, TaskType.OCR, ocr(("NO  ENTRY", 0), ("NO ENTRY", 1000), ("BRAVO", 5000)))
     dog = await analyse(engine, one, TaskType.OBJECT_DETECTION, objects(("dog", 3000, 0.8), ("dog", 4000, 0.6)))

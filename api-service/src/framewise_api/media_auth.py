@@ -37,7 +37,8 @@ class MediaSigner:
 
     def valid(self, video_id: UUID, exp: int, sig: str, now: float | None = None) -> bool:
         fresh = exp >= (now if now is not None else time.time())
-        return hmac.compare_digest(self._sig(video_id, exp), sig) and fresh
+        presented = sig.encode("utf-8", "replace")  # compare_digest takes only ASCII str: compare bytes
+        return hmac.compare_digest(self._sig(video_id, exp).encode(), presented) and fresh
 
 
 async def media_access(

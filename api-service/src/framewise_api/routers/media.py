@@ -2,7 +2,7 @@
 captions and chapters. Programs send their bearer token; browsers use the signed links search
 hands out (see media_auth)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -20,6 +20,10 @@ router = APIRouter(
     prefix="/api/v1/videos", tags=["media"], dependencies=[Depends(media_access)], responses=PROBLEM_RESPONSES
 )
 PRIVATE = {"Cache-Control": "private, max-age=300"}  # a signed link is personal: no shared caches
+
+
+def text_body(content_type: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {content_type: {"schema": {"type": "string"}}}, "description": "the cues"}}
 
 
 @router.get("/{video_id}/stream", response_class=FileResponse, responses={206: {"description": "a byte range"}})
@@ -44,21 +48,21 @@ async def video_thumbnail(
     return Response(jpeg, media_type="image/jpeg", headers=PRIVATE)
 
 
-@router.get("/{video_id}/captions.vtt", response_class=PlainTextResponse)
+@router.get("/{video_id}/captions.vtt", response_class=PlainTextResponse, responses=text_body("text/vtt"))
 async def captions_vtt(video_id: UUID, cues: Cues) -> PlainTextResponse:
     """The transcript as WebVTT captions."""
     found = await cues.execute(VideoId(video_id), ArtifactType.TRANSCRIPT_SEGMENT)
     return PlainTextResponse(to_vtt(found), media_type="text/vtt; charset=utf-8", headers=PRIVATE)
 
 
-@router.get("/{video_id}/captions.srt", response_class=PlainTextResponse)
+@router.get("/{video_id}/captions.srt", response_class=PlainTextResponse, responses=text_body("application/x-subrip"))
 async def captions_srt(video_id: UUID, cues: Cues) -> PlainTextResponse:
     """The transcript as SubRip captions."""
     found = await cues.execute(VideoId(video_id), ArtifactType.TRANSCRIPT_SEGMENT)
     return PlainTextResponse(to_srt(found), media_type="application/x-subrip; charset=utf-8", headers=PRIVATE)
 
 
-@router.get("/{video_id}/chapters.vtt", response_class=PlainTextResponse)
+@router.get("/{video_id}/chapters.vtt", response_class=PlainTextResponse, responses=text_body("text/vtt"))
 async def chapters_vtt(video_id: UUID, cues: Cues) -> PlainTextResponse:
     """The scenes as WebVTT chapters."""
     found = await cues.execute(VideoId(video_id), ArtifactType.SCENE)

@@ -19,7 +19,7 @@ router = APIRouter(
 )
 
 Ms = Annotated[int | None, Query(ge=0, le=2**53, description="milliseconds from the start of a video")]
-Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
+Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 
 
 def search_query(
@@ -28,7 +28,7 @@ def search_query(
         Query(
             min_length=1,
             max_length=500,
-            pattern=r"^[^\x00]*\S[^\x00]*$",
+            pattern=r"^[^\x00]*[^\x00\s][^\x00]*$",
             description="free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels",
         ),
     ] = None,
@@ -42,9 +42,7 @@ def search_query(
     from_ms: Ms = None,
     to_ms: Ms = None,
     run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
-    near: Annotated[
-        list[str] | None, Query(max_length=8, description="<type>:<label> that must occur within `within_ms`")
-    ] = None,
+    near: Annotated[list[str] | None, Query(description="<type>:<label> that must occur within `within_ms`")] = None,
     within_ms: Annotated[int, Query(ge=0, le=3_600_000)] = 5000,
     sort: SearchSort = SearchSort.RELEVANCE,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -59,8 +57,8 @@ def search_query(
             except ValueError:
                 kinds = ", ".join(t.value for t in MomentType)
                 raise InvalidSearch(f"types: {part.strip()!r} is not one of {kinds}") from None
-    if near and len(near) > 8:
-        raise InvalidSearch("near: at most 8 terms")
+    if near and (len(near) > 8 or any(len(term) > 200 or "\x00" in term for term in near)):
+        raise InvalidSearch("near: at most 8 terms of at most 200 characters, no NUL")
     if from_ms is not None and to_ms is not None and to_ms <= from_ms:
         raise InvalidSearch("to_ms must be after from_ms")
     try:

@@ -63,6 +63,18 @@ class Moment:
     run_id: str
 
 
+def trigrams(text: str) -> list[str]:
+    """The trigrams of a text as PostgreSQL's pg_trgm makes them (each alphanumeric word lowercased,
+    padded with two spaces before and one after), sorted. Stored with each moment and indexed, they
+    find misread and partial on-screen text without the pg_trgm extension, which the embedded
+    PostgreSQL does not ship."""
+    grams: set[str] = set()
+    for word in re.findall(r"[^\W_]+", text.casefold()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return sorted(grams)
+
+
 def normalise(text: str) -> str:
     """Case-free, spacing-free text for matching: `No  Entry!` -> `no entry`."""
     folded = unicodedata.normalize("NFKC", text).casefold()

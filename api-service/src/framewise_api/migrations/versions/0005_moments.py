@@ -2,9 +2,10 @@
 
 A moment belongs to a run (deleted with it: a re-run or the video going takes its moments) and to
 its video. `search_text` is the normalised label; `tsv` its English full-text vector (stemmed
-transcript and labels); a trigram index on `search_text` (pg_trgm) finds misread on-screen text
-and substrings. Existing artifacts get their moments here, built by the same domain code the
-worker uses.
+transcript and labels); `trigrams` the label's trigrams as pg_trgm makes them, GIN-indexed, which
+find misread and partial on-screen text (the embedded PostgreSQL has no pg_trgm extension; GIN on
+a text array is built in). Existing artifacts get their moments here, built by the same domain
+code the worker uses.
 
 Revision ID: 0005
 Revises: 0004
@@ -16,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
-from framewise.domain.moments import moments_of, normalise
+from framewise.domain.moments import moments_of, normalise, trigrams
 from framewise.domain.payloads import ArtifactType
 
 revision = "0005"
@@ -28,7 +29,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_table(
         "moments",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("label", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("tsv", TSVECTOR(), sa.Computed("to_tsvector('english'::regconfig, search_text)", persisted=True)),
+        sa.Column("trigrams", ARRAY(sa.Text()), nullable=False),
         sa.Column("start_ms", sa.BigInteger(), nullable=False),
         sa.Column("end_ms", sa.BigInteger(), nullable=False),
         sa.Column("confidence", sa.REAL(), nullable=True),
@@ -53,7 +54,7 @@ def upgrade() -> None:
     op.create_index("ix_moments_type_search_text", "moments", ["moment_type", "search_text"])
     op.create_index("ix_moments_run_id", "moments", ["run_id"])
     op.execute("CREATE INDEX ix_moments_tsv ON moments USING gin (tsv)")
-    op.execute("CREATE INDEX ix_moments_search_text_trgm ON moments USING gin (search_text gin_trgm_ops)")
+    op.execute("CREATE INDEX ix_moments_trigrams ON moments USING gin (trigrams)")
     _backfill()
 
 
@@ -71,12 +72,15 @@ def _backfill() -> None:
         runs[(video_id, task_id, run_id, artifact_type)].append(payload)
         configs[run_id] = config or {}
     insert = sa.text(
-        "INSERT INTO moments (video_id, task_id, run_id, moment_type, label, search_text, start_ms, end_ms, "
-        "confidence, best_ms, count) VALUES (:video_id, :task_id, :run_id, :moment_type, :label, :search_text, "
-        ":start_ms, :end_ms, :confidence, :best_ms, :count)"
+        "INSERT INTO moments (video_id, task_id, run_id, moment_type, label, search_text, trigrams, start_ms, "
+        "end_ms, confidence, best_ms, count) VALUES (:video_id, :task_id, :run_id, :moment_type, :label, "
+        ":search_text, :trigrams, :start_ms, :end_ms, :confidence, :best_ms, :count)"
     )
     for (video_id, task_id, run_id, artifact_type), payloads in runs.items():
-        built = moments_of(ArtifactType(artifact_type), payloads, config=configs[run_id], run_id=run_id)
+        try:
+            built = moments_of(ArtifactType(artifact_type), payloads, config=configs[run_id], run_id=run_id)
+        except (KeyError, TypeError, ValueError):  # payloads of an older or foreign shape: no moments for them
+            continue
         if built:
             bind.execute(
                 insert,
@@ -88,6 +92,7 @@ def _backfill() -> None:
                         "moment_type": m.moment_type.value,
                         "label": m.label,
                         "search_text": normalise(m.label),
+                        "trigrams": trigrams(m.label),
                         "start_ms": m.start_ms,
                         "end_ms": m.end_ms,
                         "confidence": m.confidence,

@@ -7,7 +7,7 @@ import orjson
 
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import ArtifactId, TaskId, VideoId
-from framewise.domain.moments import Moment, normalise
+from framewise.domain.moments import Moment, normalise, trigrams
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import QueueName, TaskType
@@ -115,8 +115,8 @@ def artifact_record(envelope: ArtifactEnvelope) -> tuple[Any, ...]:
 
 
 MOMENT_COLUMNS = (
-    "video_id task_id run_id moment_type label search_text start_ms end_ms confidence best_ms count".split()
-)
+    "video_id task_id run_id moment_type label search_text trigrams start_ms end_ms confidence best_ms count"
+).split()
 
 
 def moment_record(video_id: VideoId, task_id: TaskId, moment: Moment) -> tuple[Any, ...]:
@@ -128,6 +128,7 @@ def moment_record(video_id: VideoId, task_id: TaskId, moment: Moment) -> tuple[A
         moment.moment_type.value,
         moment.label,
         normalise(moment.label),
+        trigrams(moment.label),
         moment.start_ms,
         moment.end_ms,
         moment.confidence,

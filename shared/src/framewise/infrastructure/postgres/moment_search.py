@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from framewise.application.results import Jump, LabelCount, Page, SearchHit, SearchQuery, SearchSort
 from framewise.domain.ids import VideoId
-from framewise.domain.moments import MomentType, normalise
+from framewise.domain.moments import MomentType, normalise, trigrams
 
+SIMILAR, COVERED = 0.3, 0.7  # pg_trgm's default similarity threshold; most of the query's trigrams
 MARK_START, MARK_END = "\x02", "\x03"  # ts_headline's markers, turned into <mark> after escaping
 SELECT = """
 SELECT m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label, m.confidence, m.run_id,
@@ -21,16 +22,23 @@ SELECT m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label,
   FROM moments m JOIN videos v ON v.id = m.video_id
  WHERE {where}
 """
-TEXT_MATCH = """(
+# Shared trigrams of a moment's text and the query's, for on-screen text: similarity is their share
+# of both sets (as pg_trgm's similarity), coverage their share of the query's (as word_similarity).
+SHARED = "(SELECT count(*) FROM unnest(m.trigrams) AS g WHERE g = ANY(CAST(:qt AS text[])))"
+SIMILARITY = f"({SHARED}::real / NULLIF(cardinality(m.trigrams) + :qt_n - {SHARED}, 0))"
+COVERAGE = f"({SHARED}::real / NULLIF(:qt_n, 0))"
+SUBSTRING = "m.search_text LIKE :q_like ESCAPE '\\'"
+TEXT_MATCH = f"""(
     (m.moment_type = 'transcript' AND m.tsv @@ websearch_to_tsquery('english', :q))
- OR (m.moment_type = 'ocr' AND (m.search_text LIKE :q_like ESCAPE '\\' OR m.search_text % :qn OR :qn <% m.search_text))
+ OR (m.moment_type = 'ocr' AND m.trigrams && CAST(:qt AS text[])
+     AND ({SUBSTRING} OR {SIMILARITY} >= {SIMILAR} OR {COVERAGE} >= {COVERED}))
  OR (m.moment_type IN ('object', 'face', 'place', 'scene')
      AND (m.search_text = :qn OR m.tsv @@ plainto_tsquery('english', :q)))
 )"""
-SCORE = """CASE m.moment_type
+SCORE = f"""CASE m.moment_type
     WHEN 'transcript' THEN ts_rank(m.tsv, websearch_to_tsquery('english', :q), 32) * 2
-    WHEN 'ocr' THEN GREATEST(similarity(m.search_text, :qn), word_similarity(:qn, m.search_text),
-                             CASE WHEN m.search_text LIKE :q_like ESCAPE '\\' THEN 0.9 ELSE 0 END)
+    WHEN 'ocr' THEN GREATEST(COALESCE({SIMILARITY}, 0), COALESCE({COVERAGE}, 0) * 0.8,
+                             CASE WHEN {SUBSTRING} THEN 0.9 ELSE 0 END)
     ELSE CASE WHEN m.search_text = :qn THEN 1.0 ELSE 0.6 END
 END"""
 HEADLINE = (
@@ -50,8 +58,8 @@ def _conditions(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     where = ["m.moment_type = ANY(:types)"]
     params: dict[str, Any] = {"types": sorted(t.value for t in query.types), "within_ms": query.within_ms}
     if query.q is not None:
-        qn = normalise(query.q)
-        params.update(q=query.q, qn=qn, q_like=f"%{_escape_like(qn)}%")
+        qn, grams = normalise(query.q), trigrams(query.q)
+        params.update(q=query.q, qn=qn, q_like=f"%{_escape_like(qn)}%", qt=grams, qt_n=len(grams))
         where.append(TEXT_MATCH)
     if query.label is not None:
         where.append("m.search_text = :label")

@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 metadata = MetaData(
     naming_convention={
@@ -132,7 +132,8 @@ moments = Table(
     # Time ranges people search and jump to, built from one run's artifacts in the transaction that
     # writes them (see framewise.domain.moments); deleting the run (a re-run, the video going) deletes
     # them. `search_text` is the normalised label; `tsv` (generated, migration 0005) its English
-    # full-text vector; a trigram index on `search_text` finds misread on-screen text.
+    # full-text vector; `trigrams` (pg_trgm's, computed by the writer, GIN-indexed) find misread and
+    # partial on-screen text.
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
     Column("task_id", Uuid, nullable=False),
@@ -141,6 +142,7 @@ moments = Table(
     Column("label", Text, nullable=False),
     Column("search_text", Text, nullable=False),
     Column("tsv", TSVECTOR, Computed("to_tsvector('english'::regconfig, search_text)", persisted=True)),
+    Column("trigrams", ARRAY(Text), nullable=False),
     Column("start_ms", BigInteger, nullable=False),
     Column("end_ms", BigInteger, nullable=False),
     Column("confidence", REAL, nullable=True),
