@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import av
@@ -20,9 +21,10 @@ import httpx
 import numpy as np
 
 from bench._common import AUTH, api_process, bench_stores, percentile, report
-from framewise.domain.moments import frame_moments
+from framewise.domain.moments import frame_moments, normalise, trigrams
 from framewise.domain.payloads import ArtifactType
 from framewise.infrastructure.media.thumbnails import CachedFrameGrabber
+from framewise.infrastructure.postgres.mapping import MOMENT_COLUMNS
 
 VIDEOS = int(os.environ.get("BENCH_SEARCH_VIDEOS", "2000"))  # x 500 artifacts, x 50 moments
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
@@ -43,40 +45,50 @@ FROM generate_series(1, $1) AS i;
 
 INSERT INTO tasks (id, video_id, task_type, status, queue, attempt, config, config_hash, progress,
                    correlation_id, created_at)
-SELECT md5('t' || v || t)::uuid, md5('v' || v)::uuid, (ARRAY['transcription','ocr','object_detection',
+SELECT md5('t' || v || ':' || t)::uuid, md5('v' || v)::uuid, (ARRAY['transcription','ocr','object_detection',
        'place_detection'])[t], 'COMPLETED', 'gpu_jobs', 1, '{}'::jsonb, 'c', 1, 'bench', now()
 FROM generate_series(1, $1) AS v, generate_series(1, 4) AS t;
 
 INSERT INTO runs (run_id, task_id, producer, producer_version, model_profile, config_hash, input_hash, device,
                   weights)
-SELECT md5('r' || v || t), md5('t' || v || t)::uuid, 'bench', '1', 'default', 'c', 'fw1:' || md5('h' || v),
-       'cpu', 'real'
+SELECT md5('r' || v || ':' || t), md5('t' || v || ':' || t)::uuid, 'bench', '1', 'default', 'c',
+       'fw1:' || md5('h' || v), 'cpu', 'real'
 FROM generate_series(1, $1) AS v, generate_series(1, 4) AS t;
 
 INSERT INTO artifacts (id, video_id, task_id, attempt, artifact_type, schema_version, span_start_ms,
                        span_end_ms, payload, run_id, created_at)
-SELECT md5('a' || v || k)::uuid, md5('v' || v)::uuid, md5('t' || v || (1 + k % 4))::uuid, 1,
+SELECT md5('a' || v || ':' || k)::uuid, md5('v' || v)::uuid, md5('t' || v || ':' || (1 + k % 4))::uuid, 1,
        (ARRAY['transcript_segment','ocr_text','object','place'])[1 + k % 4], 1, k * 1000, k * 1000,
        jsonb_build_object('text', 'w' || k, 'confidence', 0.8, 'timestamp_ms', k * 1000, 'frame_index', k * 25),
-       md5('r' || v || (1 + k % 4)), now()
+       md5('r' || v || ':' || (1 + k % 4)), now()
 FROM generate_series(1, $1) AS v, generate_series(0, 499) AS k;
 
-INSERT INTO moments (video_id, task_id, run_id, moment_type, label, search_text, start_ms, end_ms,
-                     confidence, best_ms, count)
-SELECT md5('v' || v)::uuid, md5('t' || v || (1 + k % 4))::uuid, md5('r' || v || (1 + k % 4)),
-       (ARRAY['transcript','ocr','object','place'])[1 + k % 4], m.label, lower(m.label),
-       k * 10000, k * 10000 + 4000, 0.3 + (v * 7 + k * 13) % 70 / 100.0, k * 10000 + 1000, 4
-FROM generate_series(1, $1) AS v, generate_series(0, 49) AS k,
-     LATERAL (SELECT CASE 1 + k % 4
-        WHEN 1 THEN ($2::text[])[1 + (v * 3 + k) % cardinality($2::text[])]
-                    || ' ' || ($2::text[])[1 + (v * 5 + k * 7) % cardinality($2::text[])]
-                    || ' ' || ($2::text[])[1 + (v + k * 11) % cardinality($2::text[])]
-        WHEN 2 THEN upper(($2::text[])[1 + (v * 7 + k) % cardinality($2::text[])])
-                    || ' ' || upper(($2::text[])[1 + (v + k) % cardinality($2::text[])])
-        WHEN 3 THEN ($3::text[])[1 + (v + k) % cardinality($3::text[])]
-        ELSE ($4::text[])[1 + (v * 3 + k) % cardinality($4::text[])] END AS label) AS m;
-ANALYZE;
 """
+
+
+def moment_rows(ids: dict[tuple[int, int], tuple[Any, Any, str]]) -> list[tuple[Any, ...]]:
+    """50 moments a video: speech (three words), on-screen text (two), an object and a place each
+    every fourth, with the trigrams and search text the worker would store."""
+    rows = []
+    for v in range(1, VIDEOS + 1):
+        for k in range(50):
+            kind = k % 4
+            if kind == 0:
+                label = " ".join(WORDS[(v * a + k * b) % len(WORDS)] for a, b in ((3, 1), (5, 7), (1, 11)))
+            elif kind == 1:
+                label = f"{WORDS[(v * 7 + k) % len(WORDS)]} {WORDS[(v + k) % len(WORDS)]}".upper()
+            elif kind == 2:
+                label = LABELS[(v + k) % len(LABELS)]
+            else:
+                label = PLACES[(v * 3 + k) % len(PLACES)]
+            video_id, task_id, run_id = ids[(v, kind + 1)]
+            kinds = ("transcript", "ocr", "object", "place")
+            confidence = 0.3 + (v * 7 + k * 13) % 70 / 100
+            rows.append(
+                (video_id, task_id, run_id, kinds[kind], label, normalise(label), trigrams(label),
+                 k * 10000, k * 10000 + 4000, confidence, k * 10000 + 1000, 4)
+            )  # fmt: skip
+    return rows
 
 
 async def seed(database_url: str) -> tuple[int, int]:
@@ -84,14 +96,16 @@ async def seed(database_url: str) -> tuple[int, int]:
     try:
         await connection.execute("SET synchronous_commit = off")
         async with connection.transaction():
-            statements = [s for s in SEED.split(";\n") if s.strip()]
-            for statement in statements:
-                if "$4" in statement:
-                    await connection.execute(statement, VIDEOS, WORDS, LABELS, PLACES)
-                elif "$1" in statement:
-                    await connection.execute(statement, VIDEOS)
-                else:
-                    await connection.execute(statement)
+            for statement in (s for s in SEED.split(";\n") if s.strip()):
+                await connection.execute(statement, VIDEOS)
+            found = await connection.fetch(
+                "SELECT v.path, t.task_type, t.video_id, t.id, r.run_id FROM tasks t "
+                "JOIN videos v ON v.id = t.video_id JOIN runs r ON r.task_id = t.id"
+            )
+            kinds = {"transcription": 1, "ocr": 2, "object_detection": 3, "place_detection": 4}
+            ids = {(int(r["path"][8:13]), kinds[r["task_type"]]): (r["video_id"], r["id"], r["run_id"]) for r in found}
+            await connection.copy_records_to_table("moments", records=moment_rows(ids), columns=MOMENT_COLUMNS)
+        await connection.execute("ANALYZE")
         artifacts = await connection.fetchval("SELECT count(*) FROM artifacts")
         moments = await connection.fetchval("SELECT count(*) FROM moments")
         return int(artifacts), int(moments)
@@ -145,16 +159,24 @@ def search_rows(api: str) -> list[dict[str, object]]:
     return rows
 
 
-def make_1080p(path: Path, seconds: int = 10, fps: int = 25) -> None:
-    """A 1080p H.264 clip with a keyframe every 5 s (a common GOP), moving content in every frame."""
+def make_1080p(path: Path, seconds: int = 20, fps: int = 25, gop_s: int = 2) -> None:
+    """A 1080p H.264 clip like footage: a gradient that drifts, shapes that move, a keyframe every
+    `gop_s` seconds (streaming and most cameras use 1 to 2 s)."""
+    height, width = 1080, 1920
+    ys, xs = np.mgrid[0:height, 0:width]
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "23", "g": str(5 * fps)}
-        rng = np.random.default_rng(1)
-        base = rng.integers(0, 255, (1080, 1920, 3), dtype=np.uint8)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23", "g": str(gop_s * fps)}
         for index in range(seconds * fps):
-            frame = av.VideoFrame.from_ndarray(np.roll(base, index * 8, axis=1), format="rgb24")
+            image = np.empty((height, width, 3), np.uint8)
+            image[..., 0] = (xs // 8 + index) % 256
+            image[..., 1] = (ys // 5 + 2 * index) % 256
+            image[..., 2] = ((xs + ys) // 12) % 256
+            for k in range(6):
+                x, y = (200 + 37 * index * (k + 1)) % (width - 200), 100 + 150 * k
+                image[y : y + 120, x : x + 200] = (255 - 30 * k, 40 * k, 128)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -166,28 +188,30 @@ async def thumbnail_rows(folder: Path) -> list[dict[str, object]]:
     clip = folder / "1080p.mp4"
     make_1080p(clip)
     grabber = CachedFrameGrabber(folder / "thumbs", 64 * 1024 * 1024)
-    cold, warm = [], []
-    for k in range(20):
-        t_ms = 4800 if k % 2 else 9900  # the last frames of a GOP: the worst case, decoded from its keyframe
-        t_ms -= k * 40
-        started = time.perf_counter()
-        await grabber.jpeg(str(clip), f"clip-{k}", t_ms, 320)
-        cold.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        await grabber.jpeg(str(clip), f"clip-{k}", t_ms, 320)
-        warm.append((time.perf_counter() - started) * 1000)
-    return [
-        {
-            "thumbnail": "cold (seek, decode to the frame, JPEG)",
-            "p50 ms": f"{statistics.median(cold):.1f}",
-            "p99 ms": f"{max(cold):.1f}",
-        },
-        {
-            "thumbnail": "warm (from the disk cache)",
-            "p50 ms": f"{statistics.median(warm):.2f}",
-            "p99 ms": f"{max(warm):.2f}",
-        },
-    ]
+    rng = np.random.default_rng(7)
+    rows = []
+    for name, times in (
+        ("cold, a random time", [int(t) for t in rng.integers(0, 20_000, 40)]),
+        ("cold, the last frame of a 2 s GOP (worst case)", [2000 * k + 1960 for k in range(9)]),
+    ):
+        cold, warm = [], []
+        for n, t_ms in enumerate(times):
+            started = time.perf_counter()
+            await grabber.jpeg(str(clip), f"{name}-{n}", t_ms, 320)
+            cold.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            await grabber.jpeg(str(clip), f"{name}-{n}", t_ms, 320)
+            warm.append((time.perf_counter() - started) * 1000)
+        rows.append(
+            {
+                "thumbnail": name,
+                "cold p50 ms": f"{statistics.median(cold):.1f}",
+                "cold p99 ms": f"{percentile(cold, 99):.1f}",
+                "warm p50 ms": f"{statistics.median(warm):.2f}",
+                "warm p99 ms": f"{percentile(warm, 99):.2f}",
+            }
+        )
+    return rows
 
 
 def building_rows() -> list[dict[str, object]]:
@@ -218,7 +242,7 @@ def main() -> None:
         thumbs = asyncio.run(thumbnail_rows(Path(tmp)))
     meta = {"artifacts": artifacts, "moments": moments, "seeded in s": round(seeded_s, 1), "cpus": os.cpu_count()}
     report("search", rows, {**meta, "requests per query": REQUESTS})
-    report("thumbnails", thumbs, {"clip": "1920x1080 H.264, keyframe every 5 s", "width": 320})
+    report("thumbnails", thumbs, {"clip": "20 s of 1920x1080 H.264 at 25 fps, a keyframe every 2 s", "width": 320})
     report("moment_building", building_rows(), {})
 
 

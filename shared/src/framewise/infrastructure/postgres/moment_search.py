@@ -16,35 +16,46 @@ from framewise.domain.moments import MomentType, normalise, trigrams
 
 SIMILAR, COVERED = 0.3, 0.7  # pg_trgm's default similarity threshold; most of the query's trigrams
 MARK_START, MARK_END = "\x02", "\x03"  # ts_headline's markers, turned into <mark> after escaping
-SELECT = """
-SELECT m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label, m.confidence, m.run_id,
-       m.best_ms, {score} AS score, {headline} AS headline
-  FROM moments m JOIN videos v ON v.id = m.video_id
- WHERE {where}
-"""
-# Shared trigrams of a moment's text and the query's, for on-screen text: similarity is their share
-# of both sets (as pg_trgm's similarity), coverage their share of the query's (as word_similarity).
-SHARED = "(SELECT count(*) FROM unnest(m.trigrams) AS g WHERE g = ANY(CAST(:qt AS text[])))"
-SIMILARITY = f"({SHARED}::real / NULLIF(cardinality(m.trigrams) + :qt_n - {SHARED}, 0))"
-COVERAGE = f"({SHARED}::real / NULLIF(:qt_n, 0))"
+# Each kind of text match is its own branch on its own index (full text, trigrams, labels), the
+# branches' hits put together (UNION ALL); the page is then ordered and cut, and only its rows get
+# a headline.
+SHARED = "(SELECT count(*)::real AS n FROM unnest(m.trigrams) AS g WHERE g = ANY(CAST(:qt AS text[])))"
+SIMILARITY = "(s.n / NULLIF(cardinality(m.trigrams) + :qt_n - s.n, 0))"  # as pg_trgm's similarity
+COVERAGE = "(s.n / NULLIF(:qt_n, 0))"  # the query's trigrams found, as pg_trgm's word_similarity
 SUBSTRING = "m.search_text LIKE :q_like ESCAPE '\\'"
-TEXT_MATCH = f"""(
-    (m.moment_type = 'transcript' AND m.tsv @@ websearch_to_tsquery('english', :q))
- OR (m.moment_type = 'ocr' AND m.trigrams && CAST(:qt AS text[])
-     AND ({SUBSTRING} OR {SIMILARITY} >= {SIMILAR} OR {COVERAGE} >= {COVERED}))
- OR (m.moment_type IN ('object', 'face', 'place', 'scene')
-     AND (m.search_text = :qn OR m.tsv @@ plainto_tsquery('english', :q)))
-)"""
-SCORE = f"""CASE m.moment_type
-    WHEN 'transcript' THEN ts_rank(m.tsv, websearch_to_tsquery('english', :q), 32) * 2
-    WHEN 'ocr' THEN GREATEST(COALESCE({SIMILARITY}, 0), COALESCE({COVERAGE}, 0) * 0.8,
-                             CASE WHEN {SUBSTRING} THEN 0.9 ELSE 0 END)
-    ELSE CASE WHEN m.search_text = :qn THEN 1.0 ELSE 0.6 END
-END"""
+SPEECH = (
+    "SELECT m.id, ts_rank(m.tsv, websearch_to_tsquery('english', :q), 32) * 2 AS score FROM moments m "
+    "WHERE m.moment_type = 'transcript' AND m.tsv @@ websearch_to_tsquery('english', :q)"
+)
+ON_SCREEN = (
+    f"SELECT m.id, GREATEST(COALESCE({SIMILARITY}, 0), COALESCE({COVERAGE}, 0) * 0.8, "
+    f"CASE WHEN {SUBSTRING} THEN 0.9 ELSE 0 END) AS score "
+    f"FROM moments m CROSS JOIN LATERAL {SHARED} AS s "
+    f"WHERE m.moment_type = 'ocr' AND m.trigrams && CAST(:qt_inner AS text[]) "
+    f"AND ({SUBSTRING} OR {SIMILARITY} >= {SIMILAR} OR {COVERAGE} >= {COVERED})"
+)
+LABELLED = (
+    "SELECT m.id, CASE WHEN m.search_text = :qn THEN 1.0 ELSE 0.6 END AS score FROM moments m "
+    "WHERE m.moment_type = ANY(:label_types) AND (m.search_text = :qn OR m.tsv @@ plainto_tsquery('english', :q))"
+)
+UNMATCHED = "SELECT m.id, COALESCE(m.confidence, 1.0) AS score FROM moments m WHERE m.moment_type = ANY(:types)"
+LABEL_TYPES = {MomentType.OBJECT, MomentType.FACE, MomentType.PLACE, MomentType.SCENE}
+PAGE = """
+WITH hits AS ({hits})
+SELECT p.*, {headline} AS headline FROM (
+    SELECT m.id, m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label, m.confidence,
+           m.run_id, m.best_ms, h.score
+      FROM hits h JOIN moments m ON m.id = h.id JOIN videos v ON v.id = m.video_id
+     {beyond}
+     ORDER BY {order} LIMIT :limit OFFSET :offset
+) p ORDER BY {outer_order}
+"""
 HEADLINE = (
-    "CASE WHEN m.moment_type = 'transcript' THEN ts_headline('english', m.label, websearch_to_tsquery('english', :q),"
+    "CASE WHEN p.moment_type = 'transcript' THEN ts_headline('english', p.label, websearch_to_tsquery('english', :q),"
     " 'StartSel=\x02, StopSel=\x03, HighlightAll=true') END"
 )
+RELEVANCE = "score DESC, root, path, start_ms, id"
+LIBRARY = "root, path, start_ms, id"
 NEAR = """EXISTS (SELECT 1 FROM moments n
                    WHERE n.video_id = m.video_id AND n.moment_type = :near_type_{i} AND n.search_text = :near_label_{i}
                      AND n.start_ms <= m.end_ms + :within_ms AND n.end_ms >= m.start_ms - :within_ms)"""
@@ -54,13 +65,34 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
-    where = ["m.moment_type = ANY(:types)"]
-    params: dict[str, Any] = {"types": sorted(t.value for t in query.types), "within_ms": query.within_ms}
-    if query.q is not None:
-        qn, grams = normalise(query.q), trigrams(query.q)
-        params.update(q=query.q, qn=qn, q_like=f"%{_escape_like(qn)}%", qt=grams, qt_n=len(grams))
-        where.append(TEXT_MATCH)
+def _hits(query: SearchQuery) -> tuple[str, dict[str, Any]]:
+    """The SQL of every moment the query finds, as (id, score), and its parameters."""
+    where, params = _filters(query)
+    common = "".join(f" AND {condition}" for condition in where)
+    if query.q is None:
+        params["types"] = sorted(t.value for t in query.types)
+        return UNMATCHED + common, params
+    qn, grams = normalise(query.q), trigrams(query.q)
+    # Candidates share a trigram inside a word (a word's first letter padded, `  b`, is shared by too
+    # many texts to narrow anything down); the exact shares are then counted on those alone.
+    inner = [g for g in grams if not g.startswith("  ")] or grams
+    params.update(q=query.q, qn=qn, q_like=f"%{_escape_like(qn)}%", qt=grams, qt_n=len(grams), qt_inner=inner)
+    branches = []
+    if MomentType.TRANSCRIPT in query.types:
+        branches.append(SPEECH + common)
+    if MomentType.OCR in query.types and grams:
+        branches.append(ON_SCREEN + common)
+    if labelled := sorted(t.value for t in query.types & LABEL_TYPES):
+        params["label_types"] = labelled
+        branches.append(LABELLED + common)
+    if not branches:
+        return "SELECT NULL::bigint AS id, NULL::real AS score WHERE false", params
+    return " UNION ALL ".join(f"({branch})" for branch in branches), params
+
+
+def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
+    where: list[str] = []
+    params: dict[str, Any] = {"within_ms": query.within_ms}
     if query.label is not None:
         where.append("m.search_text = :label")
         params["label"] = normalise(query.label)
@@ -125,23 +157,17 @@ class SqlMomentSearch:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    def _select(self, query: SearchQuery, where: list[str]) -> str:
-        text_query = query.q is not None
-        return SELECT.format(
-            score=SCORE if text_query else "COALESCE(m.confidence, 1.0)",
-            headline=HEADLINE if text_query else "NULL",
-            where=" AND ".join(where),
-        )
-
     async def search(self, query: SearchQuery) -> Page[SearchHit]:
-        where, params = _conditions(query)
-        order = (
-            "score DESC, v.root, v.path, m.start_ms, m.id"
-            if query.sort is SearchSort.RELEVANCE
-            else "v.root, v.path, m.start_ms, m.id"
+        hits, params = _hits(query)
+        order = RELEVANCE if query.sort is SearchSort.RELEVANCE else LIBRARY
+        rows_sql = PAGE.format(
+            hits=hits,
+            headline=HEADLINE if query.q is not None else "NULL",
+            beyond="",
+            order=order,
+            outer_order=order,
         )
-        rows_sql = f"{self._select(query, where)} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        count_sql = f"SELECT count(*) FROM moments m WHERE {' AND '.join(where)}"
+        count_sql = f"WITH hits AS ({hits}) SELECT count(*) FROM hits"
 
         async def fetch() -> list[SearchHit]:
             async with self._sessions() as session:
@@ -158,20 +184,21 @@ class SqlMomentSearch:
     async def neighbour(self, query: SearchQuery, video_id: VideoId, at_ms: int, *, forward: bool) -> Jump:
         """The next (or previous) matching moment in library order (root, path, start) after (or
         before) `at_ms` in `video_id`, wrapping around the library's ends."""
-        where, params = _conditions(query)
-        params.update(anchor_video=video_id, at_ms=at_ms)
-        anchor = (
-            "(SELECT root FROM videos WHERE id = :anchor_video), (SELECT path FROM videos WHERE id = :anchor_video)"
-        )
+        hits, params = _hits(query)
+        params.update(anchor_video=video_id, at_ms=at_ms, limit=1, offset=0)
+        anchor = ", ".join(f"(SELECT {key} FROM videos WHERE id = :anchor_video)" for key in ("root", "path"))
         step, direction = (">", "ASC") if forward else ("<", "DESC")
-        order = f"v.root {direction}, v.path {direction}, m.start_ms {direction}, m.id {direction}"
-        beyond = f"(v.root, v.path, m.start_ms) {step} ({anchor}, :at_ms)"
-        select_sql = self._select(query, where)
+        order = ", ".join(f"{key} {direction}" for key in ("v.root", "v.path", "m.start_ms", "m.id"))
+        outer = ", ".join(f"{key} {direction}" for key in ("root", "path", "start_ms", "id"))
+        headline = HEADLINE if query.q is not None else "NULL"
+        beyond = f"WHERE (v.root, v.path, m.start_ms) {step} ({anchor}, :at_ms)"
+        after = PAGE.format(hits=hits, headline=headline, beyond=beyond, order=order, outer_order=outer)
+        first = PAGE.format(hits=hits, headline=headline, beyond="", order=order, outer_order=outer)
         async with self._sessions() as session:
-            row = (await session.execute(text(f"{select_sql} AND {beyond} ORDER BY {order} LIMIT 1"), params)).first()
+            row = (await session.execute(text(after), params)).first()
             if row is not None:
                 return Jump(_hit(row, query.q), wrapped=False)
-            row = (await session.execute(text(f"{select_sql} ORDER BY {order} LIMIT 1"), params)).first()
+            row = (await session.execute(text(first), params)).first()
         return Jump(_hit(row, query.q) if row is not None else None, wrapped=row is not None)
 
     async def labels(self, moment_type: MomentType, prefix: str | None, limit: int) -> list[LabelCount]:
