@@ -183,6 +183,10 @@ class ArtifactQueries(Protocol):
 class VideoQueries(Protocol):
     async def list_videos(self, query: VideoFilter) -> Page[Video]: ...
 
+    async def find(self, video_id: VideoId) -> Video | None:
+        """One video by id (no page, no count), or None."""
+        ...
+
 
 class MomentSearch(Protocol):
     """Read side of moments: search, library-order jumps, label counts."""

@@ -94,13 +94,11 @@ class _Open:
     def add(self, label: str, at_ms: int, confidence: float | None) -> None:
         self.label_votes[label] = self.label_votes.get(label, 0) + 1
         if self.count == 0:
-            self.first_ms = at_ms
+            self.first_ms = self.best_ms = at_ms
         self.last_ms = at_ms
         self.count += 1
         if confidence is not None and (self.best is None or confidence > self.best):
             self.best, self.best_ms = confidence, at_ms
-        elif self.best is None and self.count == 1:
-            self.best_ms = at_ms
 
     def close(self, moment_type: MomentType, interval_ms: int, run_id: str) -> Moment:
         label = max(sorted(self.label_votes), key=lambda text: self.label_votes[text])  # the most read spelling

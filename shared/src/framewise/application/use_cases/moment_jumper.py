@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from framewise.application.ports import MomentSearch, VideoQueries
-from framewise.application.results import Jump, SearchQuery, VideoFilter
+from framewise.application.results import Jump, SearchQuery
 from framewise.domain.errors import VideoNotFound
 from framewise.domain.ids import VideoId
 
@@ -22,6 +22,6 @@ class MomentJumper:
         self._search, self._videos = search, videos
 
     async def execute(self, command: JumpFrom) -> Jump:
-        if not (await self._videos.list_videos(VideoFilter(video_id=command.video_id, limit=1))).items:
+        if await self._videos.find(command.video_id) is None:
             raise VideoNotFound(command.video_id)
         return await self._search.neighbour(command.query, command.video_id, command.at_ms, forward=command.forward)

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from framewise.application.ports import VideoQueries
-from framewise.application.results import VideoFilter
 from framewise.domain.errors import VideoNotFound, VideoNotPlayable
 from framewise.domain.ids import VideoId
 from framewise.domain.video import Video, VideoStatus
@@ -24,10 +23,9 @@ class Cue:
 
 
 async def playable_video(videos: VideoQueries, video_id: VideoId) -> Video:
-    page = await videos.list_videos(VideoFilter(video_id=video_id, limit=1))
-    if not page.items:
+    video = await videos.find(video_id)
+    if video is None:
         raise VideoNotFound(video_id)
-    video = page.items[0]
     if video.status is not VideoStatus.READY or video.media is None:
         raise VideoNotPlayable(f"video {video_id} is {video.status.value}: nothing to play")
     return video

@@ -38,11 +38,11 @@ def grab_frame(path: str, t_ms: int, width: int | None) -> bytes:
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
-                if frame.pts > target and shown is not None:
+                if frame.pts > target:  # past t: the frame before is the one shown (or, first of all, this)
+                    if shown is None:
+                        shown = frame
                     break
                 shown = frame
-                if frame.pts > target:  # the first frame after the seek is already past t: it is the one shown
-                    break
             if shown is None:
                 raise MediaUnreadable(f"no frame at {t_ms} ms")
             image = shown.to_image()  # type: ignore[no-untyped-call]

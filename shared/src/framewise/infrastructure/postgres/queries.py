@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from framewise.application.results import ArtifactFilter, Page, TaskFilter, TaskSort, VideoFilter, VideoSort
 from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.ids import VideoId
 from framewise.domain.task import Task
 from framewise.domain.video import Video
 from framewise.infrastructure.postgres.mapping import RUN_FIELDS, artifact_from_row, task_from_row, video_from_row
@@ -137,3 +138,8 @@ class SqlVideoQueries:
         rows = select(videos).where(*conditions).order_by(order, videos.c.id).limit(query.limit).offset(query.offset)
         total = select(func.count()).select_from(videos).where(*conditions)
         return await _page(self._sessions, rows, total, video_from_row, limit=query.limit, offset=query.offset)
+
+    async def find(self, video_id: VideoId) -> Video | None:
+        async with self._sessions() as session:
+            row = (await session.execute(select(videos).where(videos.c.id == video_id))).mappings().first()
+        return video_from_row(row) if row is not None else None
