@@ -21,7 +21,9 @@ from framewise.infrastructure.queue.arq_job_queue import redis_settings
 from framewise.infrastructure.queue.serialization import deserialize, serialize
 
 
-async def run_task(ctx: dict[str, Any], task_id: str, attempt: int, correlation_id: str) -> str:
+async def run_task(
+    ctx: dict[str, Any], task_id: str, attempt: int, correlation_id: str, task_type: str | None = None
+) -> str:
     return "COMPLETED"
 
 

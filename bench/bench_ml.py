@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bench._common import report
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise_dev.media import (
     CAT_BOX,
     CAT_IN_PHOTO,

@@ -23,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from framewise.domain.inference import ENDPOINT_OF, InferenceRequest, InferenceResponse
+from framewise.contracts.ml import InferenceRequest, InferenceResponse
+from framewise.domain.analyses import CATALOGUE
 from framewise.domain.provenance import config_hash
 from framewise.infrastructure.media.fingerprint import fingerprint_file
 
-TASK_OF = {endpoint: task_type for task_type, endpoint in ENDPOINT_OF.items()}
+TASK_OF = {a.endpoint: a.task_type for a in CATALOGUE}
 BOX = {"x1": 10.0, "y1": 20.0, "x2": 110.0, "y2": 220.0}
 SQUARE = [{"x": 10.0, "y": 20.0}, {"x": 110.0, "y": 20.0}, {"x": 110.0, "y": 60.0}, {"x": 10.0, "y": 60.0}]
 

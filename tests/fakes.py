@@ -8,10 +8,10 @@ from types import TracebackType
 from typing import Self
 
 from framewise.application.results import JobState, KnownFile, MediaUnreadable
+from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
-from framewise.domain.inference import InferenceRequest, InferenceResponse
 from framewise.domain.moments import Moment
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task, TaskStatus

@@ -36,9 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from framewise.application.results import MlPermanentError
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
+from framewise.contracts.ml import InferenceResponse, Timings
 from framewise.domain.ids import TaskId
-from framewise.domain.inference import InferenceResponse, Timings
 from framewise.domain.provenance import Provenance
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.postgres.database import session_factory
@@ -144,7 +145,9 @@ async def run_task(engine: AsyncEngine, task: dict[str, Any], ml: FakeMlClient) 
     """One attempt of a task through the worker's use case, with a scripted ML service."""
     uow = SqlUnitOfWork(session_factory(engine))
     sessions = session_factory(engine)
-    runner = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), SystemClock(), SqlHeartbeats(sessions))
+    runner = TaskRunner(
+        uow, ml, FakeMlResultCache(), FakeMediaLibrary(), SystemClock(), SqlHeartbeats(sessions), RetryPolicy()
+    )
     await runner.execute(RunTask(TaskId(task["id"]), task["attempt"]))
 
 

@@ -22,9 +22,9 @@ from PIL import Image
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from framewise.application.use_cases.task_runner import moments_for
 from framewise.domain.artifact import envelopes_for
 from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.moments import moments_for
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.postgres.database import session_factory

@@ -5,7 +5,8 @@ import httpx
 import pytest
 
 from framewise.application.results import MlTransientError
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
 
@@ -14,14 +15,14 @@ pytestmark = pytest.mark.integration
 
 async def test_an_unreachable_service_means_not_available() -> None:
     async with HttpxMlClient.create("http://127.0.0.1:1") as client:
-        assert await HttpxMlClient(client).is_available(TaskType.OCR) is False
+        assert await HttpxMlClient(client, RetryPolicy()).is_available(TaskType.OCR) is False
 
 
 async def test_availability_follows_each_model_state_in_health() -> None:
     health = {"models": {"ocr": {"state": "ready"}, "objects": {"state": "failed", "reason": "no weights"}}}
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=health))
     async with httpx.AsyncClient(transport=transport, base_url="http://ml") as client:
-        ml = HttpxMlClient(client)
+        ml = HttpxMlClient(client, RetryPolicy())
         assert await ml.is_available(TaskType.OCR) is True
         assert await ml.is_available(TaskType.OBJECT_DETECTION) is False
         assert await ml.is_available(TaskType.PLACE_DETECTION) is False  # not listed: not ready
@@ -39,7 +40,7 @@ async def test_a_failed_call_forgets_the_cached_health_so_the_next_task_waits() 
         return httpx.Response(200, json=health)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://ml") as client:
-        ml = HttpxMlClient(client, attempts=1, health_ttl=60.0)
+        ml = HttpxMlClient(client, RetryPolicy(calls_per_try=1), health_ttl=60.0)
         assert await ml.is_available(TaskType.OCR) is True
         up["value"] = False
         assert await ml.is_available(TaskType.OCR) is True  # cached, as designed, until a call fails

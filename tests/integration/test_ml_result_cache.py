@@ -5,12 +5,11 @@ from uuid import uuid4
 import pytest
 from redis.asyncio import Redis
 
+from framewise.contracts.ml import InferenceResponse, Timings, ml_result_key
 from framewise.domain.ids import TaskId
-from framewise.domain.inference import InferenceResponse, Timings, ml_result_key
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
-from framewise.infrastructure.ml.valkey_result_cache import ValkeyMlResultCache
-from framewise_ml.results import ResultStore
+from framewise.infrastructure.ml.kept_results import KeptResults
 
 pytestmark = pytest.mark.integration
 
@@ -33,19 +32,21 @@ RESPONSE = InferenceResponse(
 
 async def test_what_the_ml_service_keeps_the_worker_finds(redis: Redis, valkey_url: str) -> None:
     task_id = TaskId(uuid4())
-    store = ResultStore(valkey_url, ttl_s=60)
+    writer = Redis.from_url(valkey_url)  # the ML service's own connection
     try:
-        assert await store.put(task_id, 2, RESPONSE)
+        assert await KeptResults(writer, ttl_s=60).put(RESPONSE.model_copy(update={"task_id": task_id, "attempt": 2}))
+        assert not await KeptResults(writer).put(RESPONSE)  # not a job's answer: nothing to keep it under
     finally:
-        await store.close()
-    assert await ValkeyMlResultCache(redis).find(task_id, 2) == RESPONSE
-    assert await ValkeyMlResultCache(redis).find(task_id, 1) is None  # another attempt's job finds nothing
+        await writer.aclose()
+    found = await KeptResults(redis).find(task_id, 2)
+    assert found is not None and found.items == RESPONSE.items and (found.task_id, found.attempt) == (task_id, 2)
+    assert await KeptResults(redis).find(task_id, 1) is None  # another attempt's job finds nothing
     assert 0 < await redis.ttl(ml_result_key(task_id, 2)) <= 60
 
 
 async def test_a_missing_or_garbled_result_is_none(redis: Redis) -> None:
     task_id = TaskId(uuid4())
-    cache = ValkeyMlResultCache(redis)
+    cache = KeptResults(redis)
     assert await cache.find(task_id, 1) is None
     await redis.set(ml_result_key(task_id, 1), b"{not json")
     assert await cache.find(task_id, 1) is None
@@ -54,6 +55,6 @@ async def test_a_missing_or_garbled_result_is_none(redis: Redis) -> None:
 async def test_an_unreachable_valkey_means_ask_the_ml_service() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     try:
-        assert await ValkeyMlResultCache(unreachable).find(TaskId(uuid4()), 1) is None
+        assert await KeptResults(unreachable).find(TaskId(uuid4()), 1) is None
     finally:
         await unreachable.aclose()

@@ -12,10 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import SearchQuery, SearchSort
-from framewise.application.use_cases.task_runner import moments_for
 from framewise.domain.artifact import envelopes_for
 from framewise.domain.ids import TaskId, VideoId
-from framewise.domain.moments import MomentType, NearTerm
+from framewise.domain.moments import MomentType, NearTerm, moments_for
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.postgres.database import session_factory

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from framewise.application.results import Reconcile, ReconcileAction
 from framewise.application.use_cases.task_reconciler import TaskReconciler
 from framewise.domain.ids import TaskId
+from framewise.domain.retry import RetryPolicy
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.postgres.database import session_factory
 from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
@@ -26,7 +27,8 @@ from framewise_dev.media import SampleVideo
 from tests.api import api_client
 
 pytestmark = pytest.mark.integration
-COMMAND = Reconcile(lease_s=30, max_attempts=2, stuck_after_s=3600)  # a task may lose one worker, not two
+COMMAND = Reconcile(lease_s=30, stuck_after_s=3600)
+POLICY = RetryPolicy(attempts_per_task=2)  # a task may lose one worker, not two
 
 
 def discover(database_url: str, valkey_url: str, media_root: Path, sample_video: SampleVideo) -> list[dict[str, Any]]:
@@ -55,7 +57,7 @@ async def test_valkey_lost_then_a_dead_worker_both_repaired_from_postgresql(
 ) -> None:
     tasks = discover(database_url, valkey_url, media_root, sample_video)
     pool = await open_pool(valkey_url)
-    reconciler = TaskReconciler(SqlUnitOfWork(session_factory(engine)), ArqJobQueue(pool), SystemClock())
+    reconciler = TaskReconciler(SqlUnitOfWork(session_factory(engine)), ArqJobQueue(pool), SystemClock(), POLICY)
     try:
         assert (await reconciler.execute(COMMAND)).actions == []  # all queued: nothing to do
 
@@ -121,7 +123,7 @@ def test_framewise_reconcile_repairs_on_demand(
         "LOG_LEVEL": "WARNING",
     }
     out = subprocess.run(
-        [sys.executable, "-m", "framewise_worker.reconcile"], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "framewise_worker.reconcile_cli"], env=env, capture_output=True, text=True, check=True
     )
     result = json.loads(out.stdout)
     assert result["checked"] == 6 and {a["action"] for a in result["actions"]} == {"requeued"}

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from framewise.application.results import RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.domain.ids import TaskId
+from framewise.domain.retry import RetryPolicy
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
-from framewise.infrastructure.ml.valkey_result_cache import ValkeyMlResultCache
+from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise.infrastructure.postgres.database import session_factory
 from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
@@ -57,11 +58,12 @@ async def test_a_slice_computed_under_a_real_task_id_is_never_taken_for_the_task
         async with HttpxMlClient.create(ml.url, token=ML_TOKEN) as client:
             runner = TaskRunner(
                 SqlUnitOfWork(sessions),
-                HttpxMlClient(client),
-                ValkeyMlResultCache(redis),
+                HttpxMlClient(client, RetryPolicy()),
+                KeptResults(redis),
                 LocalMediaLibrary([str(media_root)]),
                 SystemClock(),
                 SqlHeartbeats(sessions),
+                RetryPolicy(),
             )
             report = await runner.execute(RunTask(TaskId(UUID(task["id"])), 1))
 

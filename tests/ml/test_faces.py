@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import FaceDetectionV1
 from framewise_dev.media import SampleVideo, face_box
 from framewise_ml.models.base import ModelContext, ModelState

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
-from framewise.domain.inference import InferenceResponse
+from framewise.contracts.ml import InferenceResponse
 from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import MissingModel, ModelContext

@@ -185,7 +185,7 @@ def test_configs_that_would_make_an_analysis_far_dearer_are_refused(
 
 @pytest.mark.parametrize("config", [{"interval_ms": 100}, {"canvas_size": 4096}], ids=["ocr-every-100-ms", "canvas"])
 def test_ocr_bounds_its_dearest_settings(model_cache: Path, analysis_video: SampleVideo, config: dict) -> None:
-    from framewise.domain.inference import InferenceRequest
+    from framewise.contracts.ml import InferenceRequest
     from framewise_ml.models.ocr import OcrModel
 
     with pytest.raises(ValueError, match="config"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import ObjectDetectionV1
 from framewise_dev.media import (
     CAT_BOX,

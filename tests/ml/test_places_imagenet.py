@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import PlaceClassificationV1
 from framewise_dev.media import SampleVideo
 from framewise_ml.compat.torchvision_nms import import_torchvision

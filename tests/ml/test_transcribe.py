@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import TranscriptSegmentV1
 from framewise_dev.media import SampleVideo, make_sample_video
 from framewise_ml.models.base import ModelContext, ModelState

@@ -37,7 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import DiscoveryReport
 from framewise.application.use_cases.video_discoverer import VideoDiscoverer
-from framewise.domain.routing import QueueName, TaskType, queue_for
+from framewise.domain.analyses import analysis_of
+from framewise.domain.routing import QueueName, TaskType
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.av_prober import AvMediaProber
 from framewise.infrastructure.media.library import LocalMediaLibrary
@@ -347,7 +348,7 @@ def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, 
         types_of.setdefault(path, []).append(task["task_type"])
         assert task["status"] == "PENDING" and task["attempt"] == 1, task
         assert task["job_id"] == f"task:{task_id}:1", task
-        assert task["queue"] == queue_for(TaskType(task["task_type"])).value, task
+        assert task["queue"] == analysis_of(TaskType(task["task_type"])).queue.value, task
         assert task["correlation_id"] == CORRELATION, task
     assert {p: sorted(t) for p, t in types_of.items()} == {p: sorted(TaskType) for p in expected.valid}
 
@@ -358,7 +359,11 @@ def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, 
     assert state.keys == {f"arq:job:{j}" for j in job_ids} | {q for q, jobs in state.queues.items() if jobs}
     for job_id, task in job_ids.items():
         job = state.jobs[job_id]
-        assert (job["f"], job["a"]) == ("run_task", [str(task["id"]), 1, CORRELATION]), job
+        assert (job["f"], job["a"], job["k"]) == (
+                "run_task",
+                [],
+                {"task_id": str(task["id"]), "attempt": 1, "correlation_id": CORRELATION, "task_type": task["task_type"]},
+            ), job
 
     assert sorted(str(v) for v in report.new) == sorted(video_of), "each recorded file is reported new once"
     assert (report.changed, report.unchanged, report.scanned) == ([], 0, len(recorded))

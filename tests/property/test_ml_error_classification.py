@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framewise.application.results import MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.infrastructure.ml.httpx_ml_client import MAX_RETRY_AFTER_S, HttpxMlClient, classify
 
@@ -73,7 +74,7 @@ async def test_every_transport_failure_is_transient(failure: httpx.TransportErro
         raise failure
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(fail), base_url="http://ml") as client:
-        ml = HttpxMlClient(client, attempts=1)
+        ml = HttpxMlClient(client, RetryPolicy(calls_per_try=1))
         with pytest.raises(MlTransientError):
             await ml.infer(TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c")
 
@@ -82,7 +83,9 @@ async def test_an_answer_that_breaks_the_contract_is_permanent() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"items": "not a list"}))
     async with httpx.AsyncClient(transport=transport, base_url="http://ml") as client:
         with pytest.raises(MlPermanentError, match="contract"):
-            await HttpxMlClient(client).infer(TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c")
+            await HttpxMlClient(client, RetryPolicy()).infer(
+                TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c"
+            )
 
 
 async def test_a_busy_service_is_not_asked_again_by_the_client_but_defers_the_task() -> None:
@@ -95,7 +98,7 @@ async def test_a_busy_service_is_not_asked_again_by_the_client_but_defers_the_ta
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(busy), base_url="http://ml") as client:
         with pytest.raises(MlBusy) as raised:
-            await HttpxMlClient(client, attempts=3).infer(
+            await HttpxMlClient(client, RetryPolicy(calls_per_try=3)).infer(
                 TaskType.OCR, InferenceRequest(video_path="/m/a.mp4"), correlation_id="c"
             )
     assert raised.value.retry_after == 7 and len(calls) == 1

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from framewise.application.results import Reconcile, ReconcileAction
 from framewise.application.use_cases.task_reconciler import TaskReconciler
 from framewise.domain.ids import new_video_id
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from tests.fakes import FakeJobQueue, FakeUnitOfWork, FixedClock
@@ -20,7 +21,8 @@ from tests.fakes import FakeJobQueue, FakeUnitOfWork, FixedClock
 pytestmark = pytest.mark.property
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 LEASE_S, MAX_ATTEMPTS, STUCK_S = 45.0, 3, 3600.0
-COMMAND = Reconcile(lease_s=LEASE_S, max_attempts=MAX_ATTEMPTS, stuck_after_s=STUCK_S)
+COMMAND = Reconcile(lease_s=LEASE_S, stuck_after_s=STUCK_S)
+POLICY = RetryPolicy(attempts_per_task=MAX_ATTEMPTS)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ async def test_each_task_gets_exactly_the_right_action_and_a_second_pass_changes
 ) -> None:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
     tasks = [uow.tasks.seed(build(case, queue)) for case in generated]
-    reconciler = TaskReconciler(uow, queue, FixedClock(NOW))
+    reconciler = TaskReconciler(uow, queue, FixedClock(NOW), POLICY)
 
     report = await reconciler.execute(COMMAND)
 
@@ -120,8 +122,8 @@ async def test_each_task_gets_exactly_the_right_action_and_a_second_pass_changes
 async def test_the_lease_pass_touches_only_running_tasks(generated: list[Case]) -> None:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
     tasks = [uow.tasks.seed(build(case, queue)) for case in generated]
-    command = Reconcile(lease_s=LEASE_S, max_attempts=MAX_ATTEMPTS, stuck_after_s=STUCK_S, leases_only=True)
-    report = await TaskReconciler(uow, queue, FixedClock(NOW)).execute(command)
+    command = Reconcile(lease_s=LEASE_S, stuck_after_s=STUCK_S, leases_only=True)
+    report = await TaskReconciler(uow, queue, FixedClock(NOW), POLICY).execute(command)
     pending = {t.id for t in tasks if t.status is TaskStatus.PENDING}
     assert not pending & {task_id for task_id, _, _ in report.actions}
     assert report.checked == len(tasks) - len(pending)
@@ -131,6 +133,6 @@ async def test_valkey_lost_with_everything_in_it_rebuilds_the_queue() -> None:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
     tasks = [uow.tasks.seed(build(Case(TaskStatus.PENDING, "queued", "none", 1, 0, False), queue)) for _ in range(5)]
     queue.lose_everything()
-    report = await TaskReconciler(uow, queue, FixedClock(NOW)).execute(COMMAND)
+    report = await TaskReconciler(uow, queue, FixedClock(NOW), POLICY).execute(COMMAND)
     assert report.count(ReconcileAction.REQUEUED) == 5
     assert {uow.committed.tasks[t.id].job_id for t in tasks} == set(queue.jobs)

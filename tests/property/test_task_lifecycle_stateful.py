@@ -63,9 +63,10 @@ from framewise.application.results import Enqueued
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_retrier import TaskRetrier
+from framewise.domain.analyses import analysis_of
 from framewise.domain.errors import IllegalTransition, StaleAttempt
 from framewise.domain.ids import TaskId
-from framewise.domain.routing import QueueName, TaskType, queue_for
+from framewise.domain.routing import QueueName, TaskType
 from framewise.domain.task import TERMINAL, ErrorKind, JobRequest, Task, TaskStatus, job_id_for
 from framewise.domain.video import FileStat, MediaInfo, Video
 from framewise.infrastructure.clock import SystemClock
@@ -385,7 +386,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.stores.run(reset(self.stores))
         created = self.stores.run(seed(self.stores, list(zip(TYPES, seeds, strict=True))))
         for task, how in zip(created, seeds, strict=True):
-            model = ModelTask(str(task.id), task.task_type, queue_for(task.task_type), lost=how == "lost")
+            model = ModelTask(str(task.id), task.task_type, analysis_of(task.task_type).queue, lost=how == "lost")
             if how != "fresh":
                 model.attempt, model.job_id = 1, job_id_for(task.id, 1)
             if how == "queued":
@@ -618,7 +619,12 @@ class TaskLifecycle(RuleBasedStateMachine):
         assert valkey.keys == self.valkey.keys()
         for job_id, job in self.valkey.queued.items():
             stored = valkey.jobs[job_id]
-            assert (stored["f"], stored["a"]) == ("run_task", [job.task_id, job.attempt, job.correlation_id])
+            assert (stored["f"], stored["a"]) == ("run_task", [])
+            assert [stored["k"][k] for k in ("task_id", "attempt", "correlation_id")] == [
+                job.task_id,
+                job.attempt,
+                job.correlation_id,
+            ]
 
     def teardown(self) -> None:
         if self.tasks:  # steer generation towards long retry chains and varied histories
@@ -680,13 +686,13 @@ Round = tuple[list[bool], bool, str]  # callers (the use case, or a bare push), 
 async def one_job_per_attempt(stores: Stores, task_type: TaskType, seeded: str, rounds: list[Round]) -> None:
     await reset(stores)
     [task] = await seed(stores, [(task_type, {"committed": "lost"}.get(seeded, seeded))])
-    queue, job_ids = queue_for(task_type), []
+    queue, job_ids = analysis_of(task_type).queue, []
     for number, (drawn, retry_first, ending) in enumerate(rounds):
         attempt = number + 1
         # A fresh task's first attempt exists once an enqueue opened it: one caller at least goes
         # through the use case (bare pushes of the job it will open race with it all the same).
         callers = [True, *drawn[1:]] if number == 0 and seeded == "fresh" else drawn
-        job = JobRequest(job_id_for(task.id, attempt), queue, task.id, attempt, f"direct-{attempt}")
+        job = JobRequest(job_id_for(task.id, attempt), queue, task.id, attempt, f"direct-{attempt}", task_type)
         calls: list[tuple[str, Coroutine[Any, Any, Enqueued | bool]]] = [
             ("enqueue", enqueue_through_the_use_case(stores, task.id, n))
             if use_case
@@ -725,7 +731,7 @@ async def one_job_per_attempt(stores: Stores, task_type: TaskType, seeded: str, 
         assert [k for k in valkey.keys if k.startswith(f"{job_key_prefix}task:{task.id}:")] == [
             job_key_prefix + job.job_id
         ]
-        assert valkey.jobs[job.job_id]["a"][:2] == [str(task.id), attempt]
+        assert [valkey.jobs[job.job_id]["k"][k] for k in ("task_id", "attempt")] == [str(task.id), attempt]
         row = await task_row(stores, str(task.id))
         assert (row["status"], row["attempt"], row["job_id"]) == ("PENDING", attempt, job.job_id)
 

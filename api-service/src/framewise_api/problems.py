@@ -23,7 +23,9 @@ from framewise.domain.errors import (
 from framewise.infrastructure.problems import (
     PROBLEM_JSON,
     Problem,
+    ProblemType,
     install_common,
+    install_table,
     problem,
     problem_responses,
     unexpected_error,
@@ -51,31 +53,23 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(
 _log = structlog.get_logger("framewise.api")
 
 
-def _status_of(exc: DomainError) -> tuple[int, str]:
-    if isinstance(exc, NotFound):
-        return 404, "Not Found"
-    if isinstance(exc, IllegalTransition | VideoNotPlayable):
-        return 409, "Conflict"
-    if isinstance(exc, PathOutsideRoots):
-        return 403, "Forbidden"
-    if isinstance(exc, UploadTooLarge):
-        return 413, "Content Too Large"
-    if isinstance(exc, UnsupportedUpload):
-        return 415, "Unsupported Media Type"
-    if isinstance(exc, UploadFolderUnusable):
-        return 503, "Service Unavailable"
-    if isinstance(exc, MalformedRange):
-        return 400, "Bad Request"
-    return 422, "Unprocessable Content"
+# Domain errors by the most specific class; any other DomainError is a 422.
+DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
+    NotFound: ProblemType(404),
+    IllegalTransition: ProblemType(409),
+    VideoNotPlayable: ProblemType(409),
+    PathOutsideRoots: ProblemType(403),
+    UploadTooLarge: ProblemType(413),
+    UnsupportedUpload: ProblemType(415),
+    UploadFolderUnusable: ProblemType(503),
+    MalformedRange: ProblemType(400),
+    DomainError: ProblemType(422),
+}
 
 
 def install(app: FastAPI) -> None:
     install_common(app)
-
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        status, title = _status_of(exc)
-        return problem(request, status, title, str(exc))
+    install_table(app, DOMAIN_PROBLEMS)
 
     @app.exception_handler(UnsatisfiableRange)
     async def unsatisfiable(request: Request, exc: UnsatisfiableRange) -> JSONResponse:

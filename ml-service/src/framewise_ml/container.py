@@ -1,13 +1,17 @@
-"""The ML service's composition root: the model registry and the GPU gate."""
+"""The ML service's composition root: the model registry, the GPU gate, the kept results and the
+inference service that uses them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Self
 
+from redis.asyncio import Redis
+
 from framewise.infrastructure.media.paths import resolve_roots
+from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise_ml.gpu_gate import GpuGate
+from framewise_ml.inference import InferenceRunner
 from framewise_ml.models.base import ModelContext
 from framewise_ml.models.registry import ModelRegistry, detect_device, set_torch_threads
-from framewise_ml.results import ResultStore
 from framewise_ml.settings import MlSettings
 
 
@@ -17,7 +21,16 @@ class MlContainer:
     roots: list[str]
     registry: ModelRegistry
     gate: GpuGate
-    results: ResultStore | None = None
+    valkey: Redis | None = None
+    inference: InferenceRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        kept = KeptResults(self.valkey, self.settings.ml_result_ttl_s) if self.valkey is not None else None
+        self.inference = InferenceRunner(self.registry, self.gate, self.roots, kept)
+
+    async def close(self) -> None:
+        if self.valkey is not None:
+            await self.valkey.aclose()
 
     @classmethod
     def build(cls, settings: MlSettings, registry: ModelRegistry | None = None) -> Self:
@@ -36,5 +49,5 @@ class MlContainer:
                 settings.gpu_wait_timeout_s,
                 per_caller=settings.gpu_queue_per_caller,
             ),
-            ResultStore(settings.valkey_url, settings.ml_result_ttl_s) if settings.valkey_url else None,
+            Redis.from_url(settings.valkey_url) if settings.valkey_url else None,
         )

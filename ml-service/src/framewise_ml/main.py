@@ -35,8 +35,7 @@ def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> F
             port=settings.ml_port,
         )
         yield
-        if container.results is not None:
-            await container.results.close()
+        await container.close()
         log.info("service_stopped")
 
     app = FastAPI(title="Framewise ML service", version="0.1.0", lifespan=lifespan, redirect_slashes=False)

@@ -4,7 +4,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from framewise.domain.inference import ML_RESULT_TTL_S
+from framewise.contracts.ml import ML_RESULT_TTL_S
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice
 

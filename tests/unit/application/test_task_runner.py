@@ -5,8 +5,9 @@ import pytest
 
 from framewise.application.results import MlBusy, MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
-from framewise.domain.inference import InferenceResponse, Timings
+from framewise.contracts.ml import InferenceResponse, Timings
 from framewise.domain.provenance import Provenance, config_hash
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
@@ -52,8 +53,26 @@ def seeded(uow: FakeUnitOfWork) -> Task:
     return uow.tasks.seed(task)
 
 
-def runner(uow: FakeUnitOfWork, ml: FakeMlClient, kept: FakeMlResultCache | None = None) -> TaskRunner:
-    return TaskRunner(uow, ml, kept or FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow))
+def runner(
+    uow: FakeUnitOfWork,
+    ml: FakeMlClient,
+    kept: FakeMlResultCache | None = None,
+    *,
+    tries: int = 5,
+    clock: FixedClock | None = None,
+    heartbeats: FakeHeartbeats | None = None,
+    heartbeat_s: float = 10.0,
+) -> TaskRunner:
+    return TaskRunner(
+        uow,
+        ml,
+        kept or FakeMlResultCache(),
+        FakeMediaLibrary(),
+        clock or FixedClock(),
+        heartbeats or FakeHeartbeats(uow),
+        RetryPolicy(tries_per_attempt=tries),
+        heartbeat_s=heartbeat_s,
+    )
 
 
 async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> None:
@@ -116,7 +135,7 @@ async def test_transient_errors_fail_the_task_once_tries_run_out() -> None:
     uow = FakeUnitOfWork()
     ml = FakeMlClient(*[MlTransientError("connection refused") for _ in range(3)])
     task = seeded(uow)
-    outcomes = [(await runner(uow, ml).execute(RunTask(task.id, 1, max_tries=3))).outcome for _ in range(3)]
+    outcomes = [(await runner(uow, ml, tries=3).execute(RunTask(task.id, 1))).outcome for _ in range(3)]
     assert outcomes == [RunOutcome.RETRY, RunOutcome.RETRY, RunOutcome.FAILED]
     stored = uow.committed.tasks[task.id]
     assert stored.status is TaskStatus.FAILED and stored.error_kind is ErrorKind.TRANSIENT
@@ -170,8 +189,7 @@ async def test_a_long_inference_beats_the_heartbeat_while_it_runs() -> None:
     task = seeded(uow)
     heartbeats = FakeHeartbeats(uow)
     ml = FakeMlClient(response(SCENES), takes_s=0.35)
-    run = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), heartbeats)
-    report = await run.execute(RunTask(task.id, 1, heartbeat_s=0.1))
+    report = await runner(uow, ml, heartbeats=heartbeats, heartbeat_s=0.1).execute(RunTask(task.id, 1))
     assert report.outcome is RunOutcome.COMPLETED and heartbeats.beats >= 2
 
 
@@ -179,8 +197,7 @@ async def test_a_task_cancelled_while_its_inference_runs_stops_it_and_stores_not
     uow = FakeUnitOfWork()
     task = seeded(uow)
     ml = FakeMlClient(response(SCENES), takes_s=30)
-    run = TaskRunner(uow, ml, FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow))
-    running = asyncio.create_task(run.execute(RunTask(task.id, 1, heartbeat_s=0.05)))
+    running = asyncio.create_task(runner(uow, ml, heartbeat_s=0.05).execute(RunTask(task.id, 1)))
     while uow.committed.tasks[task.id].status is not TaskStatus.RUNNING:  # noqa: ASYNC110 - a fake has no event
         await asyncio.sleep(0.01)
     uow.committed.tasks[task.id].cancel(NOW)  # what the API's cancel commits
@@ -194,15 +211,9 @@ async def test_a_transient_failure_keeps_the_lease_until_the_retry_is_due() -> N
     uow = FakeUnitOfWork()
     task = seeded(uow)
     clock = FixedClock(NOW)
-    run = TaskRunner(
-        uow,
-        FakeMlClient(MlTransientError("busy", retry_after=90)),
-        FakeMlResultCache(),
-        FakeMediaLibrary(),
-        clock,
-        FakeHeartbeats(uow),
+    report = await runner(uow, FakeMlClient(MlTransientError("busy", retry_after=90)), clock=clock).execute(
+        RunTask(task.id, 1)
     )
-    report = await run.execute(RunTask(task.id, 1))
     stored = uow.committed.tasks[task.id]
     assert report.outcome is RunOutcome.RETRY and report.retry_in_s >= 90  # Retry-After honoured
     assert stored.heartbeat_at is not None and (stored.heartbeat_at - NOW).total_seconds() == report.retry_in_s
@@ -212,19 +223,9 @@ async def test_a_transient_failure_keeps_the_lease_until_the_retry_is_due() -> N
 async def test_a_resumed_attempt_whose_model_went_away_retries_instead_of_staying_running() -> None:
     uow = FakeUnitOfWork()
     task = seeded(uow)
-    first = TaskRunner(
-        uow,
-        FakeMlClient(MlTransientError("boom")),
-        FakeMlResultCache(),
-        FakeMediaLibrary(),
-        FixedClock(),
-        FakeHeartbeats(uow),
-    )
+    first = runner(uow, FakeMlClient(MlTransientError("boom")), tries=2)
     assert (await first.execute(RunTask(task.id, 1))).outcome is RunOutcome.RETRY
-    gone = TaskRunner(
-        uow, FakeMlClient(available=False), FakeMlResultCache(), FakeMediaLibrary(), FixedClock(), FakeHeartbeats(uow)
-    )
-    report = await gone.execute(RunTask(task.id, 1, max_tries=2))
+    report = await runner(uow, FakeMlClient(available=False), tries=2).execute(RunTask(task.id, 1))
     assert report.outcome is RunOutcome.FAILED
     assert uow.committed.tasks[task.id].status is TaskStatus.FAILED
 
@@ -233,7 +234,7 @@ async def test_a_full_gate_defers_the_task_without_spending_a_try() -> None:
     uow, ml = FakeUnitOfWork(), FakeMlClient(MlBusy("ML service answered 503: the queue is full", retry_after=7))
     task = seeded(uow)
 
-    report = await runner(uow, ml).execute(RunTask(task.id, 1, max_tries=1))
+    report = await runner(uow, ml, tries=1).execute(RunTask(task.id, 1))
 
     assert (report.outcome, report.retry_in_s) == (RunOutcome.DEFERRED, 7)
     stored = uow.committed.tasks[task.id]

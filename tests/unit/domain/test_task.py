@@ -2,9 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from framewise.domain.analyses import analysis_of
 from framewise.domain.errors import IllegalTransition, StaleAttempt
 from framewise.domain.ids import new_video_id
-from framewise.domain.routing import QueueName, TaskType, queue_for
+from framewise.domain.routing import QueueName, TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus, job_id_for
 
 pytestmark = pytest.mark.unit
@@ -16,7 +17,7 @@ def new_task(task_type: TaskType = TaskType.OCR) -> Task:
 
 
 def test_gpu_class_types_route_to_gpu_jobs_and_scene_detection_to_cpu_jobs() -> None:
-    assert {t: queue_for(t) for t in TaskType} == {
+    assert {t: analysis_of(t).queue for t in TaskType} == {
         TaskType.OBJECT_DETECTION: QueueName.GPU_JOBS,
         TaskType.FACE_DETECTION: QueueName.GPU_JOBS,
         TaskType.TRANSCRIPTION: QueueName.GPU_JOBS,

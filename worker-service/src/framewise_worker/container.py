@@ -1,4 +1,5 @@
-"""The worker's composition root: one per process, kept in arq's ctx."""
+"""The worker's composition root: one per process, kept in arq's ctx. It owns the process's
+connections (PostgreSQL, Valkey, the ML service) and the retry policy, built once from settings."""
 
 from dataclasses import dataclass
 from functools import cached_property
@@ -6,29 +7,31 @@ from typing import Any, Self, cast
 
 import httpx
 from arq.connections import ArqRedis
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from framewise.application.use_cases.task_reconciler import TaskReconciler
 from framewise.application.use_cases.task_runner import TaskRunner
+from framewise.domain.retry import RetryPolicy
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
 from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
-from framewise.infrastructure.ml.valkey_result_cache import ValkeyMlResultCache
+from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise.infrastructure.postgres.database import create_engine, session_factory
 from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
-from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue
+from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise_worker.settings import WorkerSettings
 
 
 @dataclass
 class WorkerContainer:
     settings: WorkerSettings
+    policy: RetryPolicy
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
+    valkey: ArqRedis
     roots: list[str]
 
     @classmethod
@@ -39,29 +42,41 @@ class WorkerContainer:
         http = HttpxMlClient.create(
             settings.ml_service_url, token=settings.ml_token, read_timeout=settings.ml_request_timeout_s
         )
-        return cls(settings, engine, session_factory(engine), http, resolve_roots(settings.media_roots))
+        valkey = await open_pool(settings.valkey_url)
+        return cls(
+            settings,
+            settings.retry_policy(),
+            engine,
+            session_factory(engine),
+            http,
+            valkey,
+            resolve_roots(settings.media_roots),
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
+        await self.valkey.aclose()
         await self.engine.dispose()
 
     @cached_property
     def ml(self) -> HttpxMlClient:
         """One client per process, so its cached view of the ML service's health is shared by every job."""
-        return HttpxMlClient(self.http)
+        return HttpxMlClient(self.http, self.policy)
 
-    def task_runner(self, redis: Redis) -> TaskRunner:
+    def task_runner(self) -> TaskRunner:
         return TaskRunner(
             SqlUnitOfWork(self.sessions),
             self.ml,
-            ValkeyMlResultCache(redis),
+            KeptResults(self.valkey),
             LocalMediaLibrary(self.roots),
             SystemClock(),
             SqlHeartbeats(self.sessions),
+            self.policy,
+            heartbeat_s=self.settings.heartbeat_s,
         )
 
-    def task_reconciler(self, redis: ArqRedis) -> TaskReconciler:
-        return TaskReconciler(SqlUnitOfWork(self.sessions), ArqJobQueue(redis), SystemClock())
+    def task_reconciler(self) -> TaskReconciler:
+        return TaskReconciler(SqlUnitOfWork(self.sessions), ArqJobQueue(self.valkey), SystemClock(), self.policy)
 
 
 def container_of(ctx: dict[str, Any]) -> WorkerContainer:

@@ -1,8 +1,6 @@
 """A worker process: consumes the queue of its pool and runs `run_task` for each job."""
 
 import asyncio
-import shutil
-import subprocess
 import time
 from contextlib import suppress
 from typing import Any
@@ -19,42 +17,20 @@ from framewise.infrastructure.queue.arq_job_queue import redis_settings
 from framewise.infrastructure.queue.serialization import deserialize, serialize
 from framewise.infrastructure.settings import load_settings
 from framewise_worker.container import WorkerContainer
-from framewise_worker.jobs import check_leases, reconcile, run_task
-from framewise_worker.reconciling import run_reconciler_clock
+from framewise_worker.gpu import device_class
+from framewise_worker.job import run_task
+from framewise_worker.reconciler_clock import run_reconciler_clock
 from framewise_worker.settings import WorkerSettings
 
 log = structlog.get_logger("framewise.worker")
 
-# arq's own try counter only bounds re-deliveries; the task row counts the failures that matter.
+# arq's own try counter is no bound: the retry policy (framewise.domain.retry) and the task row are.
 ARQ_MAX_TRIES = 1_000_000
 VALKEY_RETRY_S = 2.0
 
 
-def detect_gpu() -> tuple[bool, str]:
-    """A GPU is present when `nvidia-smi -L` lists one. The worker imports no ML library to find out."""
-    exe = shutil.which("nvidia-smi")
-    if exe is None:
-        return False, "nvidia-smi not found"
-    try:
-        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"nvidia-smi failed: {exc}"
-    gpus = [line for line in out.stdout.splitlines() if line.startswith("GPU ")]
-    return (bool(gpus), gpus[0] if gpus else "nvidia-smi lists no GPU")
-
-
-def device_class(settings: WorkerSettings) -> DeviceClass:
-    if settings.gpu_mode == "gpu":
-        return DeviceClass.GPU
-    if settings.gpu_mode == "cpu":
-        return DeviceClass.CPU
-    found, detail = detect_gpu()
-    log.info("gpu_mode_auto", gpu_found=found, detail=detail)
-    return DeviceClass.GPU if found else DeviceClass.CPU
-
-
 def build_worker(settings: WorkerSettings) -> Worker:
-    pool = device_class(settings)
+    pool = device_class(settings.gpu_mode)
     queue = QUEUE_OF_CLASS[pool]
     concurrency = settings.gpu_concurrency if pool is DeviceClass.GPU else settings.cpu_concurrency
 
@@ -62,11 +38,7 @@ def build_worker(settings: WorkerSettings) -> Worker:
         ctx["container"] = await WorkerContainer.open(settings)
         ctx["reconciler_clock"] = asyncio.create_task(
             run_reconciler_clock(
-                ctx,
-                leases=check_leases,
-                full=reconcile,
-                every_s=settings.lease_check_every_s,
-                full_every_s=settings.reconcile_every_min * 60,
+                ctx, every_s=settings.lease_check_every_s, full_every_s=settings.reconcile_every_min * 60
             )
         )
         log.info(
@@ -75,7 +47,9 @@ def build_worker(settings: WorkerSettings) -> Worker:
             queue=queue.value,
             concurrency=concurrency,
             ml_service_url=settings.ml_service_url,
-            max_tries=settings.max_tries,
+            tries_per_attempt=settings.tries_per_attempt,
+            attempts_per_task=settings.attempts_per_task,
+            ml_calls_per_attempt=settings.retry_policy().calls_per_attempt,
             lease_s=settings.lease_s,
             heartbeat_s=settings.heartbeat_s,
             shutdown_grace_s=settings.shutdown_grace_s,

@@ -1,7 +1,8 @@
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
+from framewise.domain.retry import RetryPolicy
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 
 
@@ -17,7 +18,14 @@ class WorkerSettings(ServiceSettings):
     cpu_concurrency: Annotated[int, Field(ge=1, le=256)] = 2
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
-    max_tries: Annotated[int, Field(ge=1, le=100)] = 5
+    # The retry policy (framewise.domain.retry): what each bound counts is in its name; MAX_TRIES and
+    # MAX_ATTEMPTS are the old names of TRIES_PER_ATTEMPT and ATTEMPTS_PER_TASK, still read.
+    ml_calls_per_try: Annotated[int, Field(ge=1, le=20)] = 3
+    ml_call_backoff_s: Annotated[float, Field(gt=0)] = 0.5
+    ml_call_backoff_max_s: Annotated[float, Field(gt=0)] = 10.0
+    tries_per_attempt: Annotated[
+        int, Field(ge=1, le=100, validation_alias=AliasChoices("tries_per_attempt", "max_tries"))
+    ] = 5
     job_timeout_s: Annotated[int, Field(ge=10)] = 3600
     retry_backoff_s: Annotated[float, Field(gt=0)] = 2.0
     retry_backoff_max_s: Annotated[float, Field(gt=0)] = 120.0
@@ -26,7 +34,9 @@ class WorkerSettings(ServiceSettings):
     ml_token: str | None = None
     heartbeat_s: Annotated[float, Field(gt=0)] = 10.0
     lease_s: Annotated[float, Field(gt=0)] = 45.0
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    attempts_per_task: Annotated[
+        int, Field(ge=1, le=100, validation_alias=AliasChoices("attempts_per_task", "max_attempts"))
+    ] = 3
     stuck_after_s: Annotated[float, Field(gt=0)] = 7200.0
     lease_check_every_s: Annotated[int, Field(ge=1, le=60)] = 15
     reconcile_every_min: Annotated[int, Field(ge=1, le=60)] = 5
@@ -39,6 +49,18 @@ class WorkerSettings(ServiceSettings):
             raise ValueError("LEASE_S must be more than twice HEARTBEAT_S, or live tasks look dead")
         if 60 % self.lease_check_every_s or 60 % self.reconcile_every_min:
             raise ValueError("LEASE_CHECK_EVERY_S and RECONCILE_EVERY_MIN must divide 60")
+        self.retry_policy()  # a backoff above its maximum is refused at start-up
         return self
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            calls_per_try=self.ml_calls_per_try,
+            call_backoff_s=self.ml_call_backoff_s,
+            call_backoff_max_s=self.ml_call_backoff_max_s,
+            tries_per_attempt=self.tries_per_attempt,
+            try_backoff_s=self.retry_backoff_s,
+            try_backoff_max_s=self.retry_backoff_max_s,
+            attempts_per_task=self.attempts_per_task,
+        )
 
     _split = field_validator("media_roots", mode="before")(split_commas)

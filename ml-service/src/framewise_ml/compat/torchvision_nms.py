@@ -93,5 +93,5 @@ def import_torchvision() -> tuple[ModuleType, TorchvisionOps]:
     import torchvision.ops.boxes
 
     # torchvision checks for its extension before calling the operator; the operator exists now.
-    torchvision.ops.boxes._assert_has_ops = lambda: None  # type: ignore[attr-defined]
+    torchvision.ops.boxes._assert_has_ops = lambda: None
     return torchvision, TorchvisionOps.FALLBACK

@@ -26,9 +26,9 @@ def load_audio(path: Path, *, start_ms: int | None = None, end_ms: int | None = 
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    chunks.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
         except av.error.FFmpegError as exc:
             if not chunks:
                 raise BadMedia(f"the audio could not be decoded: {exc}") from exc

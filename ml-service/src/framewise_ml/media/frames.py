@@ -5,6 +5,7 @@ are converted to RGB arrays, which is the costly step for the frames a model nev
 """
 
 import time
+from typing import cast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -133,5 +134,5 @@ def _to_rgb(frame: av.VideoFrame, max_side: int | None) -> RGB:
     scale = min(1.0, max_side / max(width, height)) if max_side else 1.0
     if scale < 1.0:
         width, height = max(2, round(width * scale)), max(2, round(height * scale))
-        return frame.to_ndarray(format="rgb24", width=width, height=height)
-    return frame.to_ndarray(format="rgb24")
+        return cast(RGB, frame.to_ndarray(format="rgb24", width=width, height=height))
+    return cast(RGB, frame.to_ndarray(format="rgb24"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance, config_hash
 from framewise.infrastructure.media.fingerprint import fingerprint_file
 
@@ -105,13 +105,13 @@ class InferenceModel(ABC):
     def predict(self, request: InferenceRequest, path: Path) -> Prediction:
         return self._predict(request, path)
 
-    def provenance(self, request: InferenceRequest, path: Path) -> Provenance:
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         return Provenance(
             producer=self.producer,
             producer_version=self.producer_version,
             model_profile=str(request.config.get("profile", "balanced")),
             config_hash=config_hash(request.config),
-            input_hash=fingerprint_file(path),
+            input_hash=input_hash or fingerprint_file(path),
             run_id=uuid.uuid4().hex,
             device=self.device,
             weights=self.weights,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise_ml.media.frames import Frame, batched, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.media.frames import Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import (
@@ -123,11 +123,11 @@ class ObjectModel(InferenceModel):
         loaded = self._models.get(PROFILES[DEFAULT_PROFILE])
         return loaded.weights if loaded else "none"
 
-    def provenance(self, request: InferenceRequest, path: Path) -> Provenance:
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         """The provenance of the checkpoint this request used, which need not be the default one."""
         settings = read_settings(request.config)
         loaded = self._model(settings.model)
-        base = super().provenance(request, path)
+        base = super().provenance(request, path, input_hash)
         return base.model_copy(
             update={
                 "producer_version": f"{self._version}/{settings.model}",

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
@@ -180,8 +180,8 @@ class DarknetObjectModel(InferenceModel):
         settings = read_settings({})
         self._detect([Frame(0, 0, np.zeros((360, 640, 3), np.uint8))], settings, None)
 
-    def provenance(self, request: InferenceRequest, path: Path) -> Provenance:
-        base = super().provenance(request, path)
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
+        base = super().provenance(request, path, input_hash)
         return base.model_copy(update={"model_profile": read_settings(request.config).profile})
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:

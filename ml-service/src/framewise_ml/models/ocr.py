@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number, config_strings

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.compat.torchvision_nms import import_torchvision
 from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
@@ -118,7 +118,8 @@ def preprocess(
 
 def infer_arch(state: Mapping[str, torch.Tensor]) -> str:
     """The torchvision ResNet a state_dict fits, from its block counts."""
-    blocks = tuple(len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")}) for i in range(1, 5))
+    counts = [len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")}) for i in range(1, 5)]
+    blocks = (counts[0], counts[1], counts[2], counts[3])
     bottleneck = any(k.endswith(".conv3.weight") for k in state)
     try:
         return ARCHES[(blocks, bottleneck)]
@@ -340,11 +341,11 @@ class PlaceModel(InferenceModel):
                 )
         return items
 
-    def provenance(self, request: InferenceRequest, path: Path) -> Provenance:
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         """The base provenance, told which network served this request: a profile or `model` picks
         a file per request, so the weights and version are not the default model's."""
         classifier = self.classifier(request.config)
-        base = super().provenance(request, path)
+        base = super().provenance(request, path, input_hash)
         return base.model_copy(
             update={
                 "producer_version": self._version(classifier.arch),

@@ -13,7 +13,7 @@ import scenedetect
 from pydantic import JsonValue
 from scenedetect import ContentDetector, FrameTimecode, SceneManager, open_video
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise_ml.models.base import BadMedia, InferenceModel, Prediction
 from framewise_ml.models.config import config_number
 

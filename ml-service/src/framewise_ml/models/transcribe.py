@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import JsonValue
 
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise_ml.media.audio import SAMPLE_RATE, load_audio
 from framewise_ml.models.base import (
     InferenceModel,

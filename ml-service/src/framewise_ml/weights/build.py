@@ -52,7 +52,10 @@ def _package_dir(name: str) -> Path | None:
 
 
 def _copy(source: Path) -> Callable[[Path], None]:
-    return lambda target: shutil.copyfile(source, target)
+    def copy(target: Path) -> None:
+        shutil.copyfile(source, target)
+
+    return copy
 
 
 def copy_checked(source: Path, md5: str) -> Callable[[Path], None]:

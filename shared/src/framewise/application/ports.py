@@ -17,9 +17,9 @@ from framewise.application.results import (
     TaskFilter,
     VideoFilter,
 )
+from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
-from framewise.domain.inference import InferenceRequest, InferenceResponse
 from framewise.domain.moments import Moment, MomentType
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task

@@ -170,7 +170,6 @@ class Reconcile:
     """One reconciler pass. `leases_only` checks only RUNNING tasks' leases (the frequent pass)."""
 
     lease_s: float
-    max_attempts: int
     stuck_after_s: float
     leases_only: bool = False
 

@@ -5,9 +5,10 @@ from datetime import datetime
 
 from pydantic import JsonValue, ValidationError
 
+from framewise.domain.analyses import analysis_of
 from framewise.domain.errors import InvalidPayload
 from framewise.domain.ids import ArtifactId, TaskId, VideoId, new_artifact_id
-from framewise.domain.payloads import ARTIFACT_TYPE_OF, PAYLOAD_SCHEMA, ArtifactType, Payload
+from framewise.domain.payloads import ArtifactType, Payload
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 
@@ -29,7 +30,7 @@ class ArtifactEnvelope:
 
 def validate_payload(task_type: TaskType, item: JsonValue) -> Payload:
     """Validate one raw item against the schema of the task type's artifact; raise `InvalidPayload`."""
-    schema = PAYLOAD_SCHEMA[ARTIFACT_TYPE_OF[task_type]]
+    schema = analysis_of(task_type).payload
     try:
         return schema.model_validate(item)
     except ValidationError as exc:
@@ -49,7 +50,7 @@ def envelopes_for(
     now: datetime,
 ) -> list[ArtifactEnvelope]:
     """Wrap every item of one inference in an envelope; one invalid item rejects them all."""
-    artifact_type = ARTIFACT_TYPE_OF[task_type]
+    artifact_type = analysis_of(task_type).artifact_type
     envelopes = []
     for item in items:
         payload = validate_payload(task_type, item)

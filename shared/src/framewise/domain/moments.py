@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from pydantic import JsonValue
 
+from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.payloads import ArtifactType
 
 
@@ -223,3 +224,12 @@ class NearTerm:
             kinds = ", ".join(t.value for t in MomentType)
             raise ValueError(f"near must be <type>:<label> with a type among {kinds}, e.g. object:dog; got {text!r}")
         return cls(moment_type, label.strip())
+
+
+def moments_for(envelopes: list[ArtifactEnvelope], config: Mapping[str, JsonValue]) -> list[Moment]:
+    """The moments of one run's artifacts (all of one analysis and one run)."""
+    if not envelopes:
+        return []
+    first = envelopes[0]
+    payloads = [e.payload for e in envelopes]
+    return moments_of(first.artifact_type, payloads, config=config, run_id=first.provenance.run_id)

@@ -8,8 +8,6 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from framewise.domain.routing import TaskType
-
 NonNegativeMs = Annotated[int, Field(ge=0)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 FrameIndex = Annotated[int, Field(ge=0)]
@@ -139,22 +137,3 @@ class SceneV1(Payload):
 
     def span_ms(self) -> tuple[int, int]:
         return self.start_ms, self.end_ms
-
-
-PAYLOAD_SCHEMA: dict[ArtifactType, type[Payload]] = {
-    ArtifactType.OBJECT: ObjectDetectionV1,
-    ArtifactType.FACE: FaceDetectionV1,
-    ArtifactType.TRANSCRIPT_SEGMENT: TranscriptSegmentV1,
-    ArtifactType.OCR_TEXT: OCRDetectionV1,
-    ArtifactType.PLACE: PlaceClassificationV1,
-    ArtifactType.SCENE: SceneV1,
-}
-
-ARTIFACT_TYPE_OF: dict[TaskType, ArtifactType] = {
-    TaskType.OBJECT_DETECTION: ArtifactType.OBJECT,
-    TaskType.FACE_DETECTION: ArtifactType.FACE,
-    TaskType.TRANSCRIPTION: ArtifactType.TRANSCRIPT_SEGMENT,
-    TaskType.OCR: ArtifactType.OCR_TEXT,
-    TaskType.PLACE_DETECTION: ArtifactType.PLACE,
-    TaskType.SCENE_DETECTION: ArtifactType.SCENE,
-}

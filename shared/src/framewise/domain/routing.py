@@ -1,4 +1,5 @@
-"""Which device class each task type needs, and which queue serves each device class."""
+"""Task types, device classes, and which queue serves each device class (the catalogue says which
+device class each analysis needs)."""
 
 from enum import StrEnum
 
@@ -22,29 +23,7 @@ class QueueName(StrEnum):
     CPU_JOBS = "cpu_jobs"
 
 
-DEVICE_CLASS: dict[TaskType, DeviceClass] = {
-    TaskType.OBJECT_DETECTION: DeviceClass.GPU,
-    TaskType.FACE_DETECTION: DeviceClass.GPU,
-    TaskType.TRANSCRIPTION: DeviceClass.GPU,
-    TaskType.OCR: DeviceClass.GPU,
-    TaskType.PLACE_DETECTION: DeviceClass.GPU,
-    TaskType.SCENE_DETECTION: DeviceClass.CPU,
-}
-
 QUEUE_OF_CLASS: dict[DeviceClass, QueueName] = {
     DeviceClass.GPU: QueueName.GPU_JOBS,
     DeviceClass.CPU: QueueName.CPU_JOBS,
 }
-
-
-def device_class_of(task_type: TaskType) -> DeviceClass:
-    return DEVICE_CLASS[task_type]
-
-
-def queue_for(task_type: TaskType) -> QueueName:
-    """The routing policy: GPU-class work goes to `gpu_jobs`, CPU-class work to `cpu_jobs`."""
-    return QUEUE_OF_CLASS[DEVICE_CLASS[task_type]]
-
-
-def task_types_of(device_class: DeviceClass) -> frozenset[TaskType]:
-    return frozenset(t for t, c in DEVICE_CLASS.items() if c is device_class)

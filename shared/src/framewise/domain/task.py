@@ -1,4 +1,4 @@
-"""The task entity and its state machine (SPEC S2.2-S2.4).
+"""The task entity and its state machine.
 
 PENDING -> RUNNING -> COMPLETED | FAILED | CANCELLED; FAILED and CANCELLED -> PENDING by retry;
 PENDING and RUNNING -> CANCELLED by cancel. Every other move raises `IllegalTransition`.
@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from framewise.domain.analyses import analysis_of
 from framewise.domain.errors import IllegalTransition, StaleAttempt
 from framewise.domain.ids import TaskId, VideoId, new_task_id
 from framewise.domain.provenance import Config, config_hash
-from framewise.domain.routing import QueueName, TaskType, queue_for
+from framewise.domain.routing import QueueName, TaskType
 
 
 class TaskStatus(StrEnum):
@@ -32,8 +33,6 @@ class ErrorKind(StrEnum):
 
 TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
 
-RUN_TASK = "run_task"
-
 
 def job_id_for(task_id: TaskId, attempt: int) -> str:
     """One job id per task attempt: a retry never collides with an old attempt's arq result key."""
@@ -42,14 +41,14 @@ def job_id_for(task_id: TaskId, attempt: int) -> str:
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What goes on the queue: ids only, never payloads (SPEC S4.3)."""
+    """What goes on the queue for one attempt of a task: ids and the task type, never payloads."""
 
     job_id: str
     queue: QueueName
     task_id: TaskId
     attempt: int
     correlation_id: str
-    function: str = RUN_TASK
+    task_type: TaskType
 
 
 @dataclass
@@ -89,7 +88,7 @@ class Task:
             config_hash=config_hash(config),
             created_at=now,
             correlation_id=correlation_id,
-            queue=queue_for(task_type),
+            queue=analysis_of(task_type).queue,
         )
 
     @property
@@ -107,7 +106,7 @@ class Task:
     def job(self) -> JobRequest:
         if self.job_id is None:
             raise IllegalTransition(self.id, self.status.value, "describe a job before it is enqueued")
-        return JobRequest(self.job_id, self.queue, self.id, self.attempt, self.correlation_id)
+        return JobRequest(self.job_id, self.queue, self.id, self.attempt, self.correlation_id, self.task_type)
 
     def enqueue(self, now: datetime, correlation_id: str | None = None) -> JobRequest:
         """Open the next attempt and describe its job; enqueueing an open attempt again is a no-op."""

@@ -4,6 +4,8 @@ header, also for a 500 that left the middleware), and a client that went away is
 (499), not as a failure."""
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -14,7 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from framewise.domain.inference import CORRELATION_HEADER
+from framewise.contracts.ml import CORRELATION_HEADER
 
 PROBLEM_JSON = "application/problem+json"
 CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer
@@ -88,6 +90,47 @@ def problem(
         body["correlation_id"] = found
         headers = {**(headers or {}), CORRELATION_HEADER: found}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """How one kind of exception is answered: its status, the slug of its `type` (default: the
+    title's), and a Retry-After for the answers that say when to come back."""
+
+    status: int
+    kind: str | None = None
+    retry_after_s: float | None = None
+
+    @property
+    def title(self) -> str:
+        return self.kind.replace("-", " ").capitalize() if self.kind else TITLES.get(self.status, "Error")
+
+
+ProblemTable = Mapping[type[Exception], ProblemType]
+
+
+def problem_type_of(exc: Exception, table: ProblemTable) -> ProblemType | None:
+    """The entry of the most specific class of `exc` in `table`, or None."""
+    return next((table[cls] for cls in type(exc).__mro__ if cls in table), None)
+
+
+def problem_for(request: Request, exc: Exception, entry: ProblemType, **extra: Any) -> JSONResponse:
+    """The problem document `entry` says `exc` is; the detail is the exception's message, and a
+    `retry_after` on the exception outranks the entry's."""
+    retry = getattr(exc, "retry_after", None) or entry.retry_after_s
+    headers = {"Retry-After": str(max(1, round(retry)))} if retry else None
+    return problem(request, entry.status, entry.title, str(exc), kind=entry.kind, headers=headers, **extra)
+
+
+def install_table(app: FastAPI, table: ProblemTable) -> None:
+    """One exception handler per entry of `table`."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        entry = problem_type_of(exc, table)
+        return problem_for(request, exc, entry) if entry else await unexpected_error(request, exc)
+
+    for cls in table:
+        app.add_exception_handler(cls, handle)
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from prometheus_client import Counter, Histogram
 
-from framewise.domain.inference import CORRELATION_HEADER
+from framewise.contracts.ml import CORRELATION_HEADER
 from framewise.infrastructure.logging import new_correlation_id
 
 if TYPE_CHECKING:

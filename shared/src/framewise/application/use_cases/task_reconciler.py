@@ -1,26 +1,27 @@
 from framewise.application.ports import Clock, JobQueue, UnitOfWork
 from framewise.application.results import JobState, Reconcile, ReconcileAction, ReconcileReport
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.task import JobRequest, Task, TaskStatus
 
 
 class TaskReconciler:
-    """Repair what the queue lost or a dead worker left, with PostgreSQL as the source of truth
-    (SPEC S5.7):
+    """Repair what the queue lost or a dead worker left, with PostgreSQL as the source of truth:
 
     - PENDING never queued: queued now. PENDING whose job the queue no longer knows (Valkey restarted
       empty): a new attempt, queued.
     - RUNNING whose lease expired (no heartbeat for `lease_s`) and whose job is not waiting on its
       queue (a retry waits there, RUNNING, for a free worker): the worker is gone, whatever arq's
       in-progress key still claims; a new attempt is queued, or the task is FAILED as lost once its
-      workers died `max_attempts` times. The old attempt is fenced out if it ever wakes up.
+      workers died on `attempts_per_task` attempts (the retry policy). The old attempt is fenced
+      out if it ever wakes up.
     - RUNNING, alive, but running longer than `stuck_after_s`: reported, never killed.
 
     Each task is re-read under a row lock before it is changed, so a worker that moved it meanwhile
     wins; every job is pushed only after its transaction committed.
     """
 
-    def __init__(self, uow: UnitOfWork, queue: JobQueue, clock: Clock) -> None:
-        self._uow, self._queue, self._clock = uow, queue, clock
+    def __init__(self, uow: UnitOfWork, queue: JobQueue, clock: Clock, policy: RetryPolicy) -> None:
+        self._uow, self._queue, self._clock, self._policy = uow, queue, clock, policy
 
     async def execute(self, command: Reconcile) -> ReconcileReport:
         report = ReconcileReport()
@@ -64,7 +65,7 @@ class TaskReconciler:
             if task.attempt != seen.attempt or not task.lease_expired(now, command.lease_s):
                 return  # it finished, was cancelled, or beat again since we looked
             lost_attempt = task.job()
-            job = task.reclaim(now, command.max_attempts)
+            job = task.reclaim(now, self._policy.attempts_per_task)
             await self._uow.tasks.save(task)
             await self._uow.commit()
         await self._queue.abort(lost_attempt)  # tidy: its queue entry must not run it later

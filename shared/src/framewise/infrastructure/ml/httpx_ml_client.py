@@ -10,11 +10,12 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from tenacity.wait import wait_random_exponential
 
 from framewise.application.results import MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
-from framewise.domain.inference import CORRELATION_HEADER, ENDPOINT_OF, InferenceRequest, InferenceResponse
+from framewise.contracts.ml import CORRELATION_HEADER, InferenceRequest, InferenceResponse, MlProblem
+from framewise.domain.analyses import analysis_of
+from framewise.domain.errors import InvalidPayload
+from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 
-MODEL_UNAVAILABLE = "model-unavailable"
-BUSY = "busy"
 MAX_RETRY_AFTER_S = 3600.0  # a Retry-After beyond this (or not a number) is not trusted
 
 
@@ -41,21 +42,28 @@ def _detail(response: httpx.Response) -> str:
     return str(body)[:300]
 
 
+def _kind(response: httpx.Response) -> str:
+    """The last segment of a problem document's `type`, or "" when the body is none."""
+    try:
+        kind = response.json().get("type", "")
+    except (ValueError, AttributeError):
+        return ""
+    return str(kind).rsplit("/", 1)[-1]
+
+
 def classify(response: httpx.Response) -> None:
-    """Raise the error a non-2xx answer means: transient (worth retrying) or permanent."""
+    """Raise the error a non-2xx answer means: wait (model unavailable, busy), retry (transient),
+    or fail (permanent, or an invalid payload the ML service caught in its own answer)."""
     if response.is_success:
         return
     detail = f"ML service answered {response.status_code}: {_detail(response)}"
-    if response.status_code == 503:
-        try:
-            kind = response.json().get("type", "")
-        except (ValueError, AttributeError):
-            kind = ""
-        if str(kind).endswith(MODEL_UNAVAILABLE):
-            raise MlModelUnavailable(detail)
-        if str(kind).endswith(f"/{BUSY}"):
-            raise MlBusy(detail, _retry_after(response))
-        raise MlTransientError(detail, _retry_after(response))
+    kind = _kind(response) if response.status_code in (500, 503) else ""
+    if kind == MlProblem.MODEL_UNAVAILABLE:
+        raise MlModelUnavailable(detail)
+    if kind == MlProblem.BUSY:
+        raise MlBusy(detail, _retry_after(response))
+    if kind == MlProblem.INVALID_PAYLOAD:
+        raise InvalidPayload(detail)
     if response.status_code >= 500 or response.status_code in (408, 429):
         raise MlTransientError(detail, _retry_after(response))
     raise MlPermanentError(detail)
@@ -79,17 +87,9 @@ class _WaitBackoff:
 class HttpxMlClient:
     """Calls `POST /infer/*` and reads `/health` on the ML service."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        attempts: int = 3,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 10.0,
-        health_ttl: float = 5.0,
-    ) -> None:
-        self._client, self._attempts = client, attempts
-        self._wait = _WaitBackoff(backoff_initial, backoff_max)
+    def __init__(self, client: httpx.AsyncClient, policy: RetryPolicy, *, health_ttl: float = 5.0) -> None:
+        self._client, self._attempts = client, policy.calls_per_try
+        self._wait = _WaitBackoff(policy.call_backoff_s, policy.call_backoff_max_s)
         self._health_ttl = health_ttl
         self._health: tuple[float, dict[str, Any]] | None = None
 
@@ -112,11 +112,11 @@ class HttpxMlClient:
             return False
         if models is None:
             return True  # it answered, but not with the health we know: let the call find out
-        state = models.get(ENDPOINT_OF[task_type], {})
+        state = models.get(analysis_of(task_type).endpoint, {})
         return isinstance(state, dict) and state.get("state") == "ready"
 
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
-        url = f"/infer/{ENDPOINT_OF[task_type]}"
+        url = f"/infer/{analysis_of(task_type).endpoint}"
         body = request.model_dump(mode="json", exclude_none=True)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(MlTransientError),

@@ -6,6 +6,7 @@ from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix,
 from arq.utils import timestamp_ms
 
 from framewise.application.results import JobState
+from framewise.contracts.jobs import RUN_TASK, RunTaskJob
 from framewise.domain.task import JobRequest
 from framewise.infrastructure.queue.serialization import deserialize, serialize
 
@@ -35,12 +36,7 @@ class ArqJobQueue:
 
     async def push(self, job: JobRequest) -> bool:
         created = await self._pool.enqueue_job(
-            job.function,
-            str(job.task_id),
-            job.attempt,
-            job.correlation_id,
-            _job_id=job.job_id,
-            _queue_name=job.queue.value,
+            RUN_TASK, **RunTaskJob.of(job).arguments(), _job_id=job.job_id, _queue_name=job.queue.value
         )
         _log.info(
             "job_enqueued",

@@ -1,4 +1,5 @@
-"""When the reconciler runs: beside the jobs in every worker process, never queued behind them.
+"""The reconciler's clock: when the reconciler runs, beside the jobs in every worker process, never
+queued behind them.
 
 An arq cron would be an ordinary job on the pool's own queue, waiting behind every job queued before
 it and for a free slot; a dead worker's task would then be reclaimed only once the backlog drained.
@@ -15,9 +16,37 @@ from typing import Any
 
 import structlog
 
+from framewise.application.results import Reconcile, ReconcileAction
+from framewise_worker.container import container_of
+from framewise_worker.metrics import RECONCILER_ACTIONS
+
 log = structlog.get_logger("framewise.worker")
 
 Pass = Callable[[dict[str, Any]], Awaitable[dict[str, int]]]
+
+
+async def _reconcile(ctx: dict[str, Any], *, leases_only: bool) -> dict[str, int]:
+    container = container_of(ctx)
+    s = container.settings
+    command = Reconcile(lease_s=s.lease_s, stuck_after_s=s.stuck_after_s, leases_only=leases_only)
+    report = await container.task_reconciler().execute(command)
+    for task_id, action, detail in report.actions:
+        RECONCILER_ACTIONS.labels(action.value).inc()
+        level = log.info if action is not ReconcileAction.STUCK else log.warning
+        level("reconciler_action", action=action.value, task_id=str(task_id), detail=detail)
+    counts = {action.value: report.count(action) for action in ReconcileAction}
+    log.info("reconciler_finished", scope="leases" if leases_only else "full", checked=report.checked, **counts)
+    return counts
+
+
+async def full_pass(ctx: dict[str, Any]) -> dict[str, int]:
+    """Orphaned PENDING tasks, dead workers' RUNNING tasks, stuck ones."""
+    return await _reconcile(ctx, leases_only=False)
+
+
+async def lease_pass(ctx: dict[str, Any]) -> dict[str, int]:
+    """RUNNING tasks whose worker stopped beating, retried within a minute."""
+    return await _reconcile(ctx, leases_only=True)
 
 
 async def _claim(ctx: dict[str, Any], name: str, tick: int, hold_s: int) -> bool:
@@ -26,7 +55,7 @@ async def _claim(ctx: dict[str, Any], name: str, tick: int, hold_s: int) -> bool
 
 
 async def run_reconciler_clock(
-    ctx: dict[str, Any], *, leases: Pass, full: Pass, every_s: int, full_every_s: int
+    ctx: dict[str, Any], *, every_s: int, full_every_s: int, leases: Pass = lease_pass, full: Pass = full_pass
 ) -> None:
     """Until cancelled: at each `every_s` boundary claim the lease tick (and at each `full_every_s`
     boundary the full one) and run the pass if this process won it. A failing pass (a store briefly

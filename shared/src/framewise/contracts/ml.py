@@ -1,5 +1,12 @@
-"""The contract between the worker and the ML service: requests, responses, timings (SPEC S6.1)."""
+"""The contract between the worker and the ML service: requests, responses, timings, the kinds of
+problem the ML service answers, and the key of a kept result.
 
+`POST /infer/{endpoint}` (the endpoints are in the catalogue of analyses) takes an
+`InferenceRequest` and answers an `InferenceResponse`, or a problem document whose `type` ends in
+one of the `MlProblem` kinds below; the worker decides from the kind whether to retry, wait or fail.
+"""
+
+from enum import StrEnum
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -9,23 +16,23 @@ from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
 
 CORRELATION_HEADER = "X-Correlation-ID"
-ML_RESULT_TTL_S = 1800  # how long the ML service keeps a finished result for its worker (SPEC S6.5)
+ML_RESULT_TTL_S = 1800  # how long the ML service keeps a finished result for its worker
+
+
+class MlProblem(StrEnum):
+    """The last segment of the `type` of each problem document `/infer/*` answers."""
+
+    MODEL_UNAVAILABLE = "model-unavailable"  # 503: no working model; wait for it, spend no try
+    BUSY = "busy"  # 503: the line of waiting requests is full; wait your turn, spend no try
+    INVALID_PAYLOAD = "invalid-payload"  # 500: the model produced an item its schema rejects; no retry
+    INFERENCE_FAILED = "inference-failed"  # 500: the model failed on this input; worth a retry
+    CLIENT_CLOSED = "client-closed"  # 499: the caller went away; nobody reads it
 
 
 def ml_result_key(task_id: UUID, attempt: int) -> str:
     """The Valkey key under which the ML service keeps the finished result of one job (a task's
     attempt): an answer is never found under another job's name."""
     return f"ml_result:{task_id}:{attempt}"
-
-
-ENDPOINT_OF: dict[TaskType, str] = {
-    TaskType.OBJECT_DETECTION: "objects",
-    TaskType.FACE_DETECTION: "faces",
-    TaskType.TRANSCRIPTION: "transcribe",
-    TaskType.OCR: "ocr",
-    TaskType.PLACE_DETECTION: "places",
-    TaskType.SCENE_DETECTION: "scenes",
-}
 
 
 class InferenceRequest(BaseModel):
