@@ -1,5 +1,5 @@
 """Per-analysis CPU throughput on a generated 60 s 640x360 clip: Framewise's models against a naive
-pipeline run in the same process (SPEC S11.4, issue 6).
+pipeline run in the same process.
 
 Naive: OpenCV decodes every frame; each model is called frame by frame on the sampled ones at its
 library defaults (EasyOCR's 2560 px canvas, no batching, every sampled frame read); whisper reads

@@ -56,9 +56,6 @@ class InMemoryTaskRepository:
     async def save(self, task: Task) -> None:
         self._store.tasks[task.id] = copy.deepcopy(task)
 
-    async def for_video(self, video_id: VideoId) -> list[Task]:
-        return [copy.deepcopy(t) for t in self._store.tasks.values() if t.video_id == video_id]
-
     async def unfinished(self, *, running_only: bool = False) -> list[Task]:
         wanted = {TaskStatus.RUNNING} if running_only else {TaskStatus.PENDING, TaskStatus.RUNNING}
         found = [copy.deepcopy(t) for t in self._store.tasks.values() if t.status in wanted]
@@ -106,9 +103,6 @@ class InMemoryArtifactRepository:
         self._store.artifacts[task_id] = list(envelopes)
         self._store.moments[task_id] = list(moments)
         return len(envelopes)
-
-    async def count_for_task(self, task_id: TaskId) -> int:
-        return len(self._store.artifacts.get(task_id, []))
 
 
 class FakeUnitOfWork:

@@ -1,4 +1,4 @@
-"""SPEC S1.5: layering read from the imports themselves, transitively through our own packages."""
+"""The layering (docs/design/layering.md), read from the imports themselves, transitively through our own packages."""
 
 import ast
 import subprocess

@@ -1,4 +1,4 @@
-"""Security of the API (SPEC S8) through the real app on real PostgreSQL and Valkey: bearer tokens,
+"""Security of the API (docs/design/security.md) through the real app on real PostgreSQL and Valkey: bearer tokens,
 path confinement of uploads and discovery, upload limits and content checks, per-token rate limits
 and readiness. Every refusal is also checked for what it must not do: leave a file on disk, a row
 in PostgreSQL or a job in Valkey."""

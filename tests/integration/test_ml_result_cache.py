@@ -1,4 +1,4 @@
-"""The result the ML service keeps in Valkey is the one the worker finds (SPEC S6.5), on a real Valkey."""
+"""The result the ML service keeps in Valkey is the one the worker finds, on a real Valkey."""
 
 from uuid import uuid4
 

@@ -1,4 +1,4 @@
-"""The GPU semaphore (SPEC S6.2): never more than N at once, a bounded line, 503 past it."""
+"""The GPU semaphore: never more than N at once, a bounded line, 503 past it."""
 
 import asyncio
 

@@ -1,4 +1,4 @@
-"""Discovery over any tree of files, on the real PostgreSQL and Valkey (SPEC S10.2).
+"""Discovery over any tree of files, on the real PostgreSQL and Valkey.
 
 Whatever the tree holds (real videos, duplicates of them, files with a video extension that are not
 videos, files with other extensions, nested and hidden folders, unicode names), one scan must:
@@ -360,10 +360,10 @@ def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, 
     for job_id, task in job_ids.items():
         job = state.jobs[job_id]
         assert (job["f"], job["a"], job["k"]) == (
-                "run_task",
-                [],
-                {"task_id": str(task["id"]), "attempt": 1, "correlation_id": CORRELATION, "task_type": task["task_type"]},
-            ), job
+            "run_task",
+            [],
+            {"task_id": str(task["id"]), "attempt": 1, "correlation_id": CORRELATION, "task_type": task["task_type"]},
+        ), job
 
     assert sorted(str(v) for v in report.new) == sorted(video_of), "each recorded file is reported new once"
     assert (report.changed, report.unchanged, report.scanned) == ([], 0, len(recorded))

@@ -1,4 +1,4 @@
-"""The reconciler over generated states (SPEC S5.7): PENDING/RUNNING x job queued/absent/in progress
+"""The reconciler over generated states: PENDING/RUNNING x job queued/absent/in progress
 x heartbeat fresh/stale/none x lost-worker attempts left/exhausted (a stale task whose retry waits
 queued is alive), always takes the one right action, and a
 second pass right after changes nothing."""

@@ -1,4 +1,4 @@
-"""The state machine admits exactly the legal transitions of SPEC S2.4, whatever the sequence."""
+"""The state machine admits exactly the legal transitions (docs/design/tasks.md), whatever the sequence."""
 
 from datetime import UTC, datetime
 

@@ -1,8 +1,9 @@
 """Use cases and request facts as FastAPI dependencies."""
 
-from typing import Annotated, Literal, cast
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.params import Depends as DependsParam
 
 from framewise.application.use_cases.artifact_lister import ArtifactLister
@@ -29,6 +30,30 @@ def get_container(request: Request) -> ApiContainer:
 
 def get_correlation_id(request: Request) -> str:
     return str(getattr(request.state, "correlation_id", None) or new_correlation_id())
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging(default: int = 50, maximum: int = 500, *, max_offset: int = 10_000_000) -> Any:
+    """The pagination every listing shares: `limit` (1..maximum, `default`) and `offset`."""
+
+    def dependency(
+        limit: Annotated[int, Query(ge=1, le=maximum, description="items per page")] = default,
+        offset: Annotated[int, Query(ge=0, le=max_offset, description="items to skip")] = 0,
+    ) -> Paging:
+        return Paging(limit, offset)
+
+    return Depends(dependency)
+
+
+Order = Annotated[Literal["asc", "desc"], Query(description="sort direction")]
+ListPaging = Annotated[Paging, paging(50, 500)]  # tasks, videos
+ArtifactPaging = Annotated[Paging, paging(100, 1000)]
+SearchPaging = Annotated[Paging, paging(20, 100, max_offset=10_000)]
 
 
 ContainerDep = Annotated[ApiContainer, Depends(get_container)]

@@ -1,4 +1,4 @@
-"""Queue depth and the age of the oldest job per queue, read from Valkey at scrape time (SPEC S7.3)."""
+"""Queue depth and the age of the oldest job per queue, read from Valkey at scrape time."""
 
 import time
 from collections.abc import Iterator

@@ -1,4 +1,4 @@
-"""Who is calling (bearer tokens, SPEC S8.1) and how often they may act (per-token limits, S8.4)."""
+"""Who is calling (bearer tokens) and how often they may act (per-token limits)."""
 
 import hashlib
 import hmac

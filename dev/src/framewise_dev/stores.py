@@ -43,7 +43,7 @@ def start_postgres(data_dir: Path, database: str) -> pgserver.PostgresServer:
 
 
 def start_valkey(data_dir: Path, port: int | None = None) -> ValkeyServer:
-    # Append-only persistence, as in deployment (SPEC S4.4): queued jobs survive a restart.
+    # Append-only persistence, as in deployment (docs/design/queue.md): queued jobs survive a restart.
     server = ValkeyServer(port=port, data_dir=data_dir, persist=True, appendonly="yes")
     server.start()
     return server

@@ -1,4 +1,4 @@
-"""Per-model metrics of the ML service (SPEC S6.4)."""
+"""Per-model metrics of the ML service."""
 
 from collections.abc import Iterator
 

@@ -1,5 +1,6 @@
 """A worker process: consumes the queue of its pool and runs `run_task` for each job."""
 
+import argparse
 import asyncio
 import time
 from contextlib import suppress
@@ -86,7 +87,14 @@ def build_worker(settings: WorkerSettings) -> Worker:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="framewise-worker",
+        allow_abbrev=False,
+        description="Run one worker: it joins the GPU or CPU pool (GPU_MODE), consumes that queue and runs "
+        "each task's analysis through the ML service. Configured by environment variables (DATABASE_URL, "
+        "VALKEY_URL, ML_SERVICE_URL, MEDIA_ROOTS, ...; see the README's settings table).",
+    ).parse_args(argv)
     settings = load_settings(WorkerSettings)
     configure_logging("worker", settings.log_format, settings.log_level)
     if settings.worker_metrics_port:

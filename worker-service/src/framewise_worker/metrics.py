@@ -1,4 +1,4 @@
-"""Worker metrics, served on a metrics-only port (SPEC S1.6)."""
+"""Worker metrics, served on a metrics-only port."""
 
 from prometheus_client import Counter, Histogram
 

@@ -29,6 +29,7 @@ async def run(settings: WorkerSettings, *, leases_only: bool) -> dict[str, objec
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="framewise-reconcile",
+        allow_abbrev=False,
         description="Run one reconciler pass now: queue orphaned PENDING tasks, reclaim RUNNING tasks whose "
         "worker died, report stuck ones. Reads the workers' settings (DATABASE_URL, VALKEY_URL, ...).",
     )

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from framewise.application.results import ArtifactFilter
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.payloads import ArtifactType
-from framewise_api.dependencies import Artifacts
+from framewise_api.dependencies import ArtifactPaging, Artifacts
 from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.security import require_caller
@@ -20,6 +20,7 @@ router = APIRouter(
 
 @router.get("")
 async def list_artifacts(
+    page: ArtifactPaging,
     artifacts: Artifacts,
     video_id: UUID | None = None,
     task_id: UUID | None = None,
@@ -27,8 +28,6 @@ async def list_artifacts(
     run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
     start_ms: TimeMs = None,
     end_ms: TimeMs = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ArtifactPage:
     """Artifacts across the library by video, task, type, inference run and time range, paginated."""
     query = ArtifactFilter(
@@ -38,7 +37,7 @@ async def list_artifacts(
         run_id=run_id,
         start_ms=start_ms,
         end_ms=end_ms,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return ArtifactPage.of(await artifacts.execute(query))

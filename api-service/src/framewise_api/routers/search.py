@@ -8,7 +8,7 @@ from framewise.application.use_cases.moment_jumper import JumpFrom
 from framewise.domain.errors import InvalidSearch
 from framewise.domain.ids import VideoId
 from framewise.domain.moments import MomentType, NearTerm
-from framewise_api.dependencies import Jumper, Labels, Searcher
+from framewise_api.dependencies import Jumper, Labels, Searcher, SearchPaging
 from framewise_api.media_auth import MediaSigner
 from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
@@ -23,6 +23,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x
 
 
 def search_query(
+    page: SearchPaging,
     q: Annotated[
         str | None,
         Query(
@@ -45,8 +46,6 @@ def search_query(
     near: Annotated[list[str] | None, Query(description="<type>:<label> that must occur within `within_ms`")] = None,
     within_ms: Annotated[int, Query(ge=0, le=3_600_000)] = 5000,
     sort: SearchSort = SearchSort.RELEVANCE,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchQuery:
     """The query every search endpoint shares; a part that does not parse is a 422 naming it."""
     wanted: set[MomentType] = set()
@@ -77,8 +76,8 @@ def search_query(
         near=terms,
         within_ms=within_ms,
         sort=sort,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

@@ -1,14 +1,22 @@
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from framewise.application.results import TaskFilter, TaskSort
 from framewise.domain.errors import TaskNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
-from framewise_api.dependencies import Canceller, CorrelationId, Enqueuer, Lister, Retrier, rate_limit
+from framewise_api.dependencies import (
+    Canceller,
+    CorrelationId,
+    Enqueuer,
+    Lister,
+    ListPaging,
+    Order,
+    Retrier,
+    rate_limit,
+)
 from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.schemas.tasks import EnqueueOut, TaskOut, TaskPage
 from framewise_api.security import require_caller
@@ -20,14 +28,13 @@ router = APIRouter(
 
 @router.get("")
 async def list_tasks(
+    page: ListPaging,
     lister: Lister,
     status: TaskStatus | None = None,
     task_type: TaskType | None = None,
     video_id: UUID | None = None,
     sort: TaskSort = TaskSort.CREATED_AT,
-    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    order: Order = "desc",
 ) -> TaskPage:
     """Tasks filtered by status, type and video; sorted by creation, start or running time."""
     query = TaskFilter(
@@ -36,8 +43,8 @@ async def list_tasks(
         video_id=VideoId(video_id) if video_id else None,
         sort=sort,
         descending=order == "desc",
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return TaskPage.of(await lister.execute(query))
 

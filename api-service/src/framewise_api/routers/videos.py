@@ -8,7 +8,18 @@ from framewise.domain.errors import UploadTooLarge, VideoNotFound
 from framewise.domain.ids import VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.video import VideoStatus
-from framewise_api.dependencies import Artifacts, ContainerDep, CorrelationId, Lister, Uploader, Videos, rate_limit
+from framewise_api.dependencies import (
+    ArtifactPaging,
+    Artifacts,
+    ContainerDep,
+    CorrelationId,
+    Lister,
+    ListPaging,
+    Order,
+    Uploader,
+    Videos,
+    rate_limit,
+)
 from framewise_api.problems import PROBLEM_RESPONSES
 from framewise_api.routers.artifacts import TimeMs
 from framewise_api.schemas.artifacts import ArtifactPage
@@ -20,20 +31,15 @@ router = APIRouter(
     prefix="/api/v1/videos", tags=["videos"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
 )
 
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-Order = Annotated[str, Query(pattern="^(asc|desc)$")]
-
 
 @router.get("")
 async def list_videos(
+    page: ListPaging,
     videos: Videos,
     status: VideoStatus | None = None,
     path_contains: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$")] = None,
     sort: VideoSort = VideoSort.DISCOVERED_AT,
     order: Order = "desc",
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> VideoPage:
     """Videos by status and a case-insensitive substring of their path, sorted and paginated."""
     query = VideoFilter(
@@ -41,8 +47,8 @@ async def list_videos(
         path_contains=path_contains,
         sort=sort,
         descending=order == "desc",
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return VideoPage.of(await videos.execute(query))
 
@@ -95,13 +101,12 @@ async def list_video_tasks(video_id: UUID, lister: Lister) -> TaskPage:
 
 @router.get("/{video_id}/artifacts")
 async def list_video_artifacts(
+    page: ArtifactPaging,
     video_id: UUID,
     artifacts: Artifacts,
     artifact_type: ArtifactType | None = None,
     start_ms: TimeMs = None,
     end_ms: TimeMs = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Offset = 0,
 ) -> ArtifactPage:
     """A video's artifacts in time order, optionally of one type and within [start_ms, end_ms)."""
     query = ArtifactFilter(
@@ -109,7 +114,7 @@ async def list_video_artifacts(
         artifact_type=artifact_type,
         start_ms=start_ms,
         end_ms=end_ms,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return ArtifactPage.of(await artifacts.execute(query))

@@ -1,8 +1,8 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Self
 from uuid import UUID
 
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel, Field, JsonValue
 
 from framewise.application.results import Enqueued, Page
 from framewise.domain.routing import TaskType
@@ -29,13 +29,11 @@ class TaskOut(BaseModel):
     started_at: datetime | None
     heartbeat_at: datetime | None
     completed_at: datetime | None
-    running_time_ms: int | None
+    running_time_ms: int | None = Field(description="from start to end, or to now while it runs; null before")
 
     @classmethod
     def of(cls, task: Task) -> Self:
-        running = None
-        if task.started_at is not None and task.completed_at is not None:
-            running = int((task.completed_at - task.started_at).total_seconds() * 1000)
+        running = task.running_time(datetime.now(UTC))
         return cls(
             id=task.id,
             video_id=task.video_id,
@@ -55,7 +53,7 @@ class TaskOut(BaseModel):
             started_at=task.started_at,
             heartbeat_at=task.heartbeat_at,
             completed_at=task.completed_at,
-            running_time_ms=running,
+            running_time_ms=None if running is None else int(running.total_seconds() * 1000),
         )
 
 

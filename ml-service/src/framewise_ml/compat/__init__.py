@@ -1,1 +1,1 @@
-"""Shims for the environments the ML service runs in (SPEC S11)."""
+"""Shims for the environments the ML service runs in."""

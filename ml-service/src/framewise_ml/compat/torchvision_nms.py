@@ -1,4 +1,4 @@
-"""A pure-torch `torchvision::nms` for when torchvision's compiled operators cannot load (SPEC S11.2).
+"""A pure-torch `torchvision::nms` for when torchvision's compiled operators cannot load.
 
 The only torchvision for torch 2.13.0 is a CUDA build. With the CPU torch its `_C` extension does
 not load, and `import torchvision` then fails on its first use of `torchvision::nms`. ultralytics,

@@ -7,7 +7,7 @@ loaded and warmed at start-up, so a missing default makes the model FAILED (503)
 optional profile is a 422 for the requests that ask for it.
 
 ultralytics and torch are imported in `_load`, never at module import: torchvision must come after
-the NMS fallback is registered (SPEC S11.2), ultralytics after its offline settings are in the
+the NMS fallback is registered, ultralytics after its offline settings are in the
 environment, and a build without them reports this model failed instead of failing to start.
 """
 
@@ -174,7 +174,7 @@ class ObjectModel(InferenceModel):
 
     def _run(self, loaded: Loaded, images: list[np.ndarray], settings: Settings, classes: list[int] | None) -> Any:
         """One batched predict. ultralytics resets torch's thread count process-wide on its first
-        predict (SPEC S11.4), which would slow every other model in the service: put it back."""
+        predict, which would slow every other model in the service: put it back."""
         threads = self._torch.get_num_threads()
         try:
             with loaded.lock:

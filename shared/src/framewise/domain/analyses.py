@@ -45,17 +45,7 @@ CATALOGUE: tuple[Analysis, ...] = (
 )
 
 _BY_TASK_TYPE = {a.task_type: a for a in CATALOGUE}
-_BY_ENDPOINT = {a.endpoint: a for a in CATALOGUE}
 
 
 def analysis_of(task_type: TaskType) -> Analysis:
     return _BY_TASK_TYPE[task_type]
-
-
-def analysis_at(endpoint: str) -> Analysis | None:
-    """The analysis the ML endpoint `endpoint` answers, or None for a name that is none."""
-    return _BY_ENDPOINT.get(endpoint)
-
-
-def endpoints() -> list[str]:
-    return [a.endpoint for a in CATALOGUE]

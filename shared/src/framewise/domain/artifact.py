@@ -1,4 +1,4 @@
-"""The artifact envelope: one detection, segment or scene with its span and provenance (SPEC S2.5)."""
+"""The artifact envelope: one detection, segment or scene with its span and provenance."""
 
 from dataclasses import dataclass
 from datetime import datetime

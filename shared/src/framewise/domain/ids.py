@@ -6,7 +6,6 @@ from uuid import UUID, uuid4
 VideoId = NewType("VideoId", UUID)
 TaskId = NewType("TaskId", UUID)
 ArtifactId = NewType("ArtifactId", UUID)
-RunId = NewType("RunId", UUID)
 
 
 def new_video_id() -> VideoId:
@@ -19,7 +18,3 @@ def new_task_id() -> TaskId:
 
 def new_artifact_id() -> ArtifactId:
     return ArtifactId(uuid4())
-
-
-def new_run_id() -> RunId:
-    return RunId(uuid4())

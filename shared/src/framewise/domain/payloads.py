@@ -1,4 +1,4 @@
-"""Versioned payload schemas of the artifacts each analysis produces (SPEC S2.6).
+"""Versioned payload schemas of the artifacts each analysis produces.
 
 Each payload knows its time span, so the envelope's span columns are derived, never typed twice.
 """

@@ -27,7 +27,6 @@ class ErrorKind(StrEnum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
     INVALID_PAYLOAD = "invalid_payload"
-    STALE = "stale"
     LOST = "lost"  # the worker running it died (its lease expired) on every attempt allowed
 
 
@@ -90,6 +89,13 @@ class Task:
             correlation_id=correlation_id,
             queue=analysis_of(task_type).queue,
         )
+
+    def running_time(self, now: datetime) -> timedelta | None:
+        """How long it has run: from its start to its end, or to `now` while it runs; None before
+        it started. The task listing sorts by the same definition."""
+        if self.started_at is None:
+            return None
+        return (self.completed_at or now) - self.started_at
 
     @property
     def is_terminal(self) -> bool:

@@ -1,4 +1,4 @@
-"""structlog set-up: JSON lines when deployed, readable colours in a terminal (SPEC S7.1).
+"""structlog set-up: JSON lines when deployed, readable colours in a terminal.
 
 Every line carries service, level, event, timestamp and correlation_id; the standard library's
 loggers (uvicorn, arq, sqlalchemy) are routed through the same processors.

@@ -21,7 +21,6 @@ from PIL import Image
 from framewise.application.results import MediaUnreadable
 
 JPEG_QUALITY = 85
-MAX_WIDTH = 3840
 
 
 def grab_frame(path: str, t_ms: int, width: int | None) -> bytes:

@@ -44,6 +44,7 @@ async def _page(
 
 
 def _running_time() -> ColumnElement[Any]:
+    """`Task.running_time` in SQL: start to end, or to now while it runs."""
     return func.coalesce(tasks.c.completed_at, func.now()) - tasks.c.started_at
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from framewise.application.results import KnownFile
@@ -24,7 +24,7 @@ from framewise.infrastructure.postgres.mapping import (
     video_from_row,
     video_to_row,
 )
-from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, videos
+from framewise.infrastructure.postgres.tables import runs, tasks, videos
 
 
 class SqlTaskRepository:
@@ -48,10 +48,6 @@ class SqlTaskRepository:
     async def save(self, task: Task) -> None:
         row = task_to_row(task)
         await self._session.execute(update(tasks).where(tasks.c.id == row.pop("id")).values(row))
-
-    async def for_video(self, video_id: VideoId) -> list[Task]:
-        query = select(tasks).where(tasks.c.video_id == video_id).order_by(tasks.c.task_type)
-        return [task_from_row(r) for r in (await self._session.execute(query)).mappings()]
 
     async def delete_for_video(self, video_id: VideoId) -> None:
         await self._session.execute(delete(tasks).where(tasks.c.video_id == video_id))
@@ -131,7 +127,3 @@ class SqlArtifactRepository:
                 "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
             )
         return len(envelopes)
-
-    async def count_for_task(self, task_id: TaskId) -> int:
-        query = select(func.count()).select_from(artifacts).where(artifacts.c.task_id == task_id)
-        return int((await self._session.execute(query)).scalar_one())

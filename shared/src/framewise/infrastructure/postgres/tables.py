@@ -90,7 +90,7 @@ tasks = Table(
 runs = Table(
     "runs",
     metadata,
-    # One row per inference run: the provenance every artifact of the run shares (SPEC S2.7), stored
+    # One row per inference run: the provenance every artifact of the run shares (docs/design/analyses.md), stored
     # once instead of on each of its (up to tens of thousands of) artifacts.
     Column("run_id", String(64), primary_key=True),
     Column("task_id", Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),

@@ -1,4 +1,4 @@
-"""JSON on both sides of the queue: no pickle crosses a service boundary (SPEC S4.3)."""
+"""JSON on both sides of the queue: no pickle crosses a service boundary."""
 
 import json
 from typing import Any
