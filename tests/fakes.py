@@ -7,15 +7,19 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from framewise.application.results import JobState, KnownFile, MediaUnreadable
+from pydantic import JsonValue
+
+from framewise.application.results import CommittedWindow, JobState, KnownFile, MediaUnreadable, RunProgress
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment
+from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
+from framewise.domain.windows import Window
 
 
 class FixedClock:
@@ -35,6 +39,8 @@ class _Store:
         self.videos: dict[VideoId, Video] = {}
         self.artifacts: dict[TaskId, list[ArtifactEnvelope]] = {}
         self.moments: dict[TaskId, list[Moment]] = {}
+        self.runs: dict[TaskId, Provenance] = {}  # one run per task, as a windowed task has
+        self.windows: dict[TaskId, dict[int, CommittedWindow]] = {}
 
 
 class InMemoryTaskRepository:
@@ -104,6 +110,43 @@ class InMemoryArtifactRepository:
         self._store.moments[task_id] = list(moments)
         return len(envelopes)
 
+    async def run_progress(self, task_id: TaskId) -> RunProgress:
+        windows = self._store.windows.get(task_id)
+        return RunProgress(self._store.runs[task_id], dict(windows)) if windows else RunProgress()
+
+    async def reset_run(self, task_id: TaskId) -> None:
+        for table in (self._store.runs, self._store.artifacts, self._store.moments, self._store.windows):
+            table.pop(task_id, None)  # type: ignore[attr-defined]
+
+    async def commit_window(
+        self,
+        task_id: TaskId,
+        window: Window,
+        run: Provenance,
+        envelopes: Sequence[ArtifactEnvelope],
+        *,
+        attempt: int,
+        compute_ms: float,
+        now: datetime,
+        replace: bool = False,
+    ) -> int:
+        assert self._store.runs.setdefault(task_id, run) == run, "one run per task"
+        windows = self._store.windows.setdefault(task_id, {})
+        assert window.index not in windows, f"window {window.index} committed twice"
+        if replace:
+            self._store.artifacts[task_id] = []
+        self._store.artifacts.setdefault(task_id, []).extend(envelopes)
+        windows[window.index] = CommittedWindow(window.start_ms, window.end_ms, compute_ms)
+        return len(envelopes)
+
+    async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
+        task_id = next((t for t, run in self._store.runs.items() if run.run_id == run_id), None)
+        found = self._store.artifacts.get(task_id, []) if task_id is not None else []
+        return [dict(e.payload) for e in sorted(found, key=lambda e: e.span_start_ms)]
+
+    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
+        self._store.moments[task_id] = list(moments)
+
 
 class FakeUnitOfWork:
     """Changes land in the committed store only on commit; anything else is rolled back."""
@@ -137,6 +180,8 @@ class FakeUnitOfWork:
         self.committed.videos = self._working.videos
         self.committed.artifacts = self._working.artifacts
         self.committed.moments = self._working.moments
+        self.committed.runs = self._working.runs
+        self.committed.windows = self._working.windows
         self._working = copy.deepcopy(self.committed)
         self.commits += 1
 
@@ -151,6 +196,9 @@ class FakeJobQueue:
 
     async def push(self, job: JobRequest) -> bool:
         return self.jobs.setdefault(job.job_id, job) is job
+
+    async def ping(self) -> None:
+        return None
 
     async def abort(self, job: JobRequest) -> None:
         self.jobs.pop(job.job_id, None)

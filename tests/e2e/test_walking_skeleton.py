@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import PERSON_BOX, SampleVideo
-from tests.e2e.processes import AUTH, running_stack
+from tests.e2e.processes import AUTH, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,22 @@ def find_the_moment(api: str, video_id: str, video: SampleVideo, file: Path) -> 
     assert search(api, q="palace", types="place")
 
 
+def progress_moved_per_window(stack: Stack, windows: int) -> None:
+    """Every task's progress moved at every window but the last (which completed it), upwards."""
+    by_task: dict[str, list[float]] = {}
+    for name in ("worker-cpu", "worker-gpu"):
+        for line in stack.services[name].lines():
+            if line.get("event") == "window_committed":
+                by_task.setdefault(line["task_id"], []).append(line["progress"])
+    assert len(by_task) == 6, by_task
+    assert all(len(p) == windows - 1 and p == sorted(p) and 0 < p[0] and p[-1] < 1 for p in by_task.values()), by_task
+
+
+# One window per analysis (the default, 300 s), and 3 s windows: a 14 s video then runs as five
+# windows per analysis, and every assertion below holds the same, the results of a single pass.
+@pytest.mark.parametrize("window_s", [None, 3], ids=["one-pass", "windows-of-3s"])
 async def test_every_analysis_with_weights_completes_across_real_processes_with_one_correlation_id(
+    window_s: int | None,
     tmp_path: Path,
     engine: AsyncEngine,
     redis: Redis,
@@ -87,8 +102,14 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
     analysis_video: SampleVideo,
 ) -> None:
     shutil.copy(analysis_video.path, media_root / "analysis.mp4")
+    env = {"ANALYSIS_WINDOW_S": str(window_s)} if window_s else {}
     with running_stack(
-        tmp_path, database_url=database_url, valkey_url=valkey_url, media_root=media_root, model_cache=model_cache
+        tmp_path,
+        database_url=database_url,
+        valkey_url=valkey_url,
+        media_root=media_root,
+        model_cache=model_cache,
+        env=env,
     ) as stack:
         api = stack.api_url
         assert httpx.get(f"{api}/readyz").json()["status"] == "ok"
@@ -148,3 +169,5 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
         line.get("task_id") for line in stack.services["worker-cpu"].lines() if line.get("event") == "job_started"
     }
     assert cpu_jobs == {scene_task["id"]}  # the CPU worker never received a GPU-class job
+    if window_s:
+        progress_moved_per_window(stack, -(-analysis_video.duration_ms // (window_s * 1000)))

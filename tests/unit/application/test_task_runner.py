@@ -78,7 +78,8 @@ def runner(
 async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> None:
     uow, ml = FakeUnitOfWork(), FakeMlClient(available=False)  # even while the model is down
     task = seeded(uow)
-    kept = FakeMlResultCache({(task.id, 1): response(SCENES, config=config_hash({}), task_id=task.id, attempt=1)})
+    answer = response(SCENES, config=config_hash({}), task_id=task.id, attempt=1, end_ms=8000)  # the whole video
+    kept = FakeMlResultCache({(task.id, 1): answer})
 
     report = await runner(uow, ml, kept).execute(RunTask(task.id, 1))
 
@@ -101,7 +102,7 @@ async def test_a_result_the_ml_service_kept_is_used_instead_of_recomputing() -> 
 async def test_a_kept_result_for_another_question_is_ignored(changes: dict[str, object]) -> None:
     uow, ml = FakeUnitOfWork(), FakeMlClient(response(SCENES[:1]))
     task = seeded(uow)
-    fields: dict[str, object] = {"config": config_hash({}), "task_id": task.id, "attempt": 1, **changes}
+    fields: dict[str, object] = {"config": config_hash({}), "task_id": task.id, "attempt": 1, "end_ms": 8000, **changes}
     stale = response(SCENES, **fields)  # type: ignore[arg-type]
 
     report = await runner(uow, ml, FakeMlResultCache({(task.id, 1): stale})).execute(RunTask(task.id, 1))

@@ -73,6 +73,7 @@ class WorkerContainer:
             SqlHeartbeats(self.sessions),
             self.policy,
             heartbeat_s=self.settings.heartbeat_s,
+            windows=self.settings.window_sizes(),
         )
 
     def task_reconciler(self) -> TaskReconciler:

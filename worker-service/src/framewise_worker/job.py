@@ -1,6 +1,7 @@
 """`run_task`, the one job the workers run: parse the job, run the attempt, say to arq what next."""
 
 import time
+from contextlib import suppress
 from typing import Any
 
 import structlog
@@ -12,9 +13,10 @@ from framewise.application.use_cases.task_runner import RunTask
 from framewise.contracts.jobs import RunTaskJob
 from framewise.domain.ids import TaskId
 from framewise_worker.container import container_of
-from framewise_worker.metrics import TASK_DURATION, TASK_OUTCOMES
+from framewise_worker.metrics import TASK_DURATION, TASK_ETA, TASK_OUTCOMES, TASK_PROGRESS, WINDOWS_COMMITTED
 
 log = structlog.get_logger("framewise.worker")
+NEXT_WINDOW_DEFER_S = 0.001
 
 
 async def run_task(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> str:
@@ -32,8 +34,22 @@ async def run_task(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> str:
             delay = container.policy.try_backoff_s * 2
             log.warning("job_store_unreachable", error=f"{type(exc).__name__}: {exc}"[:300], defer_s=delay)
             raise Retry(defer=delay) from exc
+        _track(str(job.task_id), report)
         _record(report, time.perf_counter() - started, container.settings.unavailable_recheck_s)
         return report.outcome.value
+
+
+def _track(task_id: str, report: RunReport) -> None:
+    """The progress gauges of a task while its windows run, gone once it ends here."""
+    task_type = report.task_type.value if report.task_type else "unknown"
+    if report.outcome is RunOutcome.CONTINUE:
+        TASK_PROGRESS.labels(task_id, task_type).set(report.progress)
+        if report.eta_s is not None:
+            TASK_ETA.labels(task_id, task_type).set(report.eta_s)
+    elif report.outcome is not RunOutcome.RETRY and report.outcome is not RunOutcome.DEFERRED:
+        for gauge in (TASK_PROGRESS, TASK_ETA):
+            with suppress(KeyError):
+                gauge.remove(task_id, task_type)
 
 
 def _record(report: RunReport, elapsed: float, recheck_s: float) -> None:
@@ -43,6 +59,7 @@ def _record(report: RunReport, elapsed: float, recheck_s: float) -> None:
     duration_ms = round(elapsed * 1000, 1)
     match report.outcome:
         case RunOutcome.COMPLETED:
+            WINDOWS_COMMITTED.labels(task_type).inc()
             TASK_DURATION.labels(task_type, report.outcome.value).observe(elapsed)
             log.info(
                 "job_completed", artifacts=report.artifacts, reused_result=report.reused_result, duration_ms=duration_ms
@@ -59,5 +76,17 @@ def _record(report: RunReport, elapsed: float, recheck_s: float) -> None:
             defer = report.retry_in_s or recheck_s
             log.info("job_deferred", reason=report.error, defer_s=round(defer, 2))
             raise Retry(defer=defer)
+        case RunOutcome.CONTINUE:
+            WINDOWS_COMMITTED.labels(task_type).inc()
+            log.info(
+                "window_committed",
+                window=report.window,
+                progress=round(report.progress, 4),
+                artifacts=report.artifacts,
+                duration_ms=duration_ms,
+            )
+            # To the back of the queue (a score of now, not its first enqueue time): the windows of
+            # other videos waiting meanwhile go first.
+            raise Retry(defer=NEXT_WINDOW_DEFER_S)
         case RunOutcome.SKIPPED:
             log.info("job_skipped", reason=report.error or "task terminal or attempt stale")

@@ -3,6 +3,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from framewise.domain.retry import RetryPolicy
+from framewise.domain.routing import TaskType
+from framewise.domain.windows import WindowSizes
 from framewise.infrastructure.settings import CommaList, ServiceSettings, split_commas
 
 
@@ -32,6 +34,10 @@ class WorkerSettings(ServiceSettings):
     unavailable_recheck_s: Annotated[float, Field(gt=0)] = 30.0
     ml_request_timeout_s: Annotated[float, Field(gt=0)] = 1800.0
     ml_token: str | None = None
+    # Each analysis of a video runs in windows of this much media time, one ML call and one
+    # checkpoint each; ANALYSIS_WINDOWS overrides it per analysis ("ocr=120,transcription=600").
+    analysis_window_s: Annotated[float, Field(ge=1, le=86_400)] = 300.0
+    analysis_windows: CommaList = []
     heartbeat_s: Annotated[float, Field(gt=0)] = 10.0
     lease_s: Annotated[float, Field(gt=0)] = 45.0
     attempts_per_task: Annotated[
@@ -63,4 +69,23 @@ class WorkerSettings(ServiceSettings):
             attempts_per_task=self.attempts_per_task,
         )
 
-    _split = field_validator("media_roots", mode="before")(split_commas)
+    _split = field_validator("media_roots", "analysis_windows", mode="before")(split_commas)
+
+    @field_validator("analysis_windows")
+    @classmethod
+    def _known_analyses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            name, _, seconds = entry.partition("=")
+            if name.strip() not in set(TaskType):
+                raise ValueError(f"{name.strip()!r} is not an analysis: one of {', '.join(TaskType)}")
+            try:
+                ok = 1 <= float(seconds) <= 86_400
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"{entry!r}: the window must be 1 to 86400 seconds, as <analysis>=<seconds>")
+        return value
+
+    def window_sizes(self) -> WindowSizes:
+        overrides = {n.strip(): round(float(s) * 1000) for n, _, s in (e.partition("=") for e in self.analysis_windows)}
+        return WindowSizes(round(self.analysis_window_s * 1000), overrides)

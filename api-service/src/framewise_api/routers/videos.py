@@ -4,7 +4,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from framewise.application.results import ArtifactFilter, TaskFilter, VideoFilter, VideoSort
-from framewise.domain.errors import UploadTooLarge, VideoNotFound
+from framewise.domain.errors import VideoNotFound
 from framewise.domain.ids import VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.video import VideoStatus
@@ -75,12 +75,14 @@ async def upload_video(
     """Upload one video as the raw request body. It is streamed to disk under the size limit
     (413 past it), must have a video extension (415) and probe as a video (422), and is then moved
     into the upload folder atomically and discovered: its six tasks are queued at once."""
-    limit = container.settings.upload_max_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise UploadTooLarge(limit)
-    await container.check_valkey()  # down: 503 before a byte is stored, not after the video is registered
-    uploaded = await uploader.execute(filename, request.stream(), max_bytes=limit, correlation_id=correlation_id)
+    uploaded = await uploader.execute(
+        filename,
+        request.stream(),
+        max_bytes=container.settings.upload_max_bytes,
+        correlation_id=correlation_id,
+        declared_bytes=int(declared) if declared is not None and declared.isdigit() else None,
+    )
     response.headers["Location"] = f"/api/v1/videos/{uploaded.video_id}"
     return UploadOut.of(uploaded)
 

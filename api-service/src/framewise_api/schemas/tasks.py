@@ -20,7 +20,8 @@ class TaskOut(BaseModel):
     job_id: str | None
     config: dict[str, JsonValue]
     config_hash: str
-    progress: float
+    progress: float = Field(description="committed media time over the video's duration, per window")
+    eta_s: float | None = Field(description="seconds the rest takes at the throughput measured so far")
     error: str | None
     error_kind: ErrorKind | None
     correlation_id: str
@@ -45,6 +46,7 @@ class TaskOut(BaseModel):
             config=task.config,
             config_hash=task.config_hash,
             progress=task.progress,
+            eta_s=None if task.eta_s is None else round(task.eta_s, 1),
             error=task.error,
             error_kind=task.error_kind,
             correlation_id=task.correlation_id,

@@ -84,7 +84,9 @@ def sample_frames(
         origin = stream.start_time or 0
         if start_ms:
             container.seek(int(start_ms / 1000 / time_base) + origin, stream=stream, backward=True)
-        next_due = start_ms or 0
+        # The global grid: the first sample of a window is due at the first multiple of the
+        # interval at or after its start, as in a single pass from the beginning.
+        next_due = -(-(start_ms or 0) // interval_ms) * interval_ms
         decoded = 0
         try:
             for frame in container.decode(stream):

@@ -5,6 +5,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from pydantic import JsonValue
+
 from framewise.application.results import (
     ArtifactFilter,
     JobState,
@@ -12,6 +14,7 @@ from framewise.application.results import (
     KnownFile,
     LabelCount,
     Page,
+    RunProgress,
     SearchHit,
     SearchQuery,
     TaskFilter,
@@ -21,9 +24,11 @@ from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment, MomentType
+from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task
 from framewise.domain.video import FileStat, MediaInfo, Video
+from framewise.domain.windows import Window
 
 
 class Clock(Protocol):
@@ -67,6 +72,38 @@ class ArtifactRepository(Protocol):
         """The task's artifacts and moments become exactly these (moments of the envelopes' run)."""
         ...
 
+    async def run_progress(self, task_id: TaskId) -> RunProgress:
+        """The task's run and its committed windows."""
+        ...
+
+    async def reset_run(self, task_id: TaskId) -> None:
+        """Forget the task's runs: their artifacts, moments and windows."""
+        ...
+
+    async def commit_window(
+        self,
+        task_id: TaskId,
+        window: Window,
+        run: Provenance,
+        envelopes: Sequence[ArtifactEnvelope],
+        *,
+        attempt: int,
+        compute_ms: float,
+        now: datetime,
+        replace: bool = False,
+    ) -> int:
+        """Add a window's artifacts to the run (creating the run with its first window), or with
+        `replace` make them the run's whole set; record the window as committed."""
+        ...
+
+    async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
+        """The payloads of a run's artifacts in time order."""
+        ...
+
+    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
+        """The run's moments become exactly these."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over the repositories; rolls back unless `commit` was called."""
@@ -99,6 +136,10 @@ class JobQueue(Protocol):
         ...
 
     async def state(self, job: JobRequest) -> JobState: ...
+
+    async def ping(self) -> None:
+        """Raise when the queue cannot be reached."""
+        ...
 
 
 class Heartbeats(Protocol):

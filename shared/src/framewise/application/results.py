@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import MomentType, NearTerm
 from framewise.domain.payloads import ArtifactType
+from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
 from framewise.domain.video import VideoStatus
@@ -99,8 +100,25 @@ class DiscoveryReport:
     jobs_enqueued: int = 0
 
 
+@dataclass(frozen=True)
+class CommittedWindow:
+    start_ms: int
+    end_ms: int | None
+    compute_ms: float
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """What a task's run has committed so far: its provenance (None before its first window) and
+    its windows by index."""
+
+    run: Provenance | None = None
+    windows: dict[int, CommittedWindow] = field(default_factory=dict)
+
+
 class RunOutcome(StrEnum):
     COMPLETED = "completed"
+    CONTINUE = "continue"  # a window committed, more to go: the job goes to the back of its queue
     FAILED = "failed"
     RETRY = "retry"  # transient failure with tries left: run the same attempt again later
     DEFERRED = "deferred"  # not now (model unavailable, service busy): no try spent, ask again later
@@ -116,6 +134,9 @@ class RunReport:
     reused_result: bool = False  # COMPLETED from the result the ML service kept, not a new inference
     retry_in_s: float = 0.0  # RETRY: when to run the attempt again
     task_type: TaskType | None = None
+    window: int | None = None  # the window this run of the job committed
+    progress: float = 0.0
+    eta_s: float | None = None
 
 
 class MediaUnreadable(Exception):

@@ -5,7 +5,10 @@ goes by the same name) answers it, which artifact type and payload schema its it
 device class (hence queue) runs it. Nothing else maps one of these names to another.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from pydantic import JsonValue
 
 from framewise.domain.payloads import (
     ArtifactType,
@@ -18,6 +21,7 @@ from framewise.domain.payloads import (
     TranscriptSegmentV1,
 )
 from framewise.domain.routing import QUEUE_OF_CLASS, DeviceClass, QueueName, TaskType
+from framewise.domain.windows import Stitching
 
 
 @dataclass(frozen=True)
@@ -27,25 +31,39 @@ class Analysis:
     artifact_type: ArtifactType
     payload: type[Payload]  # the schema every item of its answers must pass
     device_class: DeviceClass
+    stitching: Stitching  # how its windows join into one pass (framewise.domain.windows)
+    interval_ms: int | None = None  # a frame analysis's sampling interval when its config names none
 
     @property
     def queue(self) -> QueueName:
         return QUEUE_OF_CLASS[self.device_class]
 
+    def grid_ms(self, config: Mapping[str, JsonValue]) -> int:
+        """The sampling interval its windows must start on (1 ms for the analyses that do not sample)."""
+        if self.interval_ms is None:
+            return 1
+        value = config.get("interval_ms", self.interval_ms)
+        return value if isinstance(value, int) and value > 0 else self.interval_ms
 
+
+_GPU, _CPU = DeviceClass.GPU, DeviceClass.CPU
+_FRAMES, _SPEECH, _CUTS = Stitching.FRAMES, Stitching.SPEECH, Stitching.CUTS
 CATALOGUE: tuple[Analysis, ...] = (
-    Analysis(TaskType.OBJECT_DETECTION, "objects", ArtifactType.OBJECT, ObjectDetectionV1, DeviceClass.GPU),
-    Analysis(TaskType.FACE_DETECTION, "faces", ArtifactType.FACE, FaceDetectionV1, DeviceClass.GPU),
-    Analysis(
-        TaskType.TRANSCRIPTION, "transcribe", ArtifactType.TRANSCRIPT_SEGMENT, TranscriptSegmentV1, DeviceClass.GPU
-    ),
-    Analysis(TaskType.OCR, "ocr", ArtifactType.OCR_TEXT, OCRDetectionV1, DeviceClass.GPU),
-    Analysis(TaskType.PLACE_DETECTION, "places", ArtifactType.PLACE, PlaceClassificationV1, DeviceClass.GPU),
-    Analysis(TaskType.SCENE_DETECTION, "scenes", ArtifactType.SCENE, SceneV1, DeviceClass.CPU),
+    Analysis(TaskType.OBJECT_DETECTION, "objects", ArtifactType.OBJECT, ObjectDetectionV1, _GPU, _FRAMES, 1000),
+    Analysis(TaskType.FACE_DETECTION, "faces", ArtifactType.FACE, FaceDetectionV1, _GPU, _FRAMES, 1000),
+    Analysis(TaskType.TRANSCRIPTION, "transcribe", ArtifactType.TRANSCRIPT_SEGMENT, TranscriptSegmentV1, _GPU, _SPEECH),
+    Analysis(TaskType.OCR, "ocr", ArtifactType.OCR_TEXT, OCRDetectionV1, _GPU, _FRAMES, 1000),
+    Analysis(TaskType.PLACE_DETECTION, "places", ArtifactType.PLACE, PlaceClassificationV1, _GPU, _FRAMES, 2000),
+    Analysis(TaskType.SCENE_DETECTION, "scenes", ArtifactType.SCENE, SceneV1, _CPU, _CUTS),
 )
 
 _BY_TASK_TYPE = {a.task_type: a for a in CATALOGUE}
+_BY_ARTIFACT_TYPE = {a.artifact_type: a for a in CATALOGUE}
 
 
 def analysis_of(task_type: TaskType) -> Analysis:
     return _BY_TASK_TYPE[task_type]
+
+
+def analysis_producing(artifact_type: ArtifactType) -> Analysis:
+    return _BY_ARTIFACT_TYPE[artifact_type]

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from pydantic import JsonValue
 
+from framewise.domain.analyses import analysis_producing
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.payloads import ArtifactType
 
@@ -41,13 +42,6 @@ MOMENT_TYPE_OF: dict[ArtifactType, MomentType] = {
     ArtifactType.FACE: MomentType.FACE,
     ArtifactType.PLACE: MomentType.PLACE,
     ArtifactType.SCENE: MomentType.SCENE,
-}
-# The sampling interval each frame analysis uses when its config names none (the ML service's defaults).
-DEFAULT_INTERVAL_MS: dict[ArtifactType, int] = {
-    ArtifactType.OBJECT: 1000,
-    ArtifactType.FACE: 1000,
-    ArtifactType.OCR_TEXT: 1000,
-    ArtifactType.PLACE: 2000,
 }
 SIMILAR_TEXT = 0.8  # SequenceMatcher ratio above which two OCR reads are the same text misread
 
@@ -199,10 +193,9 @@ def moments_of(
     run_id: str,
 ) -> list[Moment]:
     """The moments of one run of one analysis, its config telling the sampling interval."""
-    if artifact_type in DEFAULT_INTERVAL_MS:
-        interval = config.get("interval_ms", DEFAULT_INTERVAL_MS[artifact_type])
-        interval_ms = interval if isinstance(interval, int) and interval > 0 else DEFAULT_INTERVAL_MS[artifact_type]
-        return frame_moments(artifact_type, payloads, interval_ms=interval_ms, run_id=run_id)
+    analysis = analysis_producing(artifact_type)
+    if analysis.interval_ms is not None:
+        return frame_moments(artifact_type, payloads, interval_ms=analysis.grid_ms(config), run_id=run_id)
     return span_moments(artifact_type, payloads, run_id=run_id)
 
 

@@ -67,7 +67,8 @@ class Task:
     transient_failures: int = 0  # of the current attempt; bounded by the worker's max tries
     workers_lost: int = 0  # attempts that ended because their worker died; bounded by max_attempts
     job_id: str | None = None
-    progress: float = 0.0
+    progress: float = 0.0  # committed media time over the video's duration
+    eta_s: float | None = None  # the rest at the throughput its committed windows measured
     error: str | None = None
     error_kind: ErrorKind | None = None
     enqueued_at: datetime | None = None
@@ -133,14 +134,23 @@ class Task:
         if self.status is TaskStatus.PENDING:
             self.status = TaskStatus.RUNNING
             self.started_at = now
-            self.progress = 0.0
+        self.heartbeat_at = now
+
+    def advance(self, attempt: int, progress: float, eta_s: float | None, now: datetime) -> None:
+        """A window of the running attempt committed: `progress` of the media is done. The next
+        window starts with all its tries (the retry policy bounds the tries of each window)."""
+        self._require_attempt(attempt)
+        self._require("advance", TaskStatus.RUNNING)
+        self.progress, self.eta_s = min(1.0, max(0.0, progress)), eta_s
+        self.transient_failures = 0
+        self.error = self.error_kind = None
         self.heartbeat_at = now
 
     def complete(self, attempt: int, now: datetime) -> None:
         self._require_attempt(attempt)
         self._require("complete", TaskStatus.RUNNING)
         self.status = TaskStatus.COMPLETED
-        self.progress = 1.0
+        self.progress, self.eta_s = 1.0, None
         self.completed_at = now
         self.error = self.error_kind = None
 
@@ -198,7 +208,7 @@ class Task:
             return None
         self.status = TaskStatus.PENDING
         self.job_id = None
-        self.progress = 0.0
+        self.eta_s = None  # progress stays: the committed windows are kept and resumed after
         self.started_at = self.heartbeat_at = None
         return self.enqueue(now)
 
@@ -212,7 +222,7 @@ class Task:
         self._require("retry", TaskStatus.FAILED, TaskStatus.CANCELLED)
         self.status = TaskStatus.PENDING
         self.job_id = None
-        self.progress = 0.0
+        self.eta_s = None  # progress stays: the committed windows are kept and resumed after
         self.error = self.error_kind = None
         self.started_at = self.heartbeat_at = self.completed_at = None
         return self.enqueue(now, correlation_id)

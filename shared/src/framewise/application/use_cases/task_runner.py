@@ -1,27 +1,43 @@
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 
+from pydantic import JsonValue
+
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
+    CommittedWindow,
     MlBusy,
     MlModelUnavailable,
     MlPermanentError,
     MlTransientError,
     RunOutcome,
+    RunProgress,
     RunReport,
 )
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
-from framewise.domain.artifact import ArtifactEnvelope, envelopes_for
+from framewise.domain.analyses import analysis_of
+from framewise.domain.artifact import envelopes_for, validate_payload
 from framewise.domain.errors import InvalidPayload
 from framewise.domain.ids import TaskId
-from framewise.domain.moments import moments_for
+from framewise.domain.moments import moments_of
 from framewise.domain.provenance import config_hash
 from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import Video
+from framewise.domain.windows import (
+    Stitching,
+    Window,
+    WindowSizes,
+    cuts_inside,
+    plan,
+    request_span,
+    scenes_from_cuts,
+    words_inside,
+)
 
 
 @dataclass(frozen=True)
@@ -43,15 +59,20 @@ class _NotNow(Exception):
 
 
 class TaskRunner:
-    """Run one attempt of one task, in two transactions around the ML call:
+    """Run the next window of one attempt of one task, in two transactions around the ML call:
 
-    1. lock the task, fence on the attempt, and mark it RUNNING (or leave it PENDING when its model
-       is not available, which is known from the job before any transaction);
-    2. the ML call (or the result the ML service kept for this very job), beating the heartbeat;
-    3. lock, fence, and either store the artifacts, moments and COMPLETED together, or record how the
-       try failed: retry later, wait for a turn, or FAILED.
+    1. lock the task, fence on the attempt, mark it RUNNING (or leave it PENDING when its model is
+       not available, which is known from the job before any transaction), and read which windows
+       its run has committed;
+    2. the ML call for the first window not committed (or the result the ML service kept for this
+       very request), beating the heartbeat;
+    3. lock, fence, and either commit the window (its artifacts, the run's moments, progress, and
+       COMPLETED with the last window) together, or record how the try failed: retry later, wait for
+       a turn, or FAILED.
 
-    Every failure is an exception, recorded in one place (`_outcome_of`)."""
+    One window per job run: with more to go the outcome is CONTINUE and the job goes to the back of
+    its queue, so the windows of different videos interleave. Every failure is an exception,
+    recorded in one place (`_outcome_of`)."""
 
     def __init__(
         self,
@@ -63,9 +84,11 @@ class TaskRunner:
         heartbeats: Heartbeats,
         policy: RetryPolicy,
         heartbeat_s: float = 10.0,
+        windows: WindowSizes | None = None,
     ) -> None:
         self._uow, self._ml, self._results, self._library, self._clock = uow, ml, results, library, clock
         self._heartbeats, self._policy, self._heartbeat_s = heartbeats, policy, heartbeat_s
+        self._windows = windows or WindowSizes()
 
     async def execute(self, command: RunTask) -> RunReport:
         task_type = command.task_type or await self._task_type(command.task_id)
@@ -79,14 +102,22 @@ class TaskRunner:
         try:
             kept = await self._results.find(command.task_id, command.attempt)
             available = kept is not None or await self._ml.is_available(task_type)
-            task, video = await self._start(command, task_type, available)
-            envelopes, reused = await self._infer(command, task, video, kept)
+            task, video, progress = await self._start(command, task_type, available)
+            analysis = analysis_of(task.task_type)
+            duration = video.media.duration_ms if video.media else 0
+            windows = plan(duration, self._windows.of(task.task_type), analysis.grid_ms(task.config))
+            window = next((w for w in windows if w.index not in progress.windows), None)
+            if window is None:  # every window committed (the last one completes the task): finish it
+                async with self._locked(command) as task:
+                    task.complete(command.attempt, self._clock.now())
+                return RunReport(RunOutcome.COMPLETED, progress=1.0)
+            started = time.perf_counter()
+            response, reused = await self._infer(
+                command, task, video, kept, request_span(analysis.stitching, window, duration)
+            )
+            compute_ms = (time.perf_counter() - started) * 1000
             async with self._locked(command) as task:
-                stored = await self._uow.artifacts.replace_for_task(
-                    task.id, envelopes, moments_for(envelopes, task.config)
-                )
-                task.complete(command.attempt, self._clock.now())
-            return RunReport(RunOutcome.COMPLETED, artifacts=stored, reused_result=reused)
+                return await self._commit(command, task, video, windows, window, response, compute_ms, reused)
         except _NotNow as exc:
             return RunReport(RunOutcome.DEFERRED, error=str(exc))
         except (MlTransientError, MlModelUnavailable, MlBusy, MlPermanentError, InvalidPayload) as exc:
@@ -106,8 +137,8 @@ class TaskRunner:
             task.fail(command.attempt, str(exc), kind, self._clock.now())
             return RunReport(RunOutcome.FAILED, error=str(exc))
 
-    async def _start(self, command: RunTask, task_type: TaskType, available: bool) -> tuple[Task, Video]:
-        """Transaction 1: fence on the attempt and mark the task RUNNING."""
+    async def _start(self, command: RunTask, task_type: TaskType, available: bool) -> tuple[Task, Video, RunProgress]:
+        """Transaction 1: fence on the attempt, mark the task RUNNING, read its run's progress."""
         async with self._uow:
             task = await self._uow.tasks.get(command.task_id, for_update=True)
             self._fence(task, command.attempt)
@@ -118,18 +149,26 @@ class TaskRunner:
                 raise _NotNow(unavailable)  # the task stays PENDING, its job waits on the queue
             task.start(command.attempt, self._clock.now())
             video = await self._uow.videos.get(task.video_id)
+            progress = await self._uow.artifacts.run_progress(task.id)
             await self._uow.tasks.save(task)
             await self._uow.commit()
-        return task, video
+        return task, video, progress
 
     async def _infer(
-        self, command: RunTask, task: Task, video: Video, kept: InferenceResponse | None
-    ) -> tuple[list[ArtifactEnvelope], bool]:
-        """The ML call, or the kept result when it answers this very request, as validated envelopes."""
+        self,
+        command: RunTask,
+        task: Task,
+        video: Video,
+        kept: InferenceResponse | None,
+        span: tuple[int, int | None],
+    ) -> tuple[InferenceResponse, bool]:
+        """The ML call for `span`, or the kept result when it answers this very request."""
         request = InferenceRequest(
             video_path=self._library.absolute(video.root, video.path),
             task_id=task.id,
             attempt=command.attempt,
+            start_ms=span[0] or None,
+            end_ms=span[1],
             config=task.config,
         )
         reused = kept is not None and kept.answers(
@@ -143,16 +182,86 @@ class TaskRunner:
             )
         if response.provenance.input_hash != video.content_hash:
             raise MlPermanentError("the video's content changed since it was discovered")
+        for item in response.items:  # as answered, before windows are joined: InvalidPayload
+            validate_payload(task.task_type, item)
+        return response, reused
+
+    async def _commit(
+        self,
+        command: RunTask,
+        task: Task,
+        video: Video,
+        windows: list[Window],
+        window: Window,
+        response: InferenceResponse,
+        compute_ms: float,
+        reused: bool,
+    ) -> RunReport:
+        """Transaction 2 (the task locked and fenced): the window's artifacts join the run, the
+        run's moments are rebuilt, progress moves, and the last window completes the task."""
+        artifacts, now = self._uow.artifacts, self._clock.now()
+        progress = await artifacts.run_progress(task.id)
+        run = progress.run
+        if run is None or not progress.windows:
+            await artifacts.reset_run(task.id)  # a fresh run: nothing of an older one stays
+            run, progress = response.provenance, RunProgress()
+        elif run.model_copy(update={"run_id": ""}) != response.provenance.model_copy(update={"run_id": ""}) or any(
+            (c.start_ms, c.end_ms) != (windows[i].start_ms, windows[i].end_ms) if i < len(windows) else True
+            for i, c in progress.windows.items()
+        ):
+            # The model (weights, config, device) or the window length changed since the windows so
+            # far were committed: they are of another run, so it starts over.
+            await artifacts.reset_run(task.id)
+            task.advance(command.attempt, 0.0, None, now)
+            return RunReport(RunOutcome.CONTINUE, error="the model or the windows changed: starting over")
+        if window.index in progress.windows:
+            return RunReport(RunOutcome.CONTINUE, window=window.index, progress=task.progress)
+        analysis = analysis_of(task.task_type)
+        items, replace = await self._stitched(analysis.stitching, window, response.items, run.run_id)
         envelopes = envelopes_for(
             task_type=task.task_type,
             video_id=video.id,
             task_id=task.id,
             attempt=command.attempt,
-            items=response.items,
-            provenance=response.provenance,
-            now=self._clock.now(),
+            items=items,
+            provenance=run,
+            now=now,
         )
-        return envelopes, reused
+        stored = await artifacts.commit_window(
+            task.id, window, run, envelopes, attempt=command.attempt, compute_ms=compute_ms, now=now, replace=replace
+        )
+        payloads = await artifacts.run_payloads(run.run_id)
+        moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
+        await artifacts.replace_moments(task.id, video.id, run.run_id, moments)
+        done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms)}
+        if all(w.index in done for w in windows):
+            task.complete(command.attempt, now)
+            return RunReport(
+                RunOutcome.COMPLETED, artifacts=stored, reused_result=reused, window=window.index, progress=1.0
+            )
+        fraction, eta_s = _progress(windows, done)
+        task.advance(command.attempt, fraction, eta_s, now)
+        return RunReport(
+            RunOutcome.CONTINUE,
+            artifacts=stored,
+            reused_result=reused,
+            window=window.index,
+            progress=fraction,
+            eta_s=eta_s,
+        )
+
+    async def _stitched(
+        self, stitching: Stitching, window: Window, items: list[JsonValue], run_id: str
+    ) -> tuple[list[JsonValue], bool]:
+        """The items the window adds to its run, and whether they replace the run's whole set."""
+        if stitching is Stitching.SPEECH:
+            return words_inside(window, items), False
+        if stitching is Stitching.CUTS:
+            cuts, end_ms = cuts_inside(window, items)
+            earlier = await self._uow.artifacts.run_payloads(run_id)
+            cuts += [int(str(p["start_ms"])) for p in earlier[1:]]
+            return list(scenes_from_cuts(cuts, end_ms)), True
+        return items, False
 
     def _transient(self, task: Task, command: RunTask, error: str, at_least_s: float) -> RunReport:
         delay = self._policy.try_backoff(task.transient_failures + 1, at_least_s)
@@ -206,3 +315,18 @@ class TaskRunner:
     async def _task_type(self, task_id: TaskId) -> TaskType:
         async with self._uow:
             return (await self._uow.tasks.get(task_id)).task_type
+
+
+def _progress(windows: list[Window], done: dict[int, CommittedWindow]) -> tuple[float, float | None]:
+    """Committed media time over the whole, and the time the rest takes at the throughput the
+    committed windows measured on this device."""
+
+    def length(w: Window | CommittedWindow) -> int:
+        return max(0, (w.end_ms or w.start_ms) - w.start_ms)
+
+    total = sum(length(w) for w in windows) or 1
+    committed = sum(length(w) for w in done.values())
+    computed_ms = sum(w.compute_ms for w in done.values())
+    rest = total - committed
+    eta = rest * computed_ms / committed / 1000 if committed and computed_ms > 0 else None
+    return committed / total, eta

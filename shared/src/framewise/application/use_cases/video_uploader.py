@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from framewise.application.ports import Clock, JobQueue, MediaLibrary, MediaProber, UnitOfWork, UploadStorage
 from framewise.application.results import DiscoveryReport, MediaUnreadable
 from framewise.application.video_registration import VideoRegistration
-from framewise.domain.errors import UploadNotVideo
+from framewise.domain.errors import UploadNotVideo, UploadTooLarge
 from framewise.domain.ids import VideoId
 from framewise.domain.provenance import Config
 from framewise.domain.routing import TaskType
@@ -35,13 +35,24 @@ class VideoUploader:
         *,
         task_configs: Mapping[TaskType, Config],
     ) -> None:
-        self._storage, self._prober = storage, prober
+        self._storage, self._prober, self._queue = storage, prober, queue
         self._registration = VideoRegistration(uow, library, prober, queue, clock, task_configs)
 
     async def execute(
-        self, name: str, chunks: AsyncIterator[bytes], *, max_bytes: int, correlation_id: str
+        self,
+        name: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        max_bytes: int,
+        correlation_id: str,
+        declared_bytes: int | None = None,
     ) -> Uploaded:
+        """`declared_bytes` (a Content-Length) over the limit is refused before a byte is read; so is
+        an upload while the queue is unreachable (its tasks could not be queued)."""
         final_name = upload_name(name)  # UnsupportedUpload before a byte is read
+        if declared_bytes is not None and declared_bytes > max_bytes:
+            raise UploadTooLarge(max_bytes)
+        await self._queue.ping()
         staged = await self._storage.stage(chunks, max_bytes)
         try:
             try:

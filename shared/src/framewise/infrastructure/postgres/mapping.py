@@ -16,7 +16,7 @@ from framewise.domain.video import MediaInfo, Video, VideoStatus
 
 TASK_FIELDS = (
     "video_id task_type status queue attempt transient_failures workers_lost job_id config config_hash progress "
-    "error error_kind correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
+    "eta_s error error_kind correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
 ).split()
 
 PROVENANCE_FIELDS = tuple(Provenance.model_fields)
@@ -44,6 +44,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         workers_lost=row["workers_lost"],
         job_id=row["job_id"],
         progress=row["progress"],
+        eta_s=row["eta_s"],
         error=row["error"],
         error_kind=ErrorKind(row["error_kind"]) if row["error_kind"] else None,
         enqueued_at=row["enqueued_at"],

@@ -1,11 +1,14 @@
 """SQL repositories over one AsyncSession (the unit of work owns the transaction)."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from pydantic import JsonValue
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from framewise.application.results import KnownFile
+from framewise.application.results import CommittedWindow, KnownFile, RunProgress
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
@@ -13,9 +16,11 @@ from framewise.domain.moments import Moment
 from framewise.domain.provenance import Provenance
 from framewise.domain.task import Task
 from framewise.domain.video import Video
+from framewise.domain.windows import Window
 from framewise.infrastructure.postgres.mapping import (
     ARTIFACT_COLUMNS,
     MOMENT_COLUMNS,
+    PROVENANCE_FIELDS,
     artifact_record,
     moment_record,
     run_row,
@@ -24,7 +29,8 @@ from framewise.infrastructure.postgres.mapping import (
     video_from_row,
     video_to_row,
 )
-from framewise.infrastructure.postgres.tables import runs, tasks, videos
+from framewise.infrastructure.postgres.tables import artifacts, runs, task_windows, tasks, videos
+from framewise.infrastructure.postgres.tables import moments as moments_table
 
 
 class SqlTaskRepository:
@@ -127,3 +133,77 @@ class SqlArtifactRepository:
                 "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
             )
         return len(envelopes)
+
+    async def run_progress(self, task_id: TaskId) -> RunProgress:
+        query = select(task_windows).where(task_windows.c.task_id == task_id).order_by(task_windows.c.window_index)
+        rows = (await self._session.execute(query)).mappings().all()
+        if not rows:
+            return RunProgress()
+        run = (await self._session.execute(select(runs).where(runs.c.run_id == rows[0]["run_id"]))).mappings().one()
+        return RunProgress(
+            run=Provenance(**{name: run[name] for name in PROVENANCE_FIELDS}),
+            windows={r["window_index"]: CommittedWindow(r["start_ms"], r["end_ms"], r["compute_ms"]) for r in rows},
+        )
+
+    async def reset_run(self, task_id: TaskId) -> None:
+        # Deleting the runs deletes their artifacts (a trigger), moments and windows (cascades).
+        await self._session.execute(delete(runs).where(runs.c.task_id == task_id))
+
+    async def commit_window(
+        self,
+        task_id: TaskId,
+        window: Window,
+        run: Provenance,
+        envelopes: Sequence[ArtifactEnvelope],
+        *,
+        attempt: int,
+        compute_ms: float,
+        now: datetime,
+        replace: bool = False,
+    ) -> int:
+        if any(e.task_id != task_id or e.provenance.run_id != run.run_id for e in envelopes):
+            raise ValueError(f"window {window.index}: artifacts of another task or run")
+        await self._session.execute(
+            pg_insert(runs).values(run_row(task_id, run)).on_conflict_do_nothing(index_elements=["run_id"])
+        )
+        if replace:
+            await self._session.execute(delete(artifacts).where(artifacts.c.run_id == run.run_id))
+        if envelopes:
+            connection = await self._session.connection()
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.copy_records_to_table(
+                "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
+            )
+        await self._session.execute(
+            insert(task_windows).values(
+                task_id=task_id,
+                window_index=window.index,
+                start_ms=window.start_ms,
+                end_ms=window.end_ms,
+                run_id=run.run_id,
+                attempt=attempt,
+                items=len(envelopes),
+                compute_ms=compute_ms,
+                committed_at=now,
+            )
+        )
+        return len(envelopes)
+
+    async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
+        query = (
+            select(artifacts.c.payload)
+            .where(artifacts.c.run_id == run_id)
+            .order_by(artifacts.c.span_start_ms, artifacts.c.created_at, artifacts.c.id)
+        )
+        return [dict(p) for p in (await self._session.execute(query)).scalars()]
+
+    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
+        await self._session.execute(delete(moments_table).where(moments_table.c.run_id == run_id))
+        if moments:
+            connection = await self._session.connection()
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.copy_records_to_table(
+                "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
+            )

@@ -70,6 +70,7 @@ tasks = Table(
     Column("config", JSONB, nullable=False),
     Column("config_hash", String(64), nullable=False),
     Column("progress", REAL, nullable=False, server_default="0"),
+    Column("eta_s", Double),
     Column("error", Text),
     Column("error_kind", String(32)),
     Column("correlation_id", String(64), nullable=False),
@@ -152,4 +153,22 @@ moments = Table(
     Index("ix_moments_video_id_start_ms", "video_id", "start_ms"),
     Index("ix_moments_type_search_text", "moment_type", "search_text"),
     Index("ix_moments_run_id", "run_id"),
+)
+
+task_windows = Table(
+    "task_windows",
+    metadata,
+    # The committed windows of each task's run: checkpoints a resumed task starts after, written in
+    # the transaction that writes the window's artifacts (see framewise.domain.windows).
+    Column("task_id", Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("window_index", Integer, primary_key=True),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("compute_ms", Double, nullable=False),
+    Column("committed_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("window_index >= 0", name="window_index_non_negative"),
+    Index("ix_task_windows_run_id", "run_id"),
 )

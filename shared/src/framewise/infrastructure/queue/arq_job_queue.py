@@ -64,6 +64,9 @@ class ArqJobQueue:
             await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})
         _log.info("job_aborted", task_id=str(job.task_id), job_id=job.job_id, was_running=bool(running))
 
+    async def ping(self) -> None:
+        await self._pool.ping()
+
     async def state(self, job: JobRequest) -> JobState:
         async with self._pool.pipeline(transaction=False) as pipe:
             pipe.exists(in_progress_key_prefix + job.job_id)
