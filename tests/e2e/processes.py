@@ -6,13 +6,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
+
+from tests.e2e.waits import wait_until
 
 TOKEN = "e2e-token-0123456789abcdef"
 ML_TOKEN = "e2e-ml-token-0123456789abcdef"
@@ -126,16 +128,18 @@ class Stack:
             service.wait()
 
 
-def wait_until(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not come up in {timeout} s")
+def wait_answering(url: str, service: Service, timeout: float = 60.0) -> None:
+    """Wait until `url` answers below 500; fail at once, with the end of its log, if `service` exits."""
+
+    def answering() -> bool:
+        if service.process.poll() is not None:
+            tail = "\n".join(service.log.read_text(errors="replace").splitlines()[-20:])
+            pytest.fail(
+                f"{service.name} exited ({service.process.returncode}) before answering; {service.log}:\n{tail}"
+            )
+        return httpx.get(url, timeout=2).status_code < 500
+
+    wait_until(answering, timeout=timeout, message=f"{url} up")
 
 
 def base_env(
@@ -178,7 +182,7 @@ def running_ml(
     service = start_service(tmp, "ml", ML_COMMAND, {**common, **(env or {})})
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until(f"{url}/livez", timeout=240)
+        wait_answering(f"{url}/livez", service, timeout=240)
         yield service, url
     finally:
         service.stop()
@@ -220,8 +224,8 @@ def running_stack(
             stack.start_worker(name, gpu_mode, (worker_env or {}).get(name))
         stack.services["api"] = start_service(tmp, "api", API_COMMAND, stack.env)
         if own_ml:
-            wait_until(f"{stack.ml_url}/livez", timeout=240)  # answers once every model is loaded and warm
-        wait_until(f"{stack.api_url}/healthz")
+            wait_answering(f"{stack.ml_url}/livez", stack.services["ml"], timeout=240)  # once every model is warm
+        wait_answering(f"{stack.api_url}/healthz", stack.services["api"])
         yield stack
     finally:
         stack.stop_all()

@@ -7,7 +7,6 @@ model loads and warms up as the service's default, and as `yolo/shapes.pt`, whic
 with config `{"model": "shapes"}` to go through the named-checkpoint path.
 """
 
-import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from framewise.domain.inference import InferenceRequest, InferenceResponse
+from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.payloads import ObjectDetectionV1
 from framewise_dev.media import Painter, SampleVideo, Segment, make_sample_video
 from framewise_ml.main import create_app
@@ -25,9 +24,9 @@ from framewise_ml.models.objects import ObjectModel
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.settings import MlSettings
 from tests.ml.fitted.yolo_shapes import CIRCLE, SQUARE, TRIANGLE, Box, draw_shape, fitted_shapes_yolo
+from tests.tools import requires
 
-if importlib.util.find_spec("ultralytics") is None:
-    pytest.skip("ultralytics is not installed", allow_module_level=True)
+requires("ultralytics")
 
 pytestmark = [pytest.mark.ml, pytest.mark.timeout(900)]  # the first run fits the detector (minutes)
 

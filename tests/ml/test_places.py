@@ -13,21 +13,21 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
-
-import torch
-
-from framewise.domain.inference import InferenceRequest
+from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import PlaceClassificationV1
 from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_ml.models.base import ModelContext, ModelState, weights_identity
-from framewise_ml.models.places import (
+from tests.tools import requires
+
+torch = requires("torch")  # before the modules that import it
+
+from framewise_ml.models.places import (  # noqa: E402
     CATEGORIES_FILE,
     PlaceModel,
     read_categories,
     readable_label,
 )
-from tests.ml.fitted.places_scenes import (
+from tests.ml.fitted.places_scenes import (  # noqa: E402
     BEACH,
     BEDROOM,
     DESERT,

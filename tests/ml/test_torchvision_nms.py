@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-torch = pytest.importorskip("torch")
+from tests.tools import requires
+
+torch = requires("torch")
 
 from framewise_ml.compat.torchvision_nms import TorchvisionOps, import_torchvision, nms  # noqa: E402
 

