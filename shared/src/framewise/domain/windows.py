@@ -97,7 +97,7 @@ def words_inside(window: Window, segments: Sequence[JsonValue]) -> list[JsonValu
         mine = [w for w in words if _inside(window, w)]
         if len(mine) == len(words):
             kept.append(dict(segment))
-        elif mine and (text := "".join(str(w["word"]) for w in mine).strip()):
+        elif mine and (text := " ".join(t for w in mine if (t := str(w["word"]).strip()))):
             trimmed: dict[str, JsonValue] = {
                 "start_ms": _ms(mine[0], "start_ms"),
                 "end_ms": _ms(mine[-1], "end_ms"),
