@@ -48,7 +48,7 @@ from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_dev.stores import EmbeddedStores
 from tests.e2e.ml_proxy import MlProxy
 from tests.e2e.processes import ML_TOKEN, Service, Stack, running_ml, running_stack
-from tests.e2e.waits import NotYet, wait_inference_in_flight, wait_until
+from tests.e2e.waits import NotYet, ml_gate, wait_inference_in_flight, wait_until
 from tests.tools import skip_configuration
 
 pytestmark = pytest.mark.e2e
@@ -941,3 +941,117 @@ async def test_two_cpu_workers_and_200_tasks_each_task_completes_exactly_once(
     assert all(per_worker.values()), f"one worker completed nothing: { {k: len(v) for k, v in per_worker.items()} }"
     started = {str(line["task_id"]) for w in stack.workers() for line in w.events("job_started")}
     assert started == {t["id"] for t in scenes}  # the CPU pool never touched a GPU-class job
+
+
+# -- 8. long videos: windows ----------------------------------------------------------------------
+
+WINDOWED = {"ANALYSIS_WINDOW_S": "3"}  # the 12 s long clip: four windows per analysis
+
+
+async def committed_windows(engine: AsyncEngine, task_id: str) -> list[tuple[int, int]]:
+    """(window index, attempt that committed it) of a task, in order."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT window_index, attempt FROM task_windows WHERE task_id = :t ORDER BY window_index"),
+            {"t": task_id},
+        )
+        return [(index, attempt) for index, attempt in rows]
+
+
+async def test_a_worker_killed_mid_video_resumes_from_its_last_committed_window(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "long")
+    workers = {"worker-cpu": "cpu", "worker-gpu-a": "gpu", "worker-gpu-b": "gpu"}
+    with launch(workers, env=WINDOWED) as stack:
+        discover(stack, videos=1)
+        ocr = task_of(stack, "long", "ocr")
+        wait_until(
+            lambda: get_task(stack, ocr["id"])["progress"] >= 0.5,
+            timeout=120,
+            message="two of the long OCR's four windows committed",
+            every=0.05,
+        )
+        proxy.hold("/infer/ocr", video="long.mp4")  # the next window is in flight when its worker dies
+        victim = wait_running(stack, ocr["id"])
+        wait_inference_in_flight(stack, proxy, ocr["id"], "/infer/ocr")
+        before = await committed_windows(engine, ocr["id"])
+        victim.signal(signal.SIGKILL)
+        assert victim.wait(10) == -signal.SIGKILL
+        proxy.release("/infer/ocr", video="long.mp4")
+        alive = [w for w in stack.workers() if w is not victim]
+        wait_settled(stack, timeout=180, alive=alive)
+        final = get_task(stack, ocr["id"])
+
+    windows = await committed_windows(engine, ocr["id"])
+    assert final["status"] == "COMPLETED" and final["attempt"] >= 2 and final["progress"] == 1.0
+    assert [index for index, _ in windows] == [0, 1, 2, 3]  # each window committed once
+    assert windows[: len(before)] == before and len(before) >= 2  # the dead attempt's windows were kept
+    assert all(attempt == final["attempt"] for _, attempt in windows[len(before) :])  # the rest: the new one
+    requests = [r for r in proxy.answered("/infer/ocr") if r.status == 200]
+    assert len(requests) <= 4 + 1  # at most the window in flight at the kill was computed again
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(text("SELECT count(*) FROM artifacts WHERE task_id = :t"), {"t": ocr["id"]})
+        ).scalar_one()
+    assert rows == ml.expected("long", "ocr")  # exactly the single pass's artifacts: none lost, none twice
+
+
+async def test_a_cancelled_long_task_stops_within_its_window_and_frees_the_gate(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "long")
+    with launch({"worker-cpu": "cpu", "worker-gpu": "gpu"}, env=WINDOWED) as stack:
+        discover(stack, videos=1)
+        ocr = task_of(stack, "long", "ocr")
+        wait_until(
+            lambda: get_task(stack, ocr["id"])["progress"] > 0, timeout=120, message="a window committed", every=0.05
+        )
+        proxy.hold("/infer/ocr", video="long.mp4")
+        wait_inference_in_flight(stack, proxy, ocr["id"], "/infer/ocr")
+        before = await committed_windows(engine, ocr["id"])
+        with stack.api() as api:
+            assert api.post(f"/api/v1/tasks/{ocr['id']}/cancel").json()["status"] == "CANCELLED"
+        # The worker's heartbeat sees the cancel and drops the call; the ML service stops it between
+        # batches (or finishes the one it is in), and its GPU slot is free again.
+        proxy.release("/infer/ocr", video="long.mp4")
+        wait_until(lambda: ml_gate(ml.url)["running"] == 0, timeout=60, message="the ML gate free after the cancel")
+        wait_settled(stack, timeout=120, alive=stack.workers())
+        final = get_task(stack, ocr["id"])
+    assert final["status"] == "CANCELLED" and 0 < final["progress"] < 1
+    assert await committed_windows(engine, ocr["id"]) == before  # no window committed after the cancel
+
+
+async def test_a_short_clip_queued_behind_a_long_video_finishes_first(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+) -> None:
+    place(library, "long")
+    proxy.hold("/infer/scenes", video="long.mp4")  # the long video's first window holds the only CPU slot
+    with launch({"worker-cpu": "cpu"}, env={**WINDOWED, "CPU_CONCURRENCY": "1"}) as stack:
+        discover(stack, videos=1)
+        long_scenes = task_of(stack, "long", "scene_detection")
+        wait_inference_in_flight(stack, proxy, long_scenes["id"], "/infer/scenes")
+        make_sample_video(library / "short.mp4", segments=[Segment(1.0, (200, 40, 40)), Segment(1.0, (40, 40, 200))])
+        discover(stack, videos=1)  # the short clip's six tasks: its scenes job queued behind the long video's
+        short_scenes = task_of(stack, "short", "scene_detection")
+        proxy.release("/infer/scenes", video="long.mp4")
+        wait_until(
+            lambda: get_task(stack, short_scenes["id"])["status"] == "COMPLETED",
+            timeout=120,
+            message="the short clip's scenes COMPLETED",
+        )
+        long_now = get_task(stack, long_scenes["id"])
+        assert long_now["status"] == "RUNNING" and long_now["progress"] < 1, long_now  # it waited its turn
+        wait_until(
+            lambda: get_task(stack, long_scenes["id"])["status"] == "COMPLETED",
+            timeout=120,
+            message="the long video's scenes COMPLETED",
+        )
+    order = [
+        (line["event"], line.get("task_id"))
+        for line in stack.services["worker-cpu"].lines()
+        if line.get("event") in {"window_committed", "job_completed"}
+    ]
+    short_done = order.index(("job_completed", short_scenes["id"]))
+    assert ("window_committed", long_scenes["id"]) in order[:short_done]  # one long window, then the clip
+    assert ("window_committed", long_scenes["id"]) in order[short_done:]  # and the long video went on after
