@@ -24,7 +24,7 @@ from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import MissingModel
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ def app(media_root: Path) -> Any:
     others = [
         MissingModel(name, "no weights in this test") for name in ("objects", "faces", "transcribe", "ocr", "places")
     ]
-    return create_app(settings, ModelRegistry([SceneModel(), *others], device={"device": "cpu"}))
+    return create_app(settings, ModelRegistry([ScenesModel(), *others], device={"device": "cpu"}))
 
 
 schema = schemathesis.openapi.from_dict(app(Path("/unused")).openapi())

@@ -26,7 +26,7 @@ from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 from tests.api import api_client
 from tests.served import Served
@@ -45,7 +45,7 @@ async def test_a_slice_computed_under_a_real_task_id_is_never_taken_for_the_task
         task = next(t for t in api.get("/api/v1/tasks").json()["items"] if t["task_type"] == "scene_detection")
 
     settings = MlSettings(media_roots=[str(media_root)], ml_token=ML_TOKEN, valkey_url=valkey_url)  # type: ignore[arg-type]
-    registry = ModelRegistry([SceneModel()], device={"device": "cpu"})
+    registry = ModelRegistry([ScenesModel()], device={"device": "cpu"})
     with Served(create_app(settings, registry)) as ml:
         auth = {"Authorization": f"Bearer {ML_TOKEN}"}
         poison = {"video_path": str(video), "task_id": task["id"], "attempt": 1, "start_ms": 0, "end_ms": 700}

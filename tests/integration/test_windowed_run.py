@@ -29,7 +29,7 @@ from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 from tests.api import api_client
 from tests.served import Served
@@ -52,7 +52,7 @@ async def test_scenes_run_in_windows_are_the_single_pass(
     with api_client(database_url, valkey_url, media_root) as api:
         assert api.post("/api/v1/paths/discover").json()["tasks_created"] == 6
         task = next(t for t in api.get("/api/v1/tasks").json()["items"] if t["task_type"] == "scene_detection")
-    single = SceneModel()
+    single = ScenesModel()
     single.load()
     expected = [
         (item["start_ms"], item["end_ms"])  # type: ignore[index]
@@ -62,7 +62,7 @@ async def test_scenes_run_in_windows_are_the_single_pass(
     settings = MlSettings(media_roots=[str(media_root)], valkey_url=valkey_url)
     sessions = session_factory(engine)
     progress: list[float] = []
-    with Served(create_app(settings, ModelRegistry([SceneModel()], device={"device": "cpu"}))) as ml:
+    with Served(create_app(settings, ModelRegistry([ScenesModel()], device={"device": "cpu"}))) as ml:
         async with httpx.AsyncClient(base_url=ml.url, timeout=60) as client:
             runner = TaskRunner(
                 SqlUnitOfWork(sessions),

@@ -8,7 +8,7 @@ from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import FaceDetectionV1
 from framewise_dev.media import SampleVideo, face_box
 from framewise_ml.models.base import ModelContext, ModelState
-from framewise_ml.models.faces import FaceModel
+from framewise_ml.models.faces import FacesModel
 
 pytestmark = pytest.mark.ml
 
@@ -21,14 +21,14 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 
 @pytest.fixture(scope="module")
-def faces(model_cache: Path) -> FaceModel:
-    model = FaceModel(ModelContext(model_cache))
+def faces(model_cache: Path) -> FacesModel:
+    model = FacesModel(ModelContext(model_cache))
     model.load()
     assert model.status.state is ModelState.READY, model.status.reason
     return model
 
 
-def test_the_face_is_found_only_in_its_shot_with_the_box_on_it(faces: FaceModel, analysis_video: SampleVideo) -> None:
+def test_the_face_is_found_only_in_its_shot_with_the_box_on_it(faces: FacesModel, analysis_video: SampleVideo) -> None:
     request = InferenceRequest(video_path=str(analysis_video.path), config={"interval_ms": 500})
     items = faces.predict(request, analysis_video.path).items
     face_shot = range(analysis_video.cut_ms()[0], analysis_video.cut_ms()[1])
@@ -43,24 +43,24 @@ def test_the_face_is_found_only_in_its_shot_with_the_box_on_it(faces: FaceModel,
         assert all(box[0] <= p.x <= box[2] and box[1] <= p.y <= box[3] for p in payload.landmarks)
 
 
-def test_the_time_window_limits_the_frames_read(faces: FaceModel, analysis_video: SampleVideo) -> None:
+def test_the_time_window_limits_the_frames_read(faces: FacesModel, analysis_video: SampleVideo) -> None:
     request = InferenceRequest(video_path=str(analysis_video.path), start_ms=3000, end_ms=6000)
     items = faces.predict(request, analysis_video.path).items
     assert [item["timestamp_ms"] for item in items] == [3000]
 
 
-def test_provenance_names_the_weights_files(faces: FaceModel, analysis_video: SampleVideo) -> None:
+def test_provenance_names_the_weights_files(faces: FacesModel, analysis_video: SampleVideo) -> None:
     provenance = faces.provenance(InferenceRequest(video_path=str(analysis_video.path)), analysis_video.path)
     assert provenance.weights.startswith("sha256:") and provenance.producer == "facenet-pytorch-mtcnn"
 
 
-def test_bad_config_is_refused(faces: FaceModel, analysis_video: SampleVideo) -> None:
+def test_bad_config_is_refused(faces: FacesModel, analysis_video: SampleVideo) -> None:
     with pytest.raises(ValueError, match="interval_ms"):
         faces.predict(InferenceRequest(video_path="x", config={"interval_ms": 0}), analysis_video.path)
 
 
 def test_missing_weights_fail_the_model_naming_the_file(tmp_path: Path) -> None:
-    model = FaceModel(ModelContext(tmp_path))
+    model = FacesModel(ModelContext(tmp_path))
     model.load()
     assert model.status.state is ModelState.FAILED
     assert "faces/mtcnn/pnet.pt" in (model.status.reason or "")

@@ -15,9 +15,9 @@ from framewise.contracts.ml import InferenceResponse
 from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import MissingModel, ModelContext
-from framewise_ml.models.faces import FaceModel
+from framewise_ml.models.faces import FacesModel
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 
 pytestmark = pytest.mark.ml
@@ -38,7 +38,7 @@ def media(tmp_path_factory: pytest.TempPathFactory, analysis_video: SampleVideo)
 def client(media: Path, model_cache: Path, valkey_url: str) -> Iterator[TestClient]:
     settings = MlSettings(media_roots=[str(media)], valkey_url=valkey_url, gpu_concurrency=1)
     registry = ModelRegistry(
-        [SceneModel(), FaceModel(ModelContext(model_cache)), MissingModel("objects", "no weights: yolo/yolo11n.pt")]
+        [ScenesModel(), FacesModel(ModelContext(model_cache)), MissingModel("objects", "no weights: yolo/yolo11n.pt")]
     )
     with TestClient(create_app(settings, registry)) as test_client:
         yield test_client

@@ -20,14 +20,14 @@ from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import Prediction
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 from tests.served import Served
 
 pytestmark = pytest.mark.ml
 
 
-class BackwardsScenes(SceneModel):
+class BackwardsScenes(ScenesModel):
     """The real scene model, with a bug injected: every scene it reports ends before it starts."""
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from framewise_dev.media import SampleVideo, Segment, make_sample_video, paste_face
 from framewise_ml.main import create_app
 from framewise_ml.models.base import ModelContext
-from framewise_ml.models.faces import FaceModel
+from framewise_ml.models.faces import FacesModel
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.settings import MlSettings
 from tests.served import Served
 
@@ -41,7 +41,7 @@ def media(tmp_path_factory: pytest.TempPathFactory, analysis_video: SampleVideo)
 @pytest.fixture(scope="module")
 def client(media: Path, model_cache: Path) -> Iterator[TestClient]:
     settings = MlSettings(media_roots=[str(media)], ml_token=TOKEN)  # type: ignore[arg-type]
-    registry = ModelRegistry([SceneModel(), FaceModel(ModelContext(model_cache))], device={"device": "cpu"})
+    registry = ModelRegistry([ScenesModel(), FacesModel(ModelContext(model_cache))], device={"device": "cpu"})
     with TestClient(create_app(settings, registry)) as test_client:
         yield test_client
 
@@ -138,7 +138,7 @@ async def test_requests_dropped_by_their_clients_free_the_gate_within_one_batch(
     long_video: Path, model_cache: Path
 ) -> None:
     settings = MlSettings(media_roots=[str(long_video)], ml_token=TOKEN, gpu_concurrency=1)  # type: ignore[arg-type]
-    registry = ModelRegistry([FaceModel(ModelContext(model_cache))], device={"device": "cpu"})
+    registry = ModelRegistry([FacesModel(ModelContext(model_cache))], device={"device": "cpu"})
     body = {"video_path": str(long_video / "long.mp4"), "config": {"interval_ms": 100, "batch": 4}}
     with Served(create_app(settings, registry)) as served:
         async with httpx.AsyncClient(base_url=served.url, headers=AUTH) as probe:

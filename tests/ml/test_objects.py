@@ -20,7 +20,7 @@ from framewise.domain.payloads import ObjectDetectionV1
 from framewise_dev.media import Painter, SampleVideo, Segment, make_sample_video
 from framewise_ml.main import create_app
 from framewise_ml.models.base import ModelContext, ModelState, weights_identity
-from framewise_ml.models.objects import ObjectModel
+from framewise_ml.models.objects import ObjectsModel
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.settings import MlSettings
 from tests.ml.fitted.yolo_shapes import CIRCLE, SQUARE, TRIANGLE, Box, draw_shape, fitted_shapes_yolo
@@ -80,8 +80,8 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def model(cache_dir: Path) -> ObjectModel:
-    loaded = ObjectModel(ModelContext(cache_dir=cache_dir))
+def model(cache_dir: Path) -> ObjectsModel:
+    loaded = ObjectsModel(ModelContext(cache_dir=cache_dir))
     loaded.load()
     assert loaded.status.state is ModelState.READY, loaded.status.reason
     return loaded
@@ -96,7 +96,7 @@ def keep_threads() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
-def detect(model: ObjectModel, video: SampleVideo, **request: object) -> list[ObjectDetectionV1]:
+def detect(model: ObjectsModel, video: SampleVideo, **request: object) -> list[ObjectDetectionV1]:
     body = InferenceRequest.model_validate({"video_path": str(video.path), "config": CONFIG, **request})
     prediction = model.predict(body, video.path)
     assert prediction.decode_ms > 0 and prediction.inference_ms > 0
@@ -142,7 +142,7 @@ def assert_matches_drawing(items: list[ObjectDetectionV1], frames: list[int], vi
             assert iou(got, drawn) > 0.5, (index, got, drawn)
 
 
-def test_detects_the_drawn_shapes_per_segment_at_the_sampled_frames(model: ObjectModel, video: SampleVideo) -> None:
+def test_detects_the_drawn_shapes_per_segment_at_the_sampled_frames(model: ObjectsModel, video: SampleVideo) -> None:
     items = detect(model, video)
     frames = sampled(video, 500)
     assert len(frames) == 16
@@ -153,7 +153,7 @@ def test_detects_the_drawn_shapes_per_segment_at_the_sampled_frames(model: Objec
         assert 0 <= item.bbox.x1 <= item.bbox.x2 <= video.width and 0 <= item.bbox.y1 <= item.bbox.y2 <= video.height
 
 
-def test_the_time_window_is_half_open(model: ObjectModel, video: SampleVideo) -> None:
+def test_the_time_window_is_half_open(model: ObjectsModel, video: SampleVideo) -> None:
     items = detect(model, video, start_ms=2000, end_ms=4000)
     frames = sampled(video, 500, 2000, 4000)
     assert [round(i * 1000 / FPS) for i in frames] == [2000, 2520, 3000, 3520]
@@ -161,7 +161,7 @@ def test_the_time_window_is_half_open(model: ObjectModel, video: SampleVideo) ->
     assert {i.timestamp_ms for i in items} == {2000, 2520, 3000, 3520}
 
 
-def test_batching_does_not_change_the_detections(model: ObjectModel, video: SampleVideo) -> None:
+def test_batching_does_not_change_the_detections(model: ObjectsModel, video: SampleVideo) -> None:
     one = detect(model, video, config={**CONFIG, "batch": 1, "interval_ms": 1000})
     many = detect(model, video, config={**CONFIG, "batch": 5, "interval_ms": 1000})
     assert [(i.frame_index, i.label) for i in one] == [(i.frame_index, i.label) for i in many]
@@ -169,12 +169,12 @@ def test_batching_does_not_change_the_detections(model: ObjectModel, video: Samp
         assert max(abs(x - y) for x, y in zip(box_of(a), box_of(b), strict=True)) <= 1.0
 
 
-def test_classes_keeps_only_the_named_labels(model: ObjectModel, video: SampleVideo) -> None:
+def test_classes_keeps_only_the_named_labels(model: ObjectsModel, video: SampleVideo) -> None:
     items = detect(model, video, config={**CONFIG, "classes": [SQUARE, TRIANGLE]})
     assert {i.label for i in items} == {SQUARE, TRIANGLE}
 
 
-def test_provenance_names_the_checkpoint_used(model: ObjectModel, video: SampleVideo, cache_dir: Path) -> None:
+def test_provenance_names_the_checkpoint_used(model: ObjectsModel, video: SampleVideo, cache_dir: Path) -> None:
     body = InferenceRequest(video_path=str(video.path), config=CONFIG)
     provenance = model.provenance(body, video.path)
     assert provenance.producer == "ultralytics"
@@ -207,14 +207,14 @@ def test_provenance_names_the_checkpoint_used(model: ObjectModel, video: SampleV
         {"classes": []},
     ],
 )
-def test_bad_config_is_a_value_error(model: ObjectModel, video: SampleVideo, config: dict[str, object]) -> None:
+def test_bad_config_is_a_value_error(model: ObjectsModel, video: SampleVideo, config: dict[str, object]) -> None:
     body = InferenceRequest.model_validate({"video_path": str(video.path), "config": config})
     with pytest.raises(ValueError, match=r"config|weights|model"):
         model.predict(body, video.path)
 
 
 def test_missing_weights_fail_the_model_naming_the_file(tmp_path: Path) -> None:
-    missing = ObjectModel(ModelContext(cache_dir=tmp_path))
+    missing = ObjectsModel(ModelContext(cache_dir=tmp_path))
     missing.load()
     assert missing.status.state is ModelState.FAILED
     assert str(tmp_path / "yolo" / "yolo11n.pt") in (missing.status.reason or "")
@@ -225,7 +225,7 @@ def test_random_weights_only_when_allowed_and_say_so(tmp_path: Path, video: Samp
     import torch
 
     torch.set_num_threads(2)
-    random = ObjectModel(ModelContext(cache_dir=tmp_path, allow_random_weights=True))
+    random = ObjectsModel(ModelContext(cache_dir=tmp_path, allow_random_weights=True))
     random.load()
     assert random.status.state is ModelState.READY, random.status.reason
     assert random.weights == "random"
@@ -238,7 +238,7 @@ def test_random_weights_only_when_allowed_and_say_so(tmp_path: Path, video: Samp
 
 def test_the_service_answers_with_the_model(cache_dir: Path, video: SampleVideo, tmp_path: Path) -> None:
     settings = MlSettings(media_roots=[str(video.path.parent)])
-    registry = ModelRegistry([ObjectModel(ModelContext(cache_dir=cache_dir))])
+    registry = ModelRegistry([ObjectsModel(ModelContext(cache_dir=cache_dir))])
     with TestClient(create_app(settings, registry)) as client:
         assert client.get("/health").json()["models"]["objects"]["state"] == "ready"
         reply = client.post("/infer/objects", json={"video_path": str(video.path), "config": CONFIG})
@@ -249,7 +249,7 @@ def test_the_service_answers_with_the_model(cache_dir: Path, video: SampleVideo,
         assert body.provenance.weights == weights_identity(cache_dir / "yolo" / "shapes.pt")
         bad = client.post("/infer/objects", json={"video_path": str(video.path), "config": {"imgsz": 100}})
         assert bad.status_code == 422
-    failed = ModelRegistry([ObjectModel(ModelContext(cache_dir=tmp_path))])
+    failed = ModelRegistry([ObjectsModel(ModelContext(cache_dir=tmp_path))])
     with TestClient(create_app(settings, failed)) as client:
         reply = client.post("/infer/objects", json={"video_path": str(video.path)})
         assert reply.status_code == 503

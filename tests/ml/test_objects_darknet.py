@@ -26,7 +26,7 @@ from framewise_dev.media import (
     box_in_frame,
 )
 from framewise_ml.models.base import ModelContext, ModelState, weights_identity
-from framewise_ml.models.objects_darknet import CFG, FOLDER, NAMES, WEIGHTS, DarknetObjectModel, read_names
+from framewise_ml.models.objects_darknet import CFG, FOLDER, NAMES, WEIGHTS, DarknetObjectsModel, read_names
 from framewise_ml.weights.build import copy_checked
 
 pytestmark = pytest.mark.ml
@@ -48,14 +48,14 @@ def iou(a: Box, b: Box) -> float:
 
 
 @pytest.fixture(scope="module")
-def detector(model_cache: Path) -> DarknetObjectModel:
-    model = DarknetObjectModel(ModelContext(model_cache))
+def detector(model_cache: Path) -> DarknetObjectsModel:
+    model = DarknetObjectsModel(ModelContext(model_cache))
     model.load()
     assert model.status.state is ModelState.READY, model.status.reason
     return model
 
 
-def detect(model: DarknetObjectModel, video: SampleVideo, **config: object) -> list[ObjectDetectionV1]:
+def detect(model: DarknetObjectsModel, video: SampleVideo, **config: object) -> list[ObjectDetectionV1]:
     request = InferenceRequest(video_path=str(video.path), config=config)
     return [ObjectDetectionV1.model_validate(item) for item in model.predict(request, video.path).items]
 
@@ -65,7 +65,7 @@ def shot_of(video: SampleVideo, timestamp_ms: int) -> int:
 
 
 def test_person_cat_and_cup_are_found_in_their_shots_with_boxes_on_them_and_nowhere_else(
-    detector: DarknetObjectModel, analysis_video: SampleVideo
+    detector: DarknetObjectsModel, analysis_video: SampleVideo
 ) -> None:
     detections = detect(detector, analysis_video, interval_ms=500)
     sampled = {shot_of(analysis_video, t) for t in range(0, analysis_video.duration_ms, 500)}
@@ -92,7 +92,7 @@ def test_labels_are_coco_names_as_yolo11_reports_them(model_cache: Path) -> None
 
 
 def test_classes_and_the_time_window_limit_what_is_reported(
-    detector: DarknetObjectModel, analysis_video: SampleVideo
+    detector: DarknetObjectsModel, analysis_video: SampleVideo
 ) -> None:
     assert {d.label for d in detect(detector, analysis_video, classes=["cat", "dog"])} == {"cat"}
     request = InferenceRequest(video_path=str(analysis_video.path), start_ms=6000, end_ms=10000)
@@ -106,7 +106,7 @@ def test_classes_and_the_time_window_limit_what_is_reported(
 
 
 def test_provenance_names_yolov3_tiny_its_weights_and_the_cpu(
-    detector: DarknetObjectModel, analysis_video: SampleVideo, model_cache: Path
+    detector: DarknetObjectsModel, analysis_video: SampleVideo, model_cache: Path
 ) -> None:
     request = InferenceRequest(video_path=str(analysis_video.path), config={"profile": "accurate"})
     provenance = detector.provenance(request, analysis_video.path)
@@ -128,13 +128,13 @@ def test_provenance_names_yolov3_tiny_its_weights_and_the_cpu(
         {"interval_ms": 0},
     ],
 )
-def test_bad_config_is_refused(detector: DarknetObjectModel, analysis_video: SampleVideo, config: dict) -> None:
+def test_bad_config_is_refused(detector: DarknetObjectsModel, analysis_video: SampleVideo, config: dict) -> None:
     with pytest.raises(ValueError, match="config"):
         detector.predict(InferenceRequest(video_path="x", config=config), analysis_video.path)
 
 
 def test_missing_or_damaged_weights_fail_the_model_with_the_reason(tmp_path: Path, model_cache: Path) -> None:
-    missing = DarknetObjectModel(ModelContext(tmp_path / "empty"))
+    missing = DarknetObjectsModel(ModelContext(tmp_path / "empty"))
     missing.load()
     assert missing.status.state is ModelState.FAILED and "yolov3-tiny.weights" in str(missing.status.reason)
 
@@ -142,7 +142,7 @@ def test_missing_or_damaged_weights_fail_the_model_with_the_reason(tmp_path: Pat
     shutil.copytree(model_cache / FOLDER, damaged / FOLDER)
     weights = damaged / FOLDER / WEIGHTS
     weights.write_bytes(weights.read_bytes()[: 1 << 20])  # truncated
-    broken = DarknetObjectModel(ModelContext(damaged))
+    broken = DarknetObjectsModel(ModelContext(damaged))
     broken.load()
     assert broken.status.state is ModelState.FAILED and "not the official" in str(broken.status.reason)
 

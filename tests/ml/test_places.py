@@ -1,4 +1,4 @@
-"""Places365 classification end to end: a generated video of painted places through `PlaceModel`.
+"""Places365 classification end to end: a generated video of painted places through `PlacesModel`.
 
 The classifier is one the suite fits itself (tests/ml/fitted/places_scenes.py), saved in the official
 checkpoint format, so these tests go through the loader, preprocessing, batching and sampling a real
@@ -23,7 +23,7 @@ torch = requires("torch")  # before the modules that import it
 
 from framewise_ml.models.places import (  # noqa: E402
     CATEGORIES_FILE,
-    PlaceModel,
+    PlacesModel,
     read_categories,
     readable_label,
 )
@@ -62,14 +62,14 @@ def cache_with(root: Path, files: dict[str, Path | dict[str, object]]) -> Path:
     return root
 
 
-def loaded(cache_dir: Path, allow_random: bool = False) -> PlaceModel:
-    model = PlaceModel(ModelContext(cache_dir=cache_dir, allow_random_weights=allow_random))
+def loaded(cache_dir: Path, allow_random: bool = False) -> PlacesModel:
+    model = PlacesModel(ModelContext(cache_dir=cache_dir, allow_random_weights=allow_random))
     model.load()
     return model
 
 
 @pytest.fixture(scope="module")
-def model(fitted: Path, tmp_path_factory: pytest.TempPathFactory) -> PlaceModel:
+def model(fitted: Path, tmp_path_factory: pytest.TempPathFactory) -> PlacesModel:
     ready = loaded(cache_with(tmp_path_factory.mktemp("cache"), {DEFAULT_FILE: fitted}))
     assert ready.status.state is ModelState.READY, ready.status.reason
     return ready
@@ -110,7 +110,7 @@ def expected_frames(video: SampleVideo, interval_ms: int, start_ms: int = 0, end
         due = (timestamp // interval_ms + 1) * interval_ms
 
 
-def predict(places: PlaceModel, video: SampleVideo, **kwargs: object) -> list[PlaceClassificationV1]:
+def predict(places: PlacesModel, video: SampleVideo, **kwargs: object) -> list[PlaceClassificationV1]:
     window = {k: kwargs.pop(k) for k in ("start_ms", "end_ms") if k in kwargs}
     request = InferenceRequest(video_path=str(video.path), config=kwargs, **window)  # type: ignore[arg-type]
     prediction = places.predict(request, video.path)
@@ -128,7 +128,7 @@ def test_labels_file_is_the_official_365() -> None:
     assert readable_label("/a/apartment_building/outdoor") == "apartment_building/outdoor"
 
 
-def test_each_sampled_frame_is_the_place_painted(model: PlaceModel, video: SampleVideo) -> None:
+def test_each_sampled_frame_is_the_place_painted(model: PlacesModel, video: SampleVideo) -> None:
     items = predict(model, video, interval_ms=500, top_k=3)
     assert [i.frame_index for i in items] == expected_frames(video, 500)
     assert len(items) == 16
@@ -142,7 +142,7 @@ def test_each_sampled_frame_is_the_place_painted(model: PlaceModel, video: Sampl
     assert {painted(i.frame_index) for i in items} == set(LABELS)
 
 
-def test_batches_agree_with_one_frame_at_a_time(model: PlaceModel, video: SampleVideo) -> None:
+def test_batches_agree_with_one_frame_at_a_time(model: PlacesModel, video: SampleVideo) -> None:
     batched = predict(model, video, interval_ms=1000, batch=16)
     single = predict(model, video, interval_ms=1000, batch=1)
     assert [i.frame_index for i in batched] == [i.frame_index for i in single]
@@ -151,14 +151,14 @@ def test_batches_agree_with_one_frame_at_a_time(model: PlaceModel, video: Sample
         assert all(abs(p.confidence - q.confidence) < 1e-3 for p, q in zip(a.predictions, b.predictions, strict=True))
 
 
-def test_time_window_is_respected(model: PlaceModel, video: SampleVideo) -> None:
+def test_time_window_is_respected(model: PlacesModel, video: SampleVideo) -> None:
     items = predict(model, video, interval_ms=1000, start_ms=2500, end_ms=5000)
     assert [i.frame_index for i in items] == expected_frames(video, 1000, 2500, 5000) == [63, 75, 100]
     assert all(2500 <= i.timestamp_ms < 5000 for i in items)
     assert [i.predictions[0].label for i in items] == [FOREST, FOREST, DESERT]
 
 
-def test_top_k_and_min_confidence(model: PlaceModel, video: SampleVideo) -> None:
+def test_top_k_and_min_confidence(model: PlacesModel, video: SampleVideo) -> None:
     assert all(len(i.predictions) == 1 for i in predict(model, video, interval_ms=2000, top_k=1))
     assert all(len(i.predictions) == 10 for i in predict(model, video, interval_ms=2000, top_k=10))
     confident = predict(model, video, interval_ms=2000, top_k=5, min_confidence=0.5)
@@ -166,7 +166,7 @@ def test_top_k_and_min_confidence(model: PlaceModel, video: SampleVideo) -> None
     assert all(len(i.predictions) == 1 and i.predictions[0].confidence >= 0.5 for i in confident)
 
 
-def test_provenance_names_the_weights_file(model: PlaceModel, video: SampleVideo, fitted: Path) -> None:
+def test_provenance_names_the_weights_file(model: PlacesModel, video: SampleVideo, fitted: Path) -> None:
     request = InferenceRequest(video_path=str(video.path), config={"interval_ms": 2000})
     provenance = model.provenance(request, video.path)
     assert provenance.producer == "places365" and provenance.producer_version.endswith("/resnet18")
@@ -257,7 +257,7 @@ def test_random_weights_only_when_allowed_and_said(tmp_path: Path, video: Sample
         {"profile": "accurate"},  # resnet50 weights are not installed here
     ],
 )
-def test_bad_config_is_a_value_error(model: PlaceModel, video: SampleVideo, config: dict[str, object]) -> None:
+def test_bad_config_is_a_value_error(model: PlacesModel, video: SampleVideo, config: dict[str, object]) -> None:
     request = InferenceRequest(video_path=str(video.path), config=config)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         model.predict(request, video.path)

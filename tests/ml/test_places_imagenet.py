@@ -20,7 +20,7 @@ from framewise_ml.models.places_imagenet import (
     FOLDER,
     LABEL_SET,
     WEIGHTS,
-    ImageNetPlaceModel,
+    ImageNetPlacesModel,
     read_place_classes,
 )
 
@@ -29,14 +29,14 @@ PALACE_SHOT = 5
 
 
 @pytest.fixture(scope="module")
-def places(model_cache: Path) -> ImageNetPlaceModel:
-    model = ImageNetPlaceModel(ModelContext(model_cache))
+def places(model_cache: Path) -> ImageNetPlacesModel:
+    model = ImageNetPlacesModel(ModelContext(model_cache))
     model.load()
     assert model.status.state is ModelState.READY, model.status.reason
     return model
 
 
-def classify(model: ImageNetPlaceModel, video: SampleVideo, **config: object) -> list[PlaceClassificationV1]:
+def classify(model: ImageNetPlacesModel, video: SampleVideo, **config: object) -> list[PlaceClassificationV1]:
     request = InferenceRequest(video_path=str(video.path), config=config)
     return [PlaceClassificationV1.model_validate(item) for item in model.predict(request, video.path).items]
 
@@ -46,7 +46,7 @@ def shot_of(video: SampleVideo, timestamp_ms: int) -> int:
 
 
 def test_the_palace_photograph_is_a_palace_and_nothing_else_is_a_confident_place(
-    places: ImageNetPlaceModel, analysis_video: SampleVideo
+    places: ImageNetPlacesModel, analysis_video: SampleVideo
 ) -> None:
     items = classify(places, analysis_video, interval_ms=500)
     assert {shot_of(analysis_video, i.timestamp_ms) for i in items} == {PALACE_SHOT}
@@ -60,7 +60,7 @@ def test_the_palace_photograph_is_a_palace_and_nothing_else_is_a_confident_place
 
 
 def test_without_a_threshold_every_frame_gets_its_top_places_with_small_probabilities(
-    places: ImageNetPlaceModel, analysis_video: SampleVideo
+    places: ImageNetPlacesModel, analysis_video: SampleVideo
 ) -> None:
     items = classify(places, analysis_video, interval_ms=1000, min_confidence=0.0, top_k=3)
     assert len(items) == analysis_video.duration_ms // 1000
@@ -83,7 +83,7 @@ def test_the_place_classes_are_imagenet_classes_named_as_imagenet_names_them() -
 
 
 def test_probabilities_are_over_all_1000_classes_not_renormalised(
-    places: ImageNetPlaceModel, analysis_video: SampleVideo
+    places: ImageNetPlacesModel, analysis_video: SampleVideo
 ) -> None:
     items = classify(places, analysis_video, interval_ms=2000, min_confidence=0.0, top_k=10)
     palace = next(i for i in items if shot_of(analysis_video, i.timestamp_ms) == PALACE_SHOT)
@@ -93,7 +93,7 @@ def test_probabilities_are_over_all_1000_classes_not_renormalised(
 
 
 def test_provenance_says_efficientnet_lite0_on_imagenet_not_places365(
-    places: ImageNetPlaceModel, analysis_video: SampleVideo, model_cache: Path
+    places: ImageNetPlacesModel, analysis_video: SampleVideo, model_cache: Path
 ) -> None:
     provenance = places.provenance(InferenceRequest(video_path=str(analysis_video.path)), analysis_video.path)
     assert provenance.producer == "efficientnet-lite0-imagenet"
@@ -112,25 +112,25 @@ def test_provenance_says_efficientnet_lite0_on_imagenet_not_places365(
         {"interval_ms": 0},
     ],
 )
-def test_bad_config_is_refused(places: ImageNetPlaceModel, analysis_video: SampleVideo, config: dict) -> None:
+def test_bad_config_is_refused(places: ImageNetPlacesModel, analysis_video: SampleVideo, config: dict) -> None:
     with pytest.raises(ValueError, match="config"):
         places.predict(InferenceRequest(video_path="x", config=config), analysis_video.path)
 
 
 def test_missing_or_wrong_weights_fail_the_model_with_the_reason(tmp_path: Path, model_cache: Path) -> None:
-    missing = ImageNetPlaceModel(ModelContext(tmp_path / "empty"))
+    missing = ImageNetPlacesModel(ModelContext(tmp_path / "empty"))
     missing.load()
     assert missing.status.state is ModelState.FAILED and WEIGHTS in str(missing.status.reason)
 
     wrong = tmp_path / "wrong" / FOLDER
     wrong.mkdir(parents=True)
     torch.save({"_fc.weight": torch.zeros(10, 1280)}, wrong / WEIGHTS)
-    model = ImageNetPlaceModel(ModelContext(tmp_path / "wrong"))
+    model = ImageNetPlacesModel(ModelContext(tmp_path / "wrong"))
     model.load()
     assert model.status.state is ModelState.FAILED and "does not fit efficientnet-lite0" in str(model.status.reason)
 
     shutil.copytree(model_cache / FOLDER, tmp_path / "garbage" / FOLDER)
     (tmp_path / "garbage" / FOLDER / WEIGHTS).write_bytes(b"not a checkpoint")
-    garbage = ImageNetPlaceModel(ModelContext(tmp_path / "garbage"))
+    garbage = ImageNetPlacesModel(ModelContext(tmp_path / "garbage"))
     garbage.load()
     assert garbage.status.state is ModelState.FAILED and "not a readable torch checkpoint" in str(garbage.status.reason)

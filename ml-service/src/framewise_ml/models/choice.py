@@ -57,13 +57,13 @@ def objects_model(ctx: ModelContext, choice: ObjectsChoice = ObjectsChoice.AUTO)
     picked, why = pick_objects(ctx.cache_dir, choice)
     model: InferenceModel
     if picked is ObjectsChoice.YOLO11:
-        from framewise_ml.models.objects import ObjectModel
+        from framewise_ml.models.objects import ObjectsModel
 
-        model = ObjectModel(ctx)
+        model = ObjectsModel(ctx)
     else:
-        from framewise_ml.models.objects_darknet import DarknetObjectModel
+        from framewise_ml.models.objects_darknet import DarknetObjectsModel
 
-        model = DarknetObjectModel(ctx)
+        model = DarknetObjectsModel(ctx)
     model.selected_by = why
     return model
 
@@ -72,12 +72,12 @@ def places_model(ctx: ModelContext, choice: PlacesChoice = PlacesChoice.AUTO) ->
     picked, why = pick_places(ctx.cache_dir, choice)
     model: InferenceModel
     if picked is PlacesChoice.PLACES365:
-        from framewise_ml.models.places import PlaceModel
+        from framewise_ml.models.places import PlacesModel
 
-        model = PlaceModel(ctx)
+        model = PlacesModel(ctx)
     else:
-        from framewise_ml.models.places_imagenet import ImageNetPlaceModel
+        from framewise_ml.models.places_imagenet import ImageNetPlacesModel
 
-        model = ImageNetPlaceModel(ctx)
+        model = ImageNetPlacesModel(ctx)
     model.selected_by = why
     return model

@@ -20,7 +20,7 @@ from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_
 NETS = ("pnet", "rnet", "onet")
 
 
-class FaceModel(InferenceModel):
+class FacesModel(InferenceModel):
     name = "faces"
     producer = "facenet-pytorch-mtcnn"
 

@@ -97,7 +97,7 @@ def read_settings(config: Config) -> Settings:
     )
 
 
-class ObjectModel(InferenceModel):
+class ObjectsModel(InferenceModel):
     name = "objects"
     producer = "ultralytics"
 

@@ -123,7 +123,7 @@ def letterbox(image: RGB, size: int) -> tuple[RGB, Letterbox]:
     return canvas, Letterbox(scale, left, top)
 
 
-class DarknetObjectModel(InferenceModel):
+class DarknetObjectsModel(InferenceModel):
     """`POST /infer/objects` on an installation without YOLO11 weights."""
 
     name = "objects"

@@ -206,7 +206,7 @@ class _Settings:
     min_confidence: float
 
 
-class PlaceModel(InferenceModel):
+class PlacesModel(InferenceModel):
     """`POST /infer/places`: top-k Places365 categories for one frame per sampling interval."""
 
     name = "places"

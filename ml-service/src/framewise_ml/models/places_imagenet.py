@@ -25,7 +25,7 @@ import torch
 
 from framewise_ml.models.base import require_weights, weights_identity
 from framewise_ml.models.config import Config, config_choice
-from framewise_ml.models.places import Classifier, PlaceModel
+from framewise_ml.models.places import Classifier, PlacesModel
 
 CLASSES_FILE = Path(__file__).with_name("data") / "imagenet_places.txt"
 FOLDER = "efficientnet-lite0"
@@ -71,7 +71,7 @@ def build_network(weights: Path, device: str) -> torch.nn.Module:
     return network.eval().to(device)
 
 
-class ImageNetPlaceModel(PlaceModel):
+class ImageNetPlacesModel(PlacesModel):
     """`POST /infer/places` on an installation without Places365 weights."""
 
     producer = "efficientnet-lite0-imagenet"

@@ -8,9 +8,9 @@ import structlog
 
 from framewise_ml.models.base import InferenceModel, MissingModel, ModelContext, ModelState
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, objects_model, places_model
-from framewise_ml.models.faces import FaceModel
+from framewise_ml.models.faces import FacesModel
 from framewise_ml.models.ocr import OcrModel
-from framewise_ml.models.scenes import SceneModel
+from framewise_ml.models.scenes import ScenesModel
 from framewise_ml.models.transcribe import TranscribeModel
 
 log = structlog.get_logger("framewise.ml")
@@ -67,11 +67,11 @@ class ModelRegistry:
     ) -> "ModelRegistry":
         models: list[InferenceModel] = [
             objects_model(ctx, objects),
-            FaceModel(ctx),
+            FacesModel(ctx),
             TranscribeModel(ctx),
             OcrModel(ctx),
             places_model(ctx, places),
-            SceneModel(),
+            ScenesModel(),
         ]
         return cls(models)
 

@@ -24,7 +24,7 @@ def _ms(frame: int, fps: float) -> int:
     return round(frame * 1000 / fps)
 
 
-class SceneModel(InferenceModel):
+class ScenesModel(InferenceModel):
     name = "scenes"
     producer = "pyscenedetect"
 
