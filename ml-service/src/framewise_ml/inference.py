@@ -21,6 +21,7 @@ from framewise.infrastructure.problems import ProblemType
 from framewise_ml.gpu_gate import GateBusy, GpuGate
 from framewise_ml.metrics import GATE_RUNNING, GATE_WAITING, ML_COMPUTE, ML_QUEUE_WAIT
 from framewise_ml.models.base import BadMedia, ModelState
+from framewise_ml.models.config import InvalidConfig
 from framewise_ml.models.registry import ModelRegistry
 
 log = structlog.get_logger("framewise.ml")
@@ -58,7 +59,7 @@ INFER_PROBLEMS: dict[type[Exception], ProblemType] = {
     UnresolvablePath: ProblemType(422, "invalid-path"),
     VideoNotFound: ProblemType(404, "video-not-found"),
     BadMedia: ProblemType(422, "bad-media"),
-    ValueError: ProblemType(422, "invalid-config"),  # a model's own config checks raise ValueError
+    InvalidConfig: ProblemType(422, "invalid-config"),  # a model's own config checks
     InvalidOutput: ProblemType(500, MlProblem.INVALID_PAYLOAD),
 }
 

@@ -1,10 +1,16 @@
-"""Reading a request's per-analysis config: each value checked, a clear ValueError (422) if wrong."""
+"""Reading a request's per-analysis config: each value checked, a clear InvalidConfig (422) if wrong."""
 
 from collections.abc import Sequence
 
 from pydantic import JsonValue
 
 Config = dict[str, JsonValue]
+
+
+class InvalidConfig(ValueError):
+    """A config value the analysis refuses: the caller's mistake, answered 422 naming the key. Any
+    other error inside a model (a library's own ValueError included) is the model's failure."""
+
 
 # Bounds on what a caller may make an analysis cost: a frame analysis samples at most 10 frames a
 # second (OCR, the dearest, 5), whatever the video's frame rate.
@@ -15,28 +21,28 @@ MAX_INTERVAL_MS = 600_000
 def config_number(config: Config, key: str, default: float, low: float, high: float) -> float:
     value = config.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(f"config {key} must be a number in [{low:g}, {high:g}]")
+        raise InvalidConfig(f"config {key} must be a number in [{low:g}, {high:g}]")
     return float(value)
 
 
 def config_int(config: Config, key: str, default: int, low: int, high: int) -> int:
     value = config.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"config {key} must be an integer in [{low}, {high}]")
+        raise InvalidConfig(f"config {key} must be an integer in [{low}, {high}]")
     return value
 
 
 def config_flag(config: Config, key: str, default: bool) -> bool:
     value = config.get(key, default)
     if not isinstance(value, bool):
-        raise ValueError(f"config {key} must be true or false")
+        raise InvalidConfig(f"config {key} must be true or false")
     return value
 
 
 def config_choice(config: Config, key: str, default: str, choices: Sequence[str]) -> str:
     value = config.get(key, default)
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"config {key} must be one of {', '.join(choices)}")
+        raise InvalidConfig(f"config {key} must be one of {', '.join(choices)}")
     return value
 
 
@@ -46,5 +52,5 @@ def config_strings(config: Config, key: str, default: Sequence[str], allowed: Se
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in allowed for v in value):
-        raise ValueError(f"config {key} must be a non-empty list drawn from {', '.join(allowed)}")
-    return [str(v) for v in value]
+        raise InvalidConfig(f"config {key} must be a non-empty list drawn from {', '.join(allowed)}")
+    return list(dict.fromkeys(str(v) for v in value))  # each once, in the order given

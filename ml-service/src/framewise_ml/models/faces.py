@@ -78,6 +78,8 @@ class FacesModel(InferenceModel):
         import torch
 
         started = time.perf_counter()
+        if min_face > min(frames[0].image.shape[:2]):
+            return time.perf_counter() - started  # no face that large fits the frame
         with self._lock, torch.inference_mode():
             self._mtcnn.min_face_size = min_face
             boxes, probs, points = self._mtcnn.detect(np.stack([f.image for f in frames]), landmarks=True)

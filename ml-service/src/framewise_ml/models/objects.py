@@ -36,6 +36,7 @@ from framewise_ml.models.config import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
     Config,
+    InvalidConfig,
     config_choice,
     config_int,
     config_number,
@@ -72,19 +73,19 @@ class Loaded:
 
 def read_settings(config: Config) -> Settings:
     if "model" in config and "profile" in config:
-        raise ValueError("config must name a profile or a model, not both")
+        raise InvalidConfig("config must name a profile or a model, not both")
     if "model" in config:
         raw = config["model"]
         model = raw.removesuffix(".pt") if isinstance(raw, str) else ""
         if not MODEL_NAME.fullmatch(model) or ".." in model:
-            raise ValueError("config model must be the plain name of a .pt file in the yolo weights folder")
+            raise InvalidConfig("config model must be the plain name of a .pt file in the yolo weights folder")
         profile = model
     else:
         profile = config_choice(config, "profile", DEFAULT_PROFILE, list(PROFILES))
         model = PROFILES[profile]
     imgsz = config_int(config, "imgsz", 640, 64, 1280)
     if imgsz % 32:
-        raise ValueError("config imgsz must be a multiple of 32")
+        raise InvalidConfig("config imgsz must be a multiple of 32")
     return Settings(
         model=model,
         profile=profile,
@@ -165,9 +166,11 @@ class ObjectsModel(InferenceModel):
                 )
             else:
                 known = sorted(p.stem for p in self.folder.glob("*.pt")) if self.folder.is_dir() else []
-                raise ValueError(f"no YOLO weights {path.name} in the cache; installed: {', '.join(known) or 'none'}")
+                raise InvalidConfig(
+                    f"config model: no YOLO weights {path.name} in the cache; installed: {', '.join(known) or 'none'}"
+                )
             if yolo.task != "detect":
-                raise ValueError(f"{path.name} is a {yolo.task} model, not a detector")
+                raise InvalidConfig(f"config model: {path.name} is a {yolo.task} model, not a detector")
             loaded = Loaded(yolo, weights, {int(k): str(v) for k, v in yolo.names.items()}, threading.Lock())
             self._models[model] = loaded
             return loaded

@@ -32,6 +32,7 @@ from framewise_ml.models.config import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
     Config,
+    InvalidConfig,
     config_choice,
     config_int,
     config_number,
@@ -74,14 +75,14 @@ class Settings:
 
 def read_settings(config: Config) -> Settings:
     if "model" in config:
-        raise ValueError(
+        raise InvalidConfig(
             "config model names a YOLO checkpoint, but this installation detects objects with yolov3-tiny "
             "(put the checkpoint in MODEL_CACHE_DIR/yolo and set OBJECTS_MODEL=yolo11)"
         )
     profile = config_choice(config, "profile", DEFAULT_PROFILE, list(PROFILES))
     imgsz = config_int(config, "imgsz", PROFILES[profile], 128, 1024)
     if imgsz % 32:
-        raise ValueError("config imgsz must be a multiple of 32")
+        raise InvalidConfig("config imgsz must be a multiple of 32")
     return Settings(
         profile=profile,
         interval_ms=config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),

@@ -18,7 +18,16 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number, config_strings
+from framewise_ml.models.config import (
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+    InvalidConfig,
+    config_int,
+    config_number,
+    config_strings,
+)
+
+MIN_CANVAS = 32  # the detector scales a frame to this side at least; smaller sizes leave nothing to read
 
 DETECTOR = "craft_mlt_25k.pth"
 RECOGNISERS = {"en": "english_g2.pth"}  # the languages whose weights `make models` can build offline
@@ -82,6 +91,8 @@ class OcrModel(InferenceModel):
         languages = tuple(config_strings(config, "languages", ["en"], list(RECOGNISERS)))
         min_confidence = config_number(config, "confidence", 0.3, 0.0, 1.0)
         canvas = config_int(config, "canvas_size", 0, 0, 2560)  # 0: the frame's own longer side
+        if 0 < canvas < MIN_CANVAS:
+            raise InvalidConfig(f"config canvas_size must be 0 (the frame's size) or {MIN_CANVAS} to 2560")
         change = config_number(config, "change_threshold", 6.0, 0.0, 255.0)
         reader = self._reader(languages)
         items: list[JsonValue] = []

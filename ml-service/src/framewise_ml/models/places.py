@@ -44,6 +44,7 @@ from framewise_ml.models.config import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
     Config,
+    InvalidConfig,
     config_choice,
     config_int,
     config_number,
@@ -253,7 +254,7 @@ class PlacesModel(InferenceModel):
             or not name.endswith(CHECKPOINT_SUFFIX)
             or not (self.folder / name).is_file()
         ):
-            raise ValueError(f"config model must name a *{CHECKPOINT_SUFFIX} file in the places365 weights folder")
+            raise InvalidConfig(f"config model must name a *{CHECKPOINT_SUFFIX} file in the places365 weights folder")
         return self.folder / name, arch
 
     def classifier(self, config: Config) -> Classifier:
@@ -290,7 +291,7 @@ class PlacesModel(InferenceModel):
         try:
             classifier = self.classifier(request.config)
         except MissingWeights as exc:  # a profile this installation has no weights for: the request's fault
-            raise ValueError(f"config asks for weights that are not installed: {exc}") from exc
+            raise InvalidConfig(f"config asks for weights that are not installed: {exc}") from exc
         info = probe_video(path)
         # Decode straight to about RESIZE on the shorter side (the resize below then barely moves it).
         max_side = math.ceil(RESIZE * max(info.width, info.height) / max(1, min(info.width, info.height)))

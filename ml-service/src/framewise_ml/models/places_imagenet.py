@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from framewise_ml.models.base import require_weights, weights_identity
-from framewise_ml.models.config import Config, config_choice
+from framewise_ml.models.config import Config, InvalidConfig, config_choice
 from framewise_ml.models.places import Classifier, PlacesModel
 
 CLASSES_FILE = Path(__file__).with_name("data") / "imagenet_places.txt"
@@ -97,7 +97,7 @@ class ImageNetPlacesModel(PlacesModel):
         """The one network, loaded on first use; a config naming a checkpoint is refused (422)."""
         config_choice(config, "profile", "fast", list(PROFILES))
         if "model" in config:
-            raise ValueError(
+            raise InvalidConfig(
                 "config model names a Places365 checkpoint, but this installation classifies places with "
                 "efficientnet-lite0 (put the checkpoint in MODEL_CACHE_DIR/places365 and set PLACES_MODEL=places365)"
             )

@@ -56,21 +56,29 @@ class ScenesModel(InferenceModel):
         manager = SceneManager()
         manager.add_detector(ContentDetector(threshold=threshold, min_scene_len=min_len))
         manager.add_detector(ContentDetector(threshold=hue_threshold, min_scene_len=min_len, weights=HUE_ONLY))
-        if request.start_ms:
-            video.seek(request.start_ms / 1000)
-        end = request.end_ms / 1000 if request.end_ms else None
+        window_start, window_end = request.start_ms or 0, request.end_ms
+        duration_ms = _ms(video.duration.frame_num, fps) if video.duration is not None else None
+        if window_start and duration_ms is not None and window_start >= duration_ms:
+            return Prediction(items=[], decode_ms=0.0, inference_ms=0.0)  # a window past the end: nothing
+        if window_start:
+            video.seek(window_start / 1000)
+        end = window_end / 1000 if window_end else None
         try:
             frames = manager.detect_scenes(video=video, end_time=end)
         except Exception as exc:
             raise BadMedia(f"video could not be decoded: {exc}") from exc
         if frames == 0:
+            if window_start:  # the window starts inside the last frame: no scene starts in it
+                return Prediction(items=[], decode_ms=0.0, inference_ms=0.0)
             raise BadMedia("video has no decodable frame")
         elapsed = (time.perf_counter() - started) * 1000
         scenes = manager.get_scene_list(start_in_scene=True)
         items: list[JsonValue] = []
-        for index, (start, stop) in enumerate(scenes):
-            start_ms, end_ms = _ms(start.frame_num, fps), _ms(stop.frame_num, fps)
+        for start, stop in scenes:
+            # Frames are whole: keep each scene inside the window asked for, as the frame analyses do.
+            start_ms = max(_ms(start.frame_num, fps), window_start)
+            end_ms = _ms(stop.frame_num, fps) if window_end is None else min(_ms(stop.frame_num, fps), window_end)
             if end_ms > start_ms:
-                items.append({"scene_index": index, "start_ms": start_ms, "end_ms": end_ms})
+                items.append({"scene_index": len(items), "start_ms": start_ms, "end_ms": end_ms})
         # Decoding and detection are interleaved by the library; the pass is reported as inference.
         return Prediction(items=items, decode_ms=0.0, inference_ms=round(elapsed, 2))

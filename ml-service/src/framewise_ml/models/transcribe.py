@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
+from framewise.domain.provenance import Provenance
 from framewise_ml.media.audio import SAMPLE_RATE, load_audio
 from framewise_ml.models.base import (
     InferenceModel,
@@ -59,6 +60,17 @@ class TranscribeModel(InferenceModel):
     @property
     def weights(self) -> str:
         return self._identities.get(self._last, "none")
+
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
+        """The checkpoint this request's profile and language choose (the one it ran, or would run
+        for a window too short to transcribe), not whichever ran last on another thread."""
+        profile = config_choice(request.config, "profile", "fast", list(PROFILES))
+        language = str(request.config.get("language", "en"))
+        checkpoint = self._choose(profile, "xx" if language == "auto" else language)
+        if checkpoint not in self._identities:
+            self._checkpoint(checkpoint)
+        base = super().provenance(request, path, input_hash)
+        return base.model_copy(update={"model_profile": profile, "weights": self._identities[checkpoint]})
 
     def _checkpoint(self, name: str) -> Any:
         with self._lock:
