@@ -221,14 +221,17 @@ async def test_a_transient_failure_keeps_the_lease_until_the_retry_is_due() -> N
     assert not stored.lease_expired(NOW + timedelta(seconds=80), lease_s=45)
 
 
-async def test_a_resumed_attempt_whose_model_went_away_retries_instead_of_staying_running() -> None:
+async def test_a_resumed_attempt_whose_model_went_away_waits_for_it_without_spending_a_try() -> None:
     uow = FakeUnitOfWork()
     task = seeded(uow)
     first = runner(uow, FakeMlClient(MlTransientError("boom")), tries=2)
     assert (await first.execute(RunTask(task.id, 1))).outcome is RunOutcome.RETRY
-    report = await runner(uow, FakeMlClient(available=False), tries=2).execute(RunTask(task.id, 1))
-    assert report.outcome is RunOutcome.FAILED
-    assert uow.committed.tasks[task.id].status is TaskStatus.FAILED
+    for _ in range(3):  # as often as it finds the model away: never FAILED for it
+        report = await runner(uow, FakeMlClient(available=False), tries=2).execute(RunTask(task.id, 1))
+        assert report.outcome is RunOutcome.DEFERRED and report.retry_in_s > 0
+    stored = uow.committed.tasks[task.id]
+    assert stored.status is TaskStatus.RUNNING and stored.transient_failures == 1  # the boom, nothing more
+    assert stored.heartbeat_at is not None and stored.heartbeat_at > NOW  # vouched for while it waits
 
 
 async def test_a_full_gate_defers_the_task_without_spending_a_try() -> None:

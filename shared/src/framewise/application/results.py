@@ -160,7 +160,12 @@ class MlPermanentError(MlError):
 
 
 class MlModelUnavailable(MlError):
-    """The ML service has no working model for this analysis (weights missing or failed to load)."""
+    """The ML service has no working model for this analysis (weights missing or failed to load):
+    the task waits for it (at least `retry_after`) without spending a try."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class MlBusy(MlError):

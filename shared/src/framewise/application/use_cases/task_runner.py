@@ -126,13 +126,12 @@ class TaskRunner:
     async def _outcome_of(self, command: RunTask, exc: Exception) -> RunReport:
         """Record a failed try on the task (fenced) and say what the job does next."""
         async with self._locked(command) as task:
-            if isinstance(exc, MlBusy):  # a turn at a busy service: no try spent
+            if isinstance(exc, MlBusy | MlModelUnavailable):  # a turn, or the model: no try spent
                 wait_s = exc.retry_after or self._policy.try_backoff_s
                 task.wait_turn(command.attempt, self._clock.now(), wait_s)
                 return RunReport(RunOutcome.DEFERRED, error=str(exc), retry_in_s=wait_s)
-            if isinstance(exc, MlTransientError | MlModelUnavailable):
-                at_least = (exc.retry_after or 0.0) if isinstance(exc, MlTransientError) else 0.0
-                return self._transient(task, command, str(exc), at_least)
+            if isinstance(exc, MlTransientError):
+                return self._transient(task, command, str(exc), exc.retry_after or 0.0)
             kind = ErrorKind.INVALID_PAYLOAD if isinstance(exc, InvalidPayload) else ErrorKind.PERMANENT
             task.fail(command.attempt, str(exc), kind, self._clock.now())
             return RunReport(RunOutcome.FAILED, error=str(exc))

@@ -59,7 +59,7 @@ def classify(response: httpx.Response) -> None:
     detail = f"ML service answered {response.status_code}: {_detail(response)}"
     kind = _kind(response) if response.status_code in (500, 503) else ""
     if kind == MlProblem.MODEL_UNAVAILABLE:
-        raise MlModelUnavailable(detail)
+        raise MlModelUnavailable(detail, _retry_after(response))
     if kind == MlProblem.BUSY:
         raise MlBusy(detail, _retry_after(response))
     if kind == MlProblem.INVALID_PAYLOAD:
