@@ -1,4 +1,4 @@
-"""Fault injection across the real processes (SPEC S5, S10.4): workers killed or stopped mid-task,
+"""Fault injection across the real processes (docs/design/tasks.md): workers killed or stopped mid-task,
 Valkey restarted empty, PostgreSQL restarted, the ML service down or failing, cancellation, and two
 workers per pool racing for the same queue.
 

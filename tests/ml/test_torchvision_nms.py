@@ -1,4 +1,4 @@
-"""The pure-torch NMS fallback for torchvision's compiled operators (SPEC S11.2)."""
+"""The pure-torch NMS fallback for torchvision's compiled operators (docs/design/ml-service.md)."""
 
 import subprocess
 import sys
