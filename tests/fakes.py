@@ -129,7 +129,11 @@ class InMemoryArtifactRepository:
         compute_ms: float,
         now: datetime,
         replace: bool = False,
+        fresh: bool = False,
     ) -> int:
+        if fresh:
+            for table in (self._store.runs, self._store.artifacts, self._store.moments, self._store.windows):
+                table.pop(task_id, None)  # type: ignore[attr-defined]
         assert self._store.runs.setdefault(task_id, run) == run, "one run per task"
         windows = self._store.windows.setdefault(task_id, {})
         assert window.index not in windows, f"window {window.index} committed twice"
@@ -144,7 +148,9 @@ class InMemoryArtifactRepository:
         found = self._store.artifacts.get(task_id, []) if task_id is not None else []
         return [dict(e.payload) for e in sorted(found, key=lambda e: e.span_start_ms)]
 
-    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
+    async def replace_moments(
+        self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
+    ) -> None:
         self._store.moments[task_id] = list(moments)
 
 

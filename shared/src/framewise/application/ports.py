@@ -91,17 +91,21 @@ class ArtifactRepository(Protocol):
         compute_ms: float,
         now: datetime,
         replace: bool = False,
+        fresh: bool = False,
     ) -> int:
-        """Add a window's artifacts to the run (creating the run with its first window), or with
-        `replace` make them the run's whole set; record the window as committed."""
+        """Add a window's artifacts to the run, or with `replace` make them the run's whole set;
+        record the window as committed. `fresh`: the run's first window, which creates the run and
+        removes any other run of the task."""
         ...
 
     async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
         """The payloads of a run's artifacts in time order."""
         ...
 
-    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
-        """The run's moments become exactly these."""
+    async def replace_moments(
+        self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
+    ) -> None:
+        """The run's moments become exactly these (`fresh`: a new run, which has none yet)."""
         ...
 
 

@@ -200,10 +200,10 @@ class TaskRunner:
         run's moments are rebuilt, progress moves, and the last window completes the task."""
         artifacts, now = self._uow.artifacts, self._clock.now()
         progress = await artifacts.run_progress(task.id)
-        run = progress.run
-        if run is None or not progress.windows:
-            await artifacts.reset_run(task.id)  # a fresh run: nothing of an older one stays
-            run, progress = response.provenance, RunProgress()
+        fresh = progress.run is None or not progress.windows  # the run's first window: it creates the run
+        run = response.provenance if fresh or progress.run is None else progress.run
+        if fresh:
+            progress = RunProgress()
         elif run.model_copy(update={"run_id": ""}) != response.provenance.model_copy(update={"run_id": ""}) or any(
             (c.start_ms, c.end_ms) != (windows[i].start_ms, windows[i].end_ms) if i < len(windows) else True
             for i, c in progress.windows.items()
@@ -227,11 +227,20 @@ class TaskRunner:
             now=now,
         )
         stored = await artifacts.commit_window(
-            task.id, window, run, envelopes, attempt=command.attempt, compute_ms=compute_ms, now=now, replace=replace
+            task.id,
+            window,
+            run,
+            envelopes,
+            attempt=command.attempt,
+            compute_ms=compute_ms,
+            now=now,
+            replace=replace,
+            fresh=fresh,
         )
-        payloads = await artifacts.run_payloads(run.run_id)
+        # The run's moments, over all its windows (the first window's are its own envelopes).
+        payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
         moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
-        await artifacts.replace_moments(task.id, video.id, run.run_id, moments)
+        await artifacts.replace_moments(task.id, video.id, run.run_id, moments, fresh=fresh)
         done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms)}
         if all(w.index in done for w in windows):
             task.complete(command.attempt, now)

@@ -160,12 +160,14 @@ class SqlArtifactRepository:
         compute_ms: float,
         now: datetime,
         replace: bool = False,
+        fresh: bool = False,
     ) -> int:
         if any(e.task_id != task_id or e.provenance.run_id != run.run_id for e in envelopes):
             raise ValueError(f"window {window.index}: artifacts of another task or run")
-        await self._session.execute(
-            pg_insert(runs).values(run_row(task_id, run)).on_conflict_do_nothing(index_elements=["run_id"])
-        )
+        if fresh:  # in one round trip: any other run of the task goes, this one is created
+            gone = delete(runs).where(runs.c.task_id == task_id, runs.c.run_id != run.run_id).cte("gone")
+            created = pg_insert(runs).values(run_row(task_id, run)).on_conflict_do_nothing(index_elements=["run_id"])
+            await self._session.execute(created.add_cte(gone))
         if replace:
             await self._session.execute(delete(artifacts).where(artifacts.c.run_id == run.run_id))
         if envelopes:
@@ -198,8 +200,11 @@ class SqlArtifactRepository:
         )
         return [dict(p) for p in (await self._session.execute(query)).scalars()]
 
-    async def replace_moments(self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment]) -> None:
-        await self._session.execute(delete(moments_table).where(moments_table.c.run_id == run_id))
+    async def replace_moments(
+        self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
+    ) -> None:
+        if not fresh:
+            await self._session.execute(delete(moments_table).where(moments_table.c.run_id == run_id))
         if moments:
             connection = await self._session.connection()
             driver = (await connection.get_raw_connection()).driver_connection
