@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import JsonValue
 from sqlalchemy import delete, insert, select, update
@@ -120,18 +121,10 @@ class SqlArtifactRepository:
             if envelope.task_id != task_id:
                 raise ValueError(f"artifact {envelope.id} belongs to task {envelope.task_id}, not {task_id}")
         await self._session.execute(insert(runs), [run_row(task_id, p) for p in provenances.values()])
-        connection = await self._session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        await driver.copy_records_to_table(
-            "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
-        )
+        await self._copy("artifacts", [artifact_record(e) for e in envelopes], ARTIFACT_COLUMNS)
         if moments:
             video_id = envelopes[0].video_id
-            await driver.copy_records_to_table(
-                "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
-            )
+            await self._copy("moments", [moment_record(video_id, task_id, m) for m in moments], MOMENT_COLUMNS)
         return len(envelopes)
 
     async def run_progress(self, task_id: TaskId) -> RunProgress:
@@ -171,12 +164,7 @@ class SqlArtifactRepository:
         if replace:
             await self._session.execute(delete(artifacts).where(artifacts.c.run_id == run.run_id))
         if envelopes:
-            connection = await self._session.connection()
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.copy_records_to_table(
-                "artifacts", records=[artifact_record(e) for e in envelopes], columns=ARTIFACT_COLUMNS
-            )
+            await self._copy("artifacts", [artifact_record(e) for e in envelopes], ARTIFACT_COLUMNS)
         await self._session.execute(
             insert(task_windows).values(
                 task_id=task_id,
@@ -206,9 +194,11 @@ class SqlArtifactRepository:
         if not fresh:
             await self._session.execute(delete(moments_table).where(moments_table.c.run_id == run_id))
         if moments:
-            connection = await self._session.connection()
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.copy_records_to_table(
-                "moments", records=[moment_record(video_id, task_id, m) for m in moments], columns=MOMENT_COLUMNS
-            )
+            await self._copy("moments", [moment_record(video_id, task_id, m) for m in moments], MOMENT_COLUMNS)
+
+    async def _copy(self, table: str, records: list[tuple[Any, ...]], columns: Sequence[str]) -> None:
+        """COPY rows in the session's transaction (asyncpg's bulk path, which SQLAlchemy lacks)."""
+        connection = await self._session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(table, records=records, columns=columns)
