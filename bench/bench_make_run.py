@@ -12,8 +12,10 @@ it really took. Not run by `make bench` by default: an hour of video takes about
 """
 
 import argparse
+import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -44,10 +46,10 @@ class Track:
         running = [s for s in self.samples if s[1] != "PENDING"]
         started = running[0][0] if running else None
         done = next((s[0] for s in self.samples if s[1] in TERMINAL), None)
-        changes = [self.samples[0]] + [b for a, b in zip(self.samples, self.samples[1:]) if b[2] != a[2]]
+        changes = [self.samples[0]] + [b for a, b in itertools.pairwise(self.samples) if b[2] != a[2]]
         values = sorted({s[2] for s in self.samples})
         inside = [c[0] for c in changes if started is not None and c[0] >= started]
-        gaps = [b - a for a, b in zip(inside, inside[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(inside)]
         half = next((s for s in self.samples if s[2] >= 0.5 and s[3] is not None), None)
         wall = None if started is None or done is None else done - started
         return {
@@ -75,19 +77,50 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], deadline_s: float) ->
     raise RuntimeError("the API did not become ready")
 
 
+def poll(url: str, process: subprocess.Popen[bytes], poll_s: float, timeout_s: float) -> tuple[dict[str, Track], float]:
+    """Read the tasks through the API every `poll_s` until all six are done: what each showed, and
+    the video's duration."""
+    tracks: dict[str, Track] = {}
+    media_s, began = 0.0, time.monotonic()
+    with httpx.Client(base_url=f"{url}/api/v1", headers=AUTH, timeout=30) as api:
+        while time.monotonic() - began < timeout_s:
+            videos = api.get("/videos").json()["items"]
+            if videos and videos[0].get("duration_ms"):
+                media_s = videos[0]["duration_ms"] / 1000
+            tasks = api.get("/tasks", params={"limit": 100}).json()["items"]
+            now = time.monotonic() - began
+            for task in tasks:
+                tracks.setdefault(task["task_type"], Track()).add(now, task)
+            line = {t["task_type"]: (t["status"][:4], round(float(t.get("progress") or 0), 3)) for t in tasks}
+            print(json.dumps({"t_s": round(now), **line}), flush=True)
+            if len(tasks) >= 6 and all(t["status"] in TERMINAL for t in tasks):
+                break
+            if process.poll() is not None:
+                raise RuntimeError(f"make run exited with {process.returncode}")
+            time.sleep(poll_s)
+    return tracks, media_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench_make_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--poll-s", type=float, default=15.0)
     parser.add_argument("--timeout-min", type=float, default=300.0)
-    parser.add_argument("--video", type=Path, help="use this video instead of generating one (kept as is)")
+    parser.add_argument("--video", type=Path, help="use this video instead of generating one (left as it is)")
+    parser.add_argument("--make-video", type=Path, help="only generate the video at this path, and stop")
     args = parser.parse_args()
+    if args.make_video:
+        make_video(args.make_video, args.minutes)
+        return
     with tempfile.TemporaryDirectory(prefix="framewise-make-run-") as tmp:
         media = Path(tmp) / "media"
         media.mkdir()
         made = time.perf_counter()
-        if args.video:
-            (media / args.video.name).symlink_to(args.video.resolve())
+        if args.video:  # a hard link (or a copy): a symbolic link out of the media root is not followed
+            try:
+                os.link(args.video, media / args.video.name)
+            except OSError:
+                shutil.copy(args.video, media / args.video.name)
         else:
             make_video(media / "long.mp4", args.minutes)
         generated_s = time.perf_counter() - made
@@ -104,29 +137,14 @@ def main() -> None:
         }
         RESULTS.mkdir(exist_ok=True)
         log = (RESULTS / "make_run.log").open("wb")
-        process = subprocess.Popen(["make", "run"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            ["make", "run"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         url = f"http://127.0.0.1:{api_port}"
-        tracks: dict[str, Track] = {}
-        media_s = 0.0
         try:
             wait_ready(url, process, 600)
             began = time.monotonic()
-            with httpx.Client(base_url=f"{url}/api/v1", headers=AUTH, timeout=30) as api:
-                while time.monotonic() - began < args.timeout_min * 60:
-                    videos = api.get("/videos").json()["items"]
-                    if videos and videos[0].get("duration_ms"):
-                        media_s = videos[0]["duration_ms"] / 1000
-                    tasks = api.get("/tasks", params={"limit": 100}).json()["items"]
-                    now = time.monotonic() - began
-                    for task in tasks:
-                        tracks.setdefault(task["task_type"], Track()).add(now, task)
-                    line = {t["task_type"]: (t["status"][:4], round(float(t.get("progress") or 0), 3)) for t in tasks}
-                    print(json.dumps({"t_s": round(now), **line}), flush=True)
-                    if len(tasks) >= 6 and all(t["status"] in TERMINAL for t in tasks):
-                        break
-                    if process.poll() is not None:
-                        raise RuntimeError(f"make run exited with {process.returncode}")
-                    time.sleep(args.poll_s)
+            tracks, media_s = poll(url, process, args.poll_s, args.timeout_min * 60)
             total_s = time.monotonic() - began
         finally:
             os.killpg(process.pid, signal.SIGINT)
