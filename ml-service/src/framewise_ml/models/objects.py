@@ -101,6 +101,9 @@ def read_settings(config: Config) -> Settings:
 class ObjectsModel(InferenceModel):
     name = "objects"
     producer = "ultralytics"
+    config_keys = frozenset(
+        {"model", "profile", "imgsz", "interval_ms", "confidence", "iou", "max_detections", "batch", "classes"}
+    )
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -162,7 +165,8 @@ class ObjectsModel(InferenceModel):
             elif required:
                 raise MissingWeights(
                     f"YOLO weights not found at {path}: run `make models`, or put a YOLO detection "
-                    f"checkpoint there (set ALLOW_RANDOM_WEIGHTS=true to run with random weights)"
+                    f"checkpoint there (set ALLOW_RANDOM_WEIGHTS=true to run with random weights)",
+                    [path],
                 )
             else:
                 known = sorted(p.stem for p in self.folder.glob("*.pt")) if self.folder.is_dir() else []
@@ -199,13 +203,20 @@ class ObjectsModel(InferenceModel):
         settings = read_settings({})
         self._run(self._model(settings.model), [np.zeros((360, 640, 3), np.uint8)], settings, None)
 
-    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        settings = read_settings(request.config)
+    def _wanted(self, config: Config) -> tuple[Settings, Loaded, list[int] | None]:
+        """The settings, the checkpoint and the class ids (None: all) a config asks for."""
+        settings = read_settings(config)
         loaded = self._model(settings.model)
-        classes = None
-        if "classes" in request.config:
-            labels = config_strings(request.config, "classes", [], sorted(set(loaded.names.values())))
-            classes = [cls for cls, label in loaded.names.items() if label in labels]
+        if "classes" not in config:
+            return settings, loaded, None
+        labels = config_strings(config, "classes", [], sorted(set(loaded.names.values())))
+        return settings, loaded, [cls for cls, label in loaded.names.items() if label in labels]
+
+    def _check(self, config: Config) -> None:
+        self._wanted(config)
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        settings, loaded, classes = self._wanted(request.config)
         started = time.perf_counter()
         info = probe_video(path)
         decode_ms = (time.perf_counter() - started) * 1000

@@ -129,6 +129,9 @@ class DarknetObjectsModel(InferenceModel):
 
     name = "objects"
     producer = "yolov3-tiny"
+    config_keys = frozenset(
+        {"model", "profile", "imgsz", "interval_ms", "confidence", "iou", "max_detections", "batch", "classes"}
+    )
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -185,11 +188,17 @@ class DarknetObjectsModel(InferenceModel):
         base = super().provenance(request, path, input_hash)
         return base.model_copy(update={"model_profile": read_settings(request.config).profile})
 
+    def _wanted(self, config: Config) -> tuple[Settings, set[str] | None]:
+        settings = read_settings(config)
+        if "classes" not in config:
+            return settings, None
+        return settings, set(config_strings(config, "classes", [], sorted(set(self._names))))
+
+    def _check(self, config: Config) -> None:
+        self._wanted(config)
+
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        settings = read_settings(request.config)
-        classes = None
-        if "classes" in request.config:
-            classes = set(config_strings(request.config, "classes", [], sorted(set(self._names))))
+        settings, classes = self._wanted(request.config)
         started = time.perf_counter()
         info = probe_video(path)
         decode_s = time.perf_counter() - started

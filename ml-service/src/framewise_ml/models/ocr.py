@@ -21,6 +21,7 @@ from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, r
 from framewise_ml.models.config import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
+    Config,
     InvalidConfig,
     config_int,
     config_number,
@@ -37,6 +38,7 @@ THUMB = (32, 18)
 class OcrModel(InferenceModel):
     name = "ocr"
     producer = "easyocr"
+    config_keys = frozenset({"interval_ms", "languages", "confidence", "canvas_size", "change_threshold"})
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -85,8 +87,8 @@ class OcrModel(InferenceModel):
     def _warm_up(self) -> None:
         self._reader(("en",)).readtext(np.full((64, 160, 3), 255, np.uint8))
 
-    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        config = request.config
+    @staticmethod
+    def _options(config: Config) -> tuple[int, tuple[str, ...], float, int, float]:
         interval = config_int(config, "interval_ms", 1000, 2 * MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         languages = tuple(config_strings(config, "languages", ["en"], list(RECOGNISERS)))
         min_confidence = config_number(config, "confidence", 0.3, 0.0, 1.0)
@@ -94,6 +96,13 @@ class OcrModel(InferenceModel):
         if 0 < canvas < MIN_CANVAS:
             raise InvalidConfig(f"config canvas_size must be 0 (the frame's size) or {MIN_CANVAS} to 2560")
         change = config_number(config, "change_threshold", 6.0, 0.0, 255.0)
+        return interval, languages, min_confidence, canvas, change
+
+    def _check(self, config: Config) -> None:
+        self._options(config)
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        interval, languages, min_confidence, canvas, change = self._options(request.config)
         reader = self._reader(languages)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0

@@ -212,6 +212,7 @@ class PlacesModel(InferenceModel):
 
     name = "places"
     producer = "places365"
+    config_keys = frozenset({"profile", "model", "interval_ms", "top_k", "batch", "min_confidence"})
     default_min_confidence = 0.0  # every sampled frame gets its top-k of the 365 scene categories
 
     def __init__(self, ctx: ModelContext) -> None:
@@ -286,12 +287,18 @@ class PlacesModel(InferenceModel):
             min_confidence=config_number(config, "min_confidence", self.default_min_confidence, 0.0, 1.0),
         )
 
-    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        settings = self._settings(request.config)
+    def _wanted(self, config: Config) -> tuple[_Settings, Classifier]:
+        settings = self._settings(config)
         try:
-            classifier = self.classifier(request.config)
+            return settings, self.classifier(config)
         except MissingWeights as exc:  # a profile this installation has no weights for: the request's fault
             raise InvalidConfig(f"config asks for weights that are not installed: {exc}") from exc
+
+    def _check(self, config: Config) -> None:
+        self._wanted(config)
+
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        settings, classifier = self._wanted(request.config)
         info = probe_video(path)
         # Decode straight to about RESIZE on the shorter side (the resize below then barely moves it).
         max_side = math.ceil(RESIZE * max(info.width, info.height) / max(1, min(info.width, info.height)))

@@ -15,7 +15,7 @@ from scenedetect import ContentDetector, FrameTimecode, SceneManager, open_video
 
 from framewise.contracts.ml import InferenceRequest
 from framewise_ml.models.base import BadMedia, InferenceModel, Prediction
-from framewise_ml.models.config import config_number
+from framewise_ml.models.config import Config, config_number
 
 HUE_ONLY = ContentDetector.Components(delta_hue=1.0, delta_sat=0.0, delta_lum=0.0, delta_edges=0.0)
 
@@ -27,6 +27,7 @@ def _ms(frame: int, fps: float) -> int:
 class ScenesModel(InferenceModel):
     name = "scenes"
     producer = "pyscenedetect"
+    config_keys = frozenset({"threshold", "hue_threshold", "min_scene_len_frames"})
 
     @property
     def producer_version(self) -> str:
@@ -40,11 +41,19 @@ class ScenesModel(InferenceModel):
         frame = np.zeros((36, 64, 3), np.uint8)
         detector.process_frame(FrameTimecode(0, fps=25.0), frame)
 
+    @staticmethod
+    def _options(config: Config) -> tuple[float, float, int]:
+        return (
+            config_number(config, "threshold", 27.0, 1.0, 255.0),
+            config_number(config, "hue_threshold", 20.0, 1.0, 255.0),
+            int(config_number(config, "min_scene_len_frames", 8, 1, 10_000)),
+        )
+
+    def _check(self, config: Config) -> None:
+        self._options(config)
+
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        config = request.config
-        threshold = config_number(config, "threshold", 27.0, 1.0, 255.0)
-        hue_threshold = config_number(config, "hue_threshold", 20.0, 1.0, 255.0)
-        min_len = int(config_number(config, "min_scene_len_frames", 8, 1, 10_000))
+        threshold, hue_threshold, min_len = self._options(request.config)
         started = time.perf_counter()
         try:
             video = open_video(str(path), backend="opencv")

@@ -24,7 +24,7 @@ from framewise_ml.models.base import (
     require_weights,
     weights_identity,
 )
-from framewise_ml.models.config import config_choice, config_flag
+from framewise_ml.models.config import Config, InvalidConfig, config_choice, config_flag
 
 # Which checkpoints each profile prefers, best first; `.en` models only serve English.
 PROFILES = {
@@ -38,6 +38,7 @@ DEFAULT_CHECKPOINT = "tiny.en"
 class TranscribeModel(InferenceModel):
     name = "transcribe"
     producer = "openai-whisper"
+    config_keys = frozenset({"profile", "language", "word_timestamps"})
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -120,14 +121,25 @@ class TranscribeModel(InferenceModel):
         with self._decoding:
             return self._predict_alone(request, path)
 
-    def _predict_alone(self, request: InferenceRequest, path: Path) -> Prediction:
+    @staticmethod
+    def _options(config: Config) -> tuple[str, str, bool]:
         import whisper.tokenizer
 
-        config = request.config
         profile = config_choice(config, "profile", "fast", list(PROFILES))
         codes = sorted(whisper.tokenizer.LANGUAGES)
         language = config_choice(config, "language", "en", ["auto", *codes])
         words = config_flag(config, "word_timestamps", True)  # about 3x the decoding time on a CPU
+        return profile, language, words
+
+    def _check(self, config: Config) -> None:
+        profile, language, _ = self._options(config)
+        try:
+            self._choose(profile, "xx" if language == "auto" else language)
+        except MissingWeights as exc:
+            raise InvalidConfig(f"config language {language} with profile {profile}: {exc}") from exc
+
+    def _predict_alone(self, request: InferenceRequest, path: Path) -> Prediction:
+        profile, language, words = self._options(request.config)
         started = time.perf_counter()
         audio = load_audio(path, start_ms=request.start_ms, end_ms=request.end_ms)
         decode_ms = round((time.perf_counter() - started) * 1000, 2)

@@ -18,23 +18,27 @@ def _version(model: InferenceModel) -> str:
         return f"unknown ({type(exc).__name__})"
 
 
+def model_body(m: InferenceModel) -> dict[str, object]:
+    """One model as /health shows it: a model not ready says why (`reason`), and the weights files
+    it lacks (`missing`, relative to the model cache)."""
+    return {
+        "state": m.status.state.value,
+        "reason": m.status.reason,
+        "missing": m.status.missing,
+        "producer": m.producer,
+        "selected_by": m.selected_by,
+        "version": _version(m),
+        "weights": m.weights,
+        "load_ms": m.status.load_ms,
+    }
+
+
 def health_body(container: MlContainer) -> dict[str, object]:
     registry, gate = container.registry, container.gate
     return {
         "status": registry.overall(),
         "device": {**registry.device, "gpu_memory": gpu_memory()},
-        "models": {
-            name: {
-                "state": m.status.state.value,
-                "reason": m.status.reason,
-                "producer": m.producer,
-                "selected_by": m.selected_by,
-                "version": _version(m),
-                "weights": m.weights,
-                "load_ms": m.status.load_ms,
-            }
-            for name, m in registry.models.items()
-        },
+        "models": {name: model_body(m) for name, m in registry.models.items()},
         "gate": {
             "concurrency": gate.concurrency,
             "running": gate.running,
@@ -47,8 +51,11 @@ def health_body(container: MlContainer) -> dict[str, object]:
 @router.get("/health")
 @router.get("/readyz")
 async def health(request: Request) -> JSONResponse:
-    """Overall status (healthy, degraded, unhealthy), each model's state, the device and the gate."""
-    body = health_body(cast(MlContainer, request.app.state.container))
+    """Overall status (healthy, degraded, unhealthy), each model's state, the device and the gate.
+    Asking also has the service look for weights that arrived in its cache (loaded in the background)."""
+    container = cast(MlContainer, request.app.state.container)
+    await container.watch.notice()
+    body = health_body(container)
     return JSONResponse(body, status_code=503 if body["status"] == "unhealthy" else 200)
 
 

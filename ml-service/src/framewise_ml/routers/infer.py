@@ -76,6 +76,7 @@ async def _watch_client(request: Request) -> AsyncIterator[asyncio.Event]:
 async def _infer(analysis: Analysis, body: InferenceRequest, caller: str, request: Request) -> Response:
     container = cast(MlContainer, request.app.state.container)
     name = analysis.endpoint
+    await container.watch.notice()  # weights that arrived since start-up are loaded in the background
     try:
         async with _watch_client(request) as abandoned:
             response = await container.inference.execute(Infer(analysis, body, caller, abandoned))

