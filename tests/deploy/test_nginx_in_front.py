@@ -1,5 +1,6 @@
 """Debian's nginx on loopback, with the shipped configuration, in front of the real API process:
-it serves the API and nothing else (the ML service's and workers' paths are refused)."""
+it serves the API and the web UI and nothing else (the ML service's and workers' paths, and the API's
+docs, health and metrics, are refused)."""
 
 import os
 import subprocess
@@ -51,7 +52,10 @@ def behind_nginx(
         "DISCOVER_ON_START": "false",
         "DISCOVERY_WATCH": "off",
         "LOG_LEVEL": "WARNING",
+        "UI_DIR": str(tmp_path / "ui"),
     }
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "index.html").write_text("<!doctype html><title>Framewise</title>")
     api = subprocess.Popen([sys.executable, "-m", "framewise_api.main"], env=env)
     rendered = Template((ROOT / "nginx" / "framewise.conf.template").read_text()).safe_substitute(
         API_UPSTREAM=f"127.0.0.1:{api_port}", UPLOAD_MAX_BODY="1048576"
@@ -83,8 +87,13 @@ def test_nginx_serves_the_api_and_refuses_everything_else(behind_nginx: str) -> 
         for header in ("x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy"):
             assert len(tasks.headers.get_list(header)) == 1, header  # the API's and nginx's never both
         assert client.get("/api/v1/tasks").status_code == 401  # the API's own auth still applies
-        for path in ("/infer/ocr", "/health", "/livez", "/metrics", "/healthz", "/readyz", "/docs", "/"):
+        for path in ("/infer/ocr", "/health", "/livez", "/metrics", "/healthz", "/readyz", "/docs", "/openapi.json"):
             assert client.get(path).status_code == 404, path
+        page = client.get("/search")  # the web UI, which the API serves, under its own policy
+        assert page.status_code == 200 and "<title>Framewise" in page.text
+        assert page.headers.get_list("content-security-policy") == [page.headers["content-security-policy"]]
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert tasks.headers["content-security-policy"].startswith("default-src 'none'")
         assert client.post("/infer/scenes", json={"video_path": "/etc/passwd"}).status_code == 404
         too_big = client.post("/api/v1/videos?filename=x.mp4", content=b"\0" * (1024 * 1024 + 1), headers=AUTH)
         assert too_big.status_code == 413  # nginx's limit, matching the API's UPLOAD_MAX_BYTES

@@ -1,0 +1,263 @@
+"""The web UI in a real browser (Debian's chromium, driven by Playwright; nothing downloads a
+browser) against the real stack: the API serving the built UI, both workers and the ML service
+behind a proxy that can fail an analysis. One journey, one stack: sign in (a wrong token first),
+retry a failed task from the Work page, the library with six analyses, a spoken word searched and
+played from its moment, next/previous through the hits, and an accessibility check (axe-core) of
+every page. Screenshots of each page are kept (UI_SCREENSHOTS_DIR, default build/ui-screenshots;
+UPDATE_SCREENSHOTS=1 copies them into docs/screenshots for the README)."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from framewise_dev.media import SampleVideo
+from framewise_dev.ui_build import UI_DIR
+from tests.e2e.ml_proxy import MlProxy
+from tests.e2e.processes import TOKEN, running_ml, running_stack
+from tests.e2e.waits import NotYet, wait_until
+from tests.tools import require_tool, requires
+
+pytestmark = [pytest.mark.e2e, pytest.mark.ui]
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("UI_SCREENSHOTS_DIR") or ROOT / "build" / "ui-screenshots")
+AXE = UI_DIR / "node_modules" / "axe-core" / "axe.min.js"
+ANALYSES = ("object_detection", "face_detection", "transcription", "ocr", "place_detection", "scene_detection")
+FAST = {
+    "MAX_TRIES": "1",  # a failing analysis fails at its first try
+    "RETRY_BACKOFF_S": "0.2",
+    "RETRY_BACKOFF_MAX_S": "1",
+    "UNAVAILABLE_RECHECK_S": "2",
+    "DISCOVERY_WATCH": "off",
+    "DISCOVERY_SETTLE_S": "0",
+}
+
+
+@contextmanager
+def ml_proxy(upstream: str) -> Iterator[MlProxy]:
+    proxy = MlProxy(upstream).start()
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+def tasks_of(api: httpx.Client) -> dict[str, dict[str, Any]]:
+    items = api.get("/api/v1/tasks", params={"limit": 50}).json()["items"]
+    return {t["task_type"]: t for t in items}
+
+
+def settled(api: httpx.Client, expected: dict[str, str]) -> dict[str, dict[str, Any]]:
+    tasks = tasks_of(api)
+    now = {k: t["status"] for k, t in tasks.items()}
+    if now != expected:
+        raise NotYet(now)
+    return tasks
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in found if v["impact"] in {"serious", "critical"}]
+
+
+def check_page(page: Any, name: str) -> None:
+    """Keep a screenshot of the page, and fail on a serious or critical accessibility violation."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert axe_violations(page) == [], name
+
+
+@pytest.mark.timeout(600)
+def test_the_web_ui_across_the_real_stack(
+    tmp_path: Path,
+    engine: AsyncEngine,
+    redis: Redis,
+    database_url: str,
+    valkey_url: str,
+    media_root: Path,
+    model_cache: Path,
+    analysis_video: SampleVideo,
+    ui_dist: Path,
+) -> None:
+    chromium = require_tool("chromium")
+    playwright = requires("playwright.sync_api", package="playwright")
+    shutil.copy(analysis_video.path, media_root / "analysis.mp4")
+    ml_logs = tmp_path / "ml"
+    ml_logs.mkdir()
+    with (
+        running_ml(ml_logs, valkey_url=valkey_url, media_root=media_root, model_cache=model_cache) as (_, ml_url),
+        ml_proxy(ml_url) as proxy,
+    ):
+        proxy.fail("/infer/scenes", 500)  # scene detection fails: the Work page retries it
+        with running_stack(
+            tmp_path,
+            database_url=database_url,
+            valkey_url=valkey_url,
+            media_root=media_root,
+            model_cache=model_cache,
+            ml_url=proxy.url,
+            env={**FAST, "UI_DIR": str(ui_dist)},
+        ) as stack:
+            with stack.api() as api:
+                assert api.post("/api/v1/paths/discover").json()["tasks_created"] == 6
+                after_failure = {**dict.fromkeys(ANALYSES, "COMPLETED"), "scene_detection": "FAILED"}
+                wait_until(lambda: settled(api, after_failure), timeout=300, message="five done, scenes failed")
+            proxy.heal()
+
+            with playwright.sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium)
+                # bypass_csp: only so the test can inject axe-core; the app itself runs under its policy.
+                context = browser.new_context(
+                    base_url=stack.api_url, viewport={"width": 1280, "height": 860}, bypass_csp=True
+                )
+                page = context.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                journey(page, stack.api_url, analysis_video)
+                assert errors == []
+                browser.close()
+
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's pictures
+        target = ROOT / "docs" / "screenshots"
+        target.mkdir(parents=True, exist_ok=True)
+        for shot in SHOTS.glob("*.png"):
+            shutil.copy(shot, target / shot.name)
+
+
+def journey(page: Any, api_url: str, video: SampleVideo) -> None:
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as api:
+        sign_in(page)
+        retry_from_the_work_page(page, api)
+        library_shows_six_analyses(page)
+        search_and_play_the_moment(page, api)
+        step_through_the_hits(page, api, video)
+        provenance_and_sign_out(page)
+
+
+def sign_in(page: Any) -> None:
+    """Keyboard only: the token field has the focus; a wrong token is refused in words."""
+    page.goto("/")
+    token = page.get_by_label("API token")
+    token.wait_for()
+    assert token.evaluate("el => el === document.activeElement")
+    page.keyboard.type("not-the-token-0123456789")
+    page.keyboard.press("Enter")
+    page.get_by_role("alert").filter(has_text="not accepted").wait_for()
+    assert page.context.cookies() == []
+    check_page(page, "sign-in")
+    token.fill(TOKEN)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Library").wait_for()
+    (cookie,) = page.context.cookies()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and TOKEN not in cookie["value"]
+    assert page.evaluate("() => document.cookie") == ""  # HttpOnly: no script reads it
+
+
+def retry_from_the_work_page(page: Any, api: httpx.Client) -> None:
+    """The failed task with its error kind and error; retried from here, it runs again."""
+    page.get_by_role("link", name="Work").click()
+    page.get_by_role("heading", name="Work").wait_for()
+    row = page.locator("table.tasks tbody tr")
+    row.first.wait_for()
+    assert row.count() == 1
+    text = row.first.inner_text()
+    assert "Scenes" in text and "transient" in text and "500" in text, text
+    check_page(page, "work")
+    page.get_by_role("button", name="Retry Scenes task").click()
+    page.get_by_role("status").filter(has_text="queued again").wait_for()
+    everything = dict.fromkeys(ANALYSES, "COMPLETED")
+    tasks = wait_until(lambda: settled(api, everything), timeout=120, message="the retried task completed")
+    assert tasks["scene_detection"]["attempt"] == 2
+
+
+def library_shows_six_analyses(page: Any) -> None:
+    """The sample with a thumbnail, its duration and six analyses, all completed."""
+    page.get_by_role("link", name="Library").click()
+    chips = page.locator("li.video ul.chips li.chip")
+    chips.nth(5).wait_for()
+    names = ("Scenes", "Transcript", "On-screen text", "Objects", "Faces", "Places")
+    assert [c.inner_text() for c in chips.all()] == [f"{name}: completed" for name in names]
+    page.wait_for_function("() => document.querySelector('li.video img')?.naturalWidth > 0")
+    assert "0:14" in page.locator("li.video .meta").inner_text()
+    check_page(page, "library")
+
+
+def wait_playing_within(page: Any, start_ms: int, end_ms: int) -> None:
+    page.wait_for_function(
+        "([s, e]) => { const v = document.querySelector('video');"
+        " return v && v.readyState >= 1 && v.currentTime >= s && v.currentTime < e; }",
+        arg=[start_ms / 1000, end_ms / 1000],
+    )
+
+
+def search_and_play_the_moment(page: Any, api: httpx.Client) -> None:
+    """A spoken word searched; its hit opened; the player is inside that moment."""
+    page.get_by_role("link", name="Search").click()
+    search = page.get_by_label("Search", exact=True)  # type=search with suggestions: a combobox
+    search.fill("lazy")
+    search.press("Enter")
+    hits = page.locator("ol.hits a.hit")
+    hits.first.wait_for()
+    (expected,) = api.get("/api/v1/search", params={"q": "lazy"}).json()["items"]
+    assert "lazy" in hits.first.inner_text().lower()
+    check_page(page, "search")
+    hits.first.click()
+    page.wait_for_url("**/videos/**")
+    wait_playing_within(page, expected["start_ms"], expected["end_ms"])
+    assert page.locator(".timeline .lane").count() == 6
+    active = page.locator('.transcript-list button[aria-current="true"]')
+    active.wait_for()
+    assert "lazy" in active.inner_text().lower()  # the transcript follows the player
+    # A moment of the objects lane seeks there, and the detector's box is drawn over the picture.
+    page.get_by_role("button", name="Objects: cat").first.click()
+    page.locator(".boxes .box.object").filter(has_text="cat").first.wait_for()
+    page.get_by_role("button", name="Object: cat").first.wait_for()  # the same, reachable by keyboard
+    page.wait_for_function("() => document.querySelector('video').readyState >= 2")
+    check_page(page, "video")
+
+
+def step_through_the_hits(page: Any, api: httpx.Client, video: SampleVideo) -> None:
+    """Next / previous through the hits of a search (the scenes, in library order), by button and by key."""
+    scenes = api.get("/api/v1/search", params={"types": "scene", "sort": "time"}).json()["items"]
+    assert len(scenes) == len(video.cut_ms()) + 1
+    spans = [(s["start_ms"], s["end_ms"]) for s in scenes]
+    page.goto("/search?types=scene&sort=time")
+    page.locator("ol.hits a.hit").first.click()
+    page.wait_for_url("**/videos/**")
+    lane = page.locator('.lane[data-lane="scene"] button.moment')
+    lane.nth(len(scenes) - 1).wait_for()
+    assert lane.count() == len(scenes)
+    wait_playing_within(page, *spans[0])
+    page.locator("video").evaluate("v => v.pause()")
+    page.get_by_role("button", name="Next hit").click()
+    wait_playing_within(page, *spans[1])
+    page.locator("body").press("n")  # the keyboard shortcut
+    wait_playing_within(page, *spans[2])
+    assert f"t={spans[2][0] / 1000:.3f}" in page.url  # the position lives in the address
+    page.locator("body").press("p")
+    wait_playing_within(page, *spans[1])
+
+
+def provenance_and_sign_out(page: Any) -> None:
+    page.locator('.lane[data-lane="scene"] button.moment').first.click()
+    page.get_by_role("button", name="Show provenance").click()
+    page.locator("dl.provenance").wait_for()
+    assert "run_id" in page.locator("dl.provenance").inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("API token").wait_for()
+    assert page.context.cookies() == []
