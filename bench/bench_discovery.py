@@ -2,10 +2,12 @@
 touching (new mtime, same bytes) and changing (new bytes) 1% of them.
 
 One tiny real video (0.4 s, 64x48 H.264) is generated, then copied into 100 folders of 100 files,
-each with an mtime an hour in the past. The discoverer is composed as the API composes it (SQL unit
-of work, local library, PyAV prober, arq queue, system clock) against real PostgreSQL and Valkey, so
-each figure includes walking the tree, fingerprinting and probing, the transactions, and pushing the
-six jobs of every new or changed video to Valkey.
+each with an mtime an hour in the past and an MP4 `free` box of its own at the end: a video is its
+content (identical files are one video, analysed once), so each copy is another video. The
+discoverer is composed as the API composes it (SQL unit of work, local library, PyAV prober, arq
+queue, system clock) against real PostgreSQL and Valkey, so each figure includes walking the tree,
+fingerprinting and probing, the transactions, and pushing the six jobs of every new or changed
+video to Valkey.
 """
 
 import asyncio
@@ -54,7 +56,8 @@ def write_library(root: Path) -> int:
     for i in range(FILES):
         path = root / f"folder-{i % FOLDERS:03d}" / f"clip-{i // FOLDERS:05d}.mp4"
         path.parent.mkdir(exist_ok=True)
-        path.write_bytes(data)
+        own = f"copy {i:08d}".encode()
+        path.write_bytes(data + (8 + len(own)).to_bytes(4, "big") + b"free" + own)
         os.utime(path, (past, past))
     return len(data)
 
@@ -111,7 +114,6 @@ class Bench:
             ArqJobQueue(pool),
             SystemClock(),
             roots=roots,
-            task_configs={},
             **options,
         )
 

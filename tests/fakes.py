@@ -9,8 +9,19 @@ from typing import Self
 
 from pydantic import JsonValue
 
-from framewise.application.results import CommittedWindow, JobState, KnownFile, MediaUnreadable, RunProgress
+from framewise.application.results import (
+    Availability,
+    CommittedWindow,
+    JobState,
+    KnownFile,
+    MediaUnreadable,
+    RunProgress,
+    RunSummary,
+    SelectedTask,
+    TaskSelection,
+)
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
+from framewise.domain.analysis_settings import SettingsLayer
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
@@ -18,7 +29,7 @@ from framewise.domain.moments import Moment
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task, TaskStatus
-from framewise.domain.video import FileStat, MediaInfo, Video
+from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
 from framewise.domain.windows import Window
 
 
@@ -41,6 +52,7 @@ class _Store:
         self.moments: dict[TaskId, list[Moment]] = {}
         self.runs: dict[TaskId, Provenance] = {}  # one run per task, as a windowed task has
         self.windows: dict[TaskId, dict[int, CommittedWindow]] = {}
+        self.settings: dict[str, SettingsLayer] = {}
 
 
 class InMemoryTaskRepository:
@@ -67,6 +79,21 @@ class InMemoryTaskRepository:
         found = [copy.deepcopy(t) for t in self._store.tasks.values() if t.status in wanted]
         return sorted(found, key=lambda t: t.created_at)
 
+    async def select(self, selection: TaskSelection, *, for_update: bool = False) -> list[SelectedTask]:
+        found = []
+        for task in sorted(self._store.tasks.values(), key=lambda t: (t.created_at, str(t.id))):
+            video = self._store.videos.get(task.video_id)
+            root, path = (video.root, video.path) if video else ("", "")
+            if (
+                (not selection.statuses or task.status in selection.statuses)
+                and (not selection.task_types or task.task_type in selection.task_types)
+                and selection.video_id in (None, task.video_id)
+                and selection.root in (None, root)
+                and (not selection.folder or path.startswith(f"{selection.folder}/"))
+            ):
+                found.append(SelectedTask(copy.deepcopy(task), root, path))
+        return found
+
     async def delete_for_video(self, video_id: VideoId) -> None:
         for task_id in [t.id for t in self._store.tasks.values() if t.video_id == video_id]:
             del self._store.tasks[task_id]
@@ -75,28 +102,54 @@ class InMemoryTaskRepository:
 
 
 class InMemoryVideoRepository:
+    """Videos with their locations; a file is a location of one video at most, as in `video_files`."""
+
     def __init__(self, store: _Store) -> None:
         self._store = store
 
-    async def get(self, video_id: VideoId) -> Video:
+    async def get(self, video_id: VideoId, *, for_update: bool = False) -> Video:
         if video_id not in self._store.videos:
             raise VideoNotFound(video_id)
         return copy.deepcopy(self._store.videos[video_id])
 
     async def by_path(self, root: str, path: str) -> Video | None:
         for video in self._store.videos.values():
-            if (video.root, video.path) == (root, path):
+            if video.location(root, path) is not None:
                 return copy.deepcopy(video)
         return None
 
+    async def by_content(self, content_hash: str) -> Video | None:
+        shared = (VideoStatus.READY, VideoStatus.MISSING)
+        found = [v for v in self._store.videos.values() if v.content_hash == content_hash and v.status in shared]
+        return copy.deepcopy(min(found, key=lambda v: v.discovered_at)) if found else None
+
     async def known_files(self, root: str) -> dict[str, KnownFile]:
-        return {v.path: KnownFile(v.id, v.size, v.mtime) for v in self._store.videos.values() if v.root == root}
+        return {
+            f.path: KnownFile(v.id, f.size, f.mtime, missing=not f.present)
+            for v in self._store.videos.values()
+            for f in v.locations
+            if f.root == root
+        }
 
     async def add(self, video: Video) -> None:
+        self._take_locations(video)
         self._store.videos[video.id] = copy.deepcopy(video)
 
     async def save(self, video: Video) -> None:
+        self._take_locations(video)
         self._store.videos[video.id] = copy.deepcopy(video)
+
+    async def delete(self, video_id: VideoId) -> None:
+        if self._store.videos.pop(video_id, None) is None:
+            raise VideoNotFound(video_id)
+        await InMemoryTaskRepository(self._store).delete_for_video(video_id)
+
+    def _take_locations(self, video: Video) -> None:
+        """A location this video now has leaves whichever other video held it."""
+        mine = {(f.root, f.path) for f in video.locations}
+        for other in self._store.videos.values():
+            if other.id != video.id:
+                other.locations = [f for f in other.locations if (f.root, f.path) not in mine]
 
 
 class InMemoryArtifactRepository:
@@ -130,8 +183,9 @@ class InMemoryArtifactRepository:
         now: datetime,
         replace: bool = False,
         fresh: bool = False,
+        hidden: bool = False,
     ) -> int:
-        if fresh:
+        if fresh:  # one run per task here: a re-index run replaces the finished one at once
             for table in (self._store.runs, self._store.artifacts, self._store.moments, self._store.windows):
                 table.pop(task_id, None)  # type: ignore[attr-defined]
         assert self._store.runs.setdefault(task_id, run) == run, "one run per task"
@@ -142,6 +196,21 @@ class InMemoryArtifactRepository:
         self._store.artifacts.setdefault(task_id, []).extend(envelopes)
         windows[window.index] = CommittedWindow(window.start_ms, window.end_ms, compute_ms)
         return len(envelopes)
+
+    async def restart_windows(self, task_id: TaskId) -> None:
+        self._store.windows.pop(task_id, None)
+
+    async def finish_run(self, task_id: TaskId, run_id: str, now: datetime) -> None:
+        assert self._store.runs[task_id].run_id == run_id
+
+    async def shown_runs(self, task_ids: Sequence[TaskId]) -> dict[TaskId, Provenance]:
+        done = {t for t in task_ids if t in self._store.tasks and self._store.tasks[t].status is TaskStatus.COMPLETED}
+        return {t: run for t, run in self._store.runs.items() if t in done}
+
+    async def runs_of(self, task_id: TaskId) -> list[RunSummary]:
+        run = self._store.runs.get(task_id)
+        count = len(self._store.artifacts.get(task_id, []))
+        return [RunSummary(run, "current", None, None, None, count)] if run else []
 
     async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
         task_id = next((t for t, run in self._store.runs.items() if run.run_id == run_id), None)
@@ -154,6 +223,20 @@ class InMemoryArtifactRepository:
         self._store.moments[task_id] = list(moments)
 
 
+class InMemorySettingsRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    async def all(self) -> list[SettingsLayer]:
+        return list(self._store.settings.values())
+
+    async def put(self, layer: SettingsLayer) -> None:
+        self._store.settings[layer.key] = layer
+
+    async def delete(self, key: str) -> bool:
+        return self._store.settings.pop(key, None) is not None
+
+
 class FakeUnitOfWork:
     """Changes land in the committed store only on commit; anything else is rolled back."""
 
@@ -164,12 +247,14 @@ class FakeUnitOfWork:
         self.tasks = InMemoryTaskRepository(self.committed)
         self.videos = InMemoryVideoRepository(self.committed)
         self.artifacts = InMemoryArtifactRepository(self.committed)
+        self.settings = InMemorySettingsRepository(self.committed)
 
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self.committed)
         self.tasks = InMemoryTaskRepository(self._working)
         self.videos = InMemoryVideoRepository(self._working)
         self.artifacts = InMemoryArtifactRepository(self._working)
+        self.settings = InMemorySettingsRepository(self._working)
         return self
 
     async def __aexit__(
@@ -179,6 +264,7 @@ class FakeUnitOfWork:
         self.tasks = InMemoryTaskRepository(self.committed)
         self.videos = InMemoryVideoRepository(self.committed)
         self.artifacts = InMemoryArtifactRepository(self.committed)
+        self.settings = InMemorySettingsRepository(self.committed)
 
     async def commit(self) -> None:
         assert self._working is not None
@@ -188,6 +274,7 @@ class FakeUnitOfWork:
         self.committed.moments = self._working.moments
         self.committed.runs = self._working.runs
         self.committed.windows = self._working.windows
+        self.committed.settings = self._working.settings
         self._working = copy.deepcopy(self.committed)
         self.commits += 1
 
@@ -312,12 +399,15 @@ class FakeMlClient:
     def __init__(self, *answers: InferenceResponse | Exception, available: bool = True, takes_s: float = 0.0) -> None:
         self.answers = list(answers)
         self.available = available
+        self.unavailable_reason: str | None = None  # what is_available says while not available
         self.takes_s = takes_s  # how long each inference takes (real time)
         self.cancelled = 0
         self.requests: list[tuple[TaskType, InferenceRequest, str]] = []
 
-    async def is_available(self, task_type: TaskType) -> bool:
-        return self.available
+    async def is_available(self, task_type: TaskType) -> Availability:
+        if self.available:
+            return Availability()
+        return Availability(self.unavailable_reason or f"{task_type} model unavailable")
 
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
         self.requests.append((task_type, request, correlation_id))

@@ -57,9 +57,9 @@ def test_the_ml_service_and_valkey_require_credentials(compose: dict) -> None:
     services = compose["services"]
     token = ENV["ML_TOKEN"]
     assert services["ml-service"]["environment"]["ML_TOKEN"] == token  # required: it listens on 0.0.0.0
-    for worker in ("worker-gpu", "worker-cpu"):
-        assert services[worker]["environment"]["ML_TOKEN"] == token
-    assert "ML_TOKEN" not in services["api"]["environment"]  # the API never calls the ML service
+    for caller in ("worker-gpu", "worker-cpu", "api"):  # the API reads /health and asks for reloads
+        assert services[caller]["environment"]["ML_TOKEN"] == token
+        assert services[caller]["environment"]["ML_SERVICE_URL"] == "http://ml-service:8001"
     command = services["valkey"]["command"]
     assert command[command.index("--requirepass") + 1] == ENV["VALKEY_PASSWORD"]
     for name in FRAMEWISE_SERVICES:

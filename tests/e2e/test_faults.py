@@ -148,10 +148,17 @@ def library(fault_media: Path, request: pytest.FixtureRequest) -> Path:
 
 
 def place(library: Path, kind: str, copies: int = 1) -> None:
-    """Copy the master of `kind` into the test's media folder (`kind.mp4`, or `kind-NNN.mp4`)."""
+    """Copy the master of `kind` into the test's media folder (`kind.mp4`, or `kind-NNN.mp4`). A
+    video is its content (identical files are one video, analysed once), so each copy ends with an
+    MP4 `free` box of its own: the same pictures, other bytes, another video."""
     master = library.parent / "_masters" / f"{kind}.mp4"
     for n in range(copies):
-        shutil.copy(master, library / (f"{kind}.mp4" if copies == 1 else f"{kind}-{n:03d}.mp4"))
+        target = library / (f"{kind}.mp4" if copies == 1 else f"{kind}-{n:03d}.mp4")
+        shutil.copy(master, target)
+        if copies > 1:
+            payload = f"framewise copy {n}".encode()
+            with target.open("ab") as handle:
+                handle.write((8 + len(payload)).to_bytes(4, "big") + b"free" + payload)
 
 
 Launch = Callable[..., AbstractContextManager[Stack]]

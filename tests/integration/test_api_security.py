@@ -291,7 +291,8 @@ async def test_a_name_of_exactly_200_bytes_and_a_unicode_name_are_accepted(
         longest,
         "caf\u00e9 \u65e5\u672c.mp4",
     ]
-    assert len(await rows(engine, "SELECT id FROM videos WHERE status = 'ready'")) == 2
+    assert len(await rows(engine, "SELECT id FROM videos WHERE status = 'ready'")) == 1  # the same content twice
+    assert len(await rows(engine, "SELECT path FROM video_files")) == 2
 
 
 def test_an_upload_folder_outside_the_media_roots_is_refused_at_start(
@@ -351,7 +352,8 @@ async def test_symlinks_inside_the_media_root_are_followed_and_each_real_folder_
 ) -> None:
     """LocalMediaLibrary refuses only links that resolve out of the root: a link to a file inside
     is taken under the link's own path, and a link to a folder inside is followed, but each real
-    folder is entered once, so its videos are registered under one of its two paths."""
+    folder is entered once, so its videos are registered under one of its two paths. The three
+    files hold the same content: one video, analysed once, with three locations."""
     (media_root / "clip.mp4").write_bytes(video_bytes)
     (media_root / "alias.mp4").symlink_to("clip.mp4")
     (media_root / "real_dir").mkdir()
@@ -359,13 +361,13 @@ async def test_symlinks_inside_the_media_root_are_followed_and_each_real_folder_
     (media_root / "linked_dir").symlink_to("real_dir", target_is_directory=True)
 
     body = client.post("/api/v1/paths/discover").json()
-    assert body["scanned"] == 3 and body["tasks_created"] == 18
+    assert body["scanned"] == 3 and body["tasks_created"] == 6
     videos = await rows(engine, "SELECT path, status FROM videos ORDER BY path")
-    assert {v["status"] for v in videos} == {"ready"}
-    paths = [v["path"] for v in videos]
+    assert [(v["path"], v["status"]) for v in videos] == [("alias.mp4", "ready")]
+    paths = [v["path"] for v in await rows(engine, "SELECT path FROM video_files ORDER BY path")]
     assert paths[:2] == ["alias.mp4", "clip.mp4"]
     assert paths[2:] in (["linked_dir/inner.mp4"], ["real_dir/inner.mp4"])
-    assert len(await queued(redis)) == 18
+    assert len(await queued(redis)) == 6
 
 
 @pytest.mark.timeout(60)
@@ -414,8 +416,11 @@ async def test_a_good_upload_is_stored_registered_and_queued(
     assert again.json()["path"] == "uploads/clip (1).mp4"
     assert sorted(p.name for p in (media_root / "uploads").iterdir()) == [".incoming", "clip (1).mp4", "clip.mp4"]
     assert (media_root / "uploads" / "clip.mp4").read_bytes() == video_bytes  # never overwritten
-    assert len(await rows(engine, "SELECT id FROM videos")) == 2
-    assert len(await queued(redis)) == 12
+    # The same content again: one more file of the same video, nothing analysed twice.
+    assert (again.json()["video_id"], again.json()["tasks_created"]) == (body["video_id"], 0)
+    assert len(await rows(engine, "SELECT id FROM videos")) == 1
+    assert len(await rows(engine, "SELECT path FROM video_files")) == 2
+    assert len(await queued(redis)) == 6
 
 
 async def test_an_oversized_upload_gets_413_declared_or_streamed_and_leaves_nothing(
@@ -584,8 +589,8 @@ async def test_upload_is_limited_per_token_and_a_refused_upload_stores_nothing(
         assert_rate_limited(upload(client, "c.mp4", video_bytes), 60)
         assert_rate_limited(upload(client, "d.mp4", chunked(video_bytes)), 60)
         assert sorted(files_in(media_root)) == ["uploads/a.mp4", "uploads/b.mp4"]
-        assert len(await rows(engine, "SELECT id FROM videos")) == 2
-        assert len(await queued(redis)) == 12
+        assert len(await rows(engine, "SELECT path FROM video_files")) == 2  # one video: the same content
+        assert len(await queued(redis)) == 6
 
         assert upload(client, "c.mp4", video_bytes, headers=OTHER_AUTH).status_code == 201
     assert files_in(media_root) == ["uploads/a.mp4", "uploads/b.mp4", "uploads/c.mp4"]

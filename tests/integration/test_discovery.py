@@ -31,7 +31,6 @@ async def discover(engine: AsyncEngine, valkey_url: str, root: Path) -> dict[str
             ArqJobQueue(pool),
             SystemClock(),
             roots=[str(root)],
-            task_configs={},
         )
         report = await use_case.execute("test-correlation")
     finally:

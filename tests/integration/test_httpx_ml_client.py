@@ -15,17 +15,29 @@ pytestmark = pytest.mark.integration
 
 async def test_an_unreachable_service_means_not_available() -> None:
     async with HttpxMlClient.create("http://127.0.0.1:1") as client:
-        assert await HttpxMlClient(client, RetryPolicy()).is_available(TaskType.OCR) is False
+        availability = await HttpxMlClient(client, RetryPolicy()).is_available(TaskType.OCR)
+        assert not availability.available
+        assert availability.reason == "the ML service is unreachable (ConnectError)"
 
 
 async def test_availability_follows_each_model_state_in_health() -> None:
-    health = {"models": {"ocr": {"state": "ready"}, "objects": {"state": "failed", "reason": "no weights"}}}
+    health = {
+        "models": {
+            "ocr": {"state": "ready"},
+            "objects": {"state": "failed", "reason": "weights yolo/yolo11n.pt missing from the model cache"},
+            "faces": {"state": "loading", "reason": "loading the weights that arrived"},
+        }
+    }
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=health))
     async with httpx.AsyncClient(transport=transport, base_url="http://ml") as client:
         ml = HttpxMlClient(client, RetryPolicy())
-        assert await ml.is_available(TaskType.OCR) is True
-        assert await ml.is_available(TaskType.OBJECT_DETECTION) is False
-        assert await ml.is_available(TaskType.PLACE_DETECTION) is False  # not listed: not ready
+        assert (await ml.is_available(TaskType.OCR)).available
+        objects = await ml.is_available(TaskType.OBJECT_DETECTION)
+        assert objects.reason == "objects model unavailable: weights yolo/yolo11n.pt missing from the model cache"
+        faces = await ml.is_available(TaskType.FACE_DETECTION)
+        assert faces.reason == "faces model loading: loading the weights that arrived"
+        places = await ml.is_available(TaskType.PLACE_DETECTION)  # not listed: not ready
+        assert places.reason == "places model is not part of the ML service"
 
 
 async def test_a_failed_call_forgets_the_cached_health_so_the_next_task_waits() -> None:
@@ -41,11 +53,11 @@ async def test_a_failed_call_forgets_the_cached_health_so_the_next_task_waits() 
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://ml") as client:
         ml = HttpxMlClient(client, RetryPolicy(calls_per_try=1), health_ttl=60.0)
-        assert await ml.is_available(TaskType.OCR) is True
+        assert (await ml.is_available(TaskType.OCR)).available
         up["value"] = False
-        assert await ml.is_available(TaskType.OCR) is True  # cached, as designed, until a call fails
+        assert (await ml.is_available(TaskType.OCR)).available  # cached, as designed, until a call fails
         with pytest.raises(MlTransientError):
             await ml.infer(TaskType.OCR, InferenceRequest(video_path="/v.mp4"), correlation_id="c")
-        assert await ml.is_available(TaskType.OCR) is False
+        assert not (await ml.is_available(TaskType.OCR)).available
         up["value"] = True
-        assert await ml.is_available(TaskType.OCR) is True
+        assert (await ml.is_available(TaskType.OCR)).available

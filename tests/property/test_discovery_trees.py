@@ -2,8 +2,10 @@
 
 Whatever the tree holds (real videos, duplicates of them, files with a video extension that are not
 videos, files with other extensions, nested and hidden folders, unicode names), one scan must:
-- register every visible file with a video extension once, READY when it is a video and INVALID
-  with a reason when it is not;
+- record every visible file with a video extension once, as a location of a READY video when it is
+  a video and of an INVALID one (with a reason) when it is not;
+- make one video per distinct real content, whatever the number of its copies (the first path in
+  scan order its primary, the others reported as copies), and one per invalid file;
 - create exactly six tasks per READY video, one per task type, each enqueued: its arq job is in
   Valkey, on `gpu_jobs` for the five GPU-class types and on `cpu_jobs` for scene detection;
 - create nothing for an INVALID video, a file with another extension or a hidden file or folder.
@@ -287,7 +289,6 @@ async def discover(stores: Stores, root: Path) -> DiscoveryReport:
         ArqJobQueue(stores.pool),
         SystemClock(),
         roots=roots,
-        task_configs={},
         **extra,
     )
     return await use_case.execute(CORRELATION)
@@ -295,7 +296,8 @@ async def discover(stores: Stores, root: Path) -> DiscoveryReport:
 
 @dataclass(frozen=True)
 class State:
-    videos: dict[str, dict[str, Any]]  # path -> row
+    videos: dict[str, dict[str, Any]]  # primary path -> row
+    files: dict[str, dict[str, Any]]  # path -> video_files row
     tasks: dict[str, dict[str, Any]]  # task id -> row
     queues: dict[str, set[str]]  # queue name -> job ids
     keys: set[str]
@@ -306,6 +308,7 @@ async def snapshot(stores: Stores) -> State:
     async with stores.engine.connect() as connection:
         video_rows = (await connection.execute(text("SELECT * FROM videos"))).mappings().all()
         task_rows = (await connection.execute(text("SELECT * FROM tasks"))).mappings().all()
+        file_rows = (await connection.execute(text("SELECT * FROM video_files"))).mappings().all()
     redis = stores.redis
     queues = {q.value: {m.decode() for m in await redis.zrange(q.value, 0, -1)} for q in QueueName}
     keys = {k.decode() for k in await redis.keys("*")}
@@ -317,6 +320,7 @@ async def snapshot(stores: Stores) -> State:
             jobs[key.removeprefix("arq:job:")] = deserialize(stored)
     return State(
         videos={row["path"]: dict(row) for row in video_rows},
+        files={row["path"]: dict(row) for row in file_rows},
         tasks={str(row["id"]): dict(row) for row in task_rows},
         queues=queues,
         keys=keys,
@@ -326,21 +330,35 @@ async def snapshot(stores: Stores) -> State:
 
 def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, root: Path) -> None:
     recorded = expected.valid | expected.invalid
-    assert set(state.videos) == set(recorded), "exactly the visible files with a video extension are recorded"
-    assert all(row["root"] == str(root) for row in state.videos.values())
-    for path, row in state.videos.items():
-        assert row["size"] == len(recorded[path]), path
+    assert set(state.files) == set(recorded), "exactly the visible files with a video extension are recorded"
+    by_id = {str(row["id"]): row for row in state.videos.values()}
+    owner = {path: by_id[str(row["video_id"])] for path, row in state.files.items()}
+    for path, row in state.files.items():
+        assert (row["root"], row["size"], row["missing_since"]) == (str(root), len(recorded[path]), None), path
+        video = owner[path]
         if path in expected.valid:
-            assert (row["status"], row["error"], row["width"], row["height"]) == ("ready", None, 32, 32), path
+            assert (video["status"], video["error"], video["width"], video["height"]) == ("ready", None, 32, 32), path
         else:
-            assert row["status"] == "invalid" and (row["error"] or "").strip(), (path, row)
-    # The fingerprint tells contents apart exactly: duplicates share one, different bytes never do.
-    for a in state.videos:
-        for b in state.videos:
-            same_hash = state.videos[a]["content_hash"] == state.videos[b]["content_hash"]
+            assert video["status"] == "invalid" and (video["error"] or "").strip(), (path, video)
+    # A video is its content: real files share a video exactly when their bytes are equal; an
+    # invalid file is a video of its own. The fingerprint tells contents apart exactly.
+    for a in recorded:
+        for b in recorded:
+            same_video = owner[a]["id"] == owner[b]["id"]
+            if a in expected.valid and b in expected.valid:
+                assert same_video == (recorded[a] == recorded[b]), (a, b)
+            elif a != b:
+                assert not same_video, (a, b)
+            same_hash = owner[a]["content_hash"] == owner[b]["content_hash"]
             assert same_hash == (recorded[a] == recorded[b]), (a, b)
+    # The first path of a content in scan order is its video's primary; the others are its copies.
+    primary = {str(v["id"]): min(p for p in recorded if str(owner[p]["id"]) == i) for i, v in by_id.items()}
+    assert {i: v["path"] for i, v in by_id.items()} == primary
+    assert all(v["root"] == str(root) and v["size"] == len(recorded[v["path"]]) for v in by_id.values())
 
-    video_of = {str(row["id"]): path for path, row in state.videos.items()}
+    video_of = {str(row["id"]): path for path, row in state.videos.items()}  # id -> primary path
+    primaries = set(video_of.values())
+    contents = len({recorded[p] for p in expected.valid})  # one video, six tasks, each
     types_of: dict[str, list[str]] = {}
     for task_id, task in state.tasks.items():
         path = video_of[str(task["video_id"])]
@@ -350,7 +368,9 @@ def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, 
         assert task["job_id"] == f"task:{task_id}:1", task
         assert task["queue"] == analysis_of(TaskType(task["task_type"])).queue.value, task
         assert task["correlation_id"] == CORRELATION, task
-    assert {p: sorted(t) for p, t in types_of.items()} == {p: sorted(TaskType) for p in expected.valid}
+    assert {p: sorted(t) for p, t in types_of.items()} == {
+        p: sorted(TaskType) for p in expected.valid if p in primaries
+    }
 
     job_ids = {str(task["job_id"]): task for task in state.tasks.values()}
     for queue in QueueName:
@@ -365,11 +385,13 @@ def check_first_scan(report: DiscoveryReport, state: State, expected: Expected, 
             {"task_id": str(task["id"]), "attempt": 1, "correlation_id": CORRELATION, "task_type": task["task_type"]},
         ), job
 
-    assert sorted(str(v) for v in report.new) == sorted(video_of), "each recorded file is reported new once"
-    assert (report.changed, report.unchanged, report.scanned) == ([], 0, len(recorded))
+    assert sorted(str(v) for v in report.new) == sorted(video_of), "each video is reported new once"
+    assert sorted(report.copies) == sorted(set(recorded) - set(state.videos)), "every other path is a copy"
+    assert (report.changed, report.moved, report.missing, report.returned) == ([], [], [], [])
+    assert (report.unchanged, report.scanned) == (0, len(recorded))
     assert set(report.invalid) == set(expected.invalid)
     assert all(reason == state.videos[p]["error"] for p, reason in report.invalid.items())
-    assert (report.tasks_created, report.jobs_enqueued) == (6 * len(expected.valid), 6 * len(expected.valid))
+    assert (report.tasks_created, report.jobs_enqueued) == (6 * contents, 6 * contents)
 
 
 async def scan_twice(stores: Stores, root: Path, expected: Expected) -> None:

@@ -422,16 +422,16 @@ class TaskLifecycle(RuleBasedStateMachine):
         task = data.draw(st.sampled_from(self.among((P,))))
         response, correlation = self.post(task, "enqueue")
         assert response.status_code == 202, response.text
-        if task.job_id is None:
+        if task.job_id is None:  # a new attempt takes the request's correlation id; an open one keeps its own
             task.attempt += 1
             task.job_id = job_id_for(TaskId(UUID(task.id)), task.attempt)
             task.transient_failures = 0
-        task.correlation_id = correlation
+            task.correlation_id = correlation
         created = task.job_id not in self.valkey.queued and task.job_id not in self.valkey.results
         self.note(f"enqueue a PENDING task ({'lost job' if task.lost else 'no job' if created else 'queued'})")
         task.lost = False
         if created:
-            self.valkey.push(task.job_id, ModelJob(task.id, task.attempt, correlation, task.queue))
+            self.valkey.push(task.job_id, ModelJob(task.id, task.attempt, task.correlation_id, task.queue))
         expected = {"task_id": task.id, "job_id": task.job_id, "queue": task.queue.value, "created": created}
         assert response.json() == expected
 

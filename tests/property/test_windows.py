@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framewise.application.results import MlTransientError, RunOutcome
+from framewise.application.results import Availability, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.contracts.ml import InferenceRequest, InferenceResponse, Timings
 from framewise.domain.provenance import Provenance, config_hash
@@ -53,8 +53,8 @@ class WindowedScenes:
         self.calls = 0
         self.fail_on = fail_on
 
-    async def is_available(self, task_type: TaskType) -> bool:
-        return True
+    async def is_available(self, task_type: TaskType) -> Availability:
+        return Availability()
 
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
         self.calls += 1

@@ -7,19 +7,31 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from framewise.application.use_cases.analysis_settings_lister import AnalysisSettingsLister
+from framewise.application.use_cases.analysis_settings_remover import AnalysisSettingsRemover
+from framewise.application.use_cases.analysis_settings_saver import AnalysisSettingsSaver
 from framewise.application.use_cases.artifact_lister import ArtifactLister
 from framewise.application.use_cases.cue_lister import CueLister
 from framewise.application.use_cases.label_lister import LabelLister
+from framewise.application.use_cases.model_reloader import ModelReloader
 from framewise.application.use_cases.moment_jumper import MomentJumper
 from framewise.application.use_cases.moment_searcher import MomentSearcher
+from framewise.application.use_cases.run_lister import RunLister
+from framewise.application.use_cases.system_describer import SystemDescriber
+from framewise.application.use_cases.task_bulk_canceller import TaskBulkCanceller
+from framewise.application.use_cases.task_bulk_retrier import TaskBulkRetrier
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_lister import TaskLister
+from framewise.application.use_cases.task_reindexer import TaskReindexer
 from framewise.application.use_cases.task_retrier import TaskRetrier
 from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
 from framewise.application.use_cases.video_discoverer import VideoDiscoverer
 from framewise.application.use_cases.video_file_locator import VideoFileLocator
+from framewise.application.use_cases.video_finder import VideoFinder
+from framewise.application.use_cases.video_forgetter import VideoForgetter
 from framewise.application.use_cases.video_lister import VideoLister
+from framewise.application.use_cases.video_settings_reader import VideoSettingsReader
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.av_prober import AvMediaProber
@@ -27,11 +39,14 @@ from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
 from framewise.infrastructure.media.thumbnails import CachedFrameGrabber
 from framewise.infrastructure.media.uploads import LocalUploadStorage
+from framewise.infrastructure.ml.httpx_model_checker import HttpxModelChecker
+from framewise.infrastructure.ml.ml_status import HttpxMlStatus
 from framewise.infrastructure.postgres.database import create_engine, session_factory
 from framewise.infrastructure.postgres.moment_search import SqlMomentSearch
 from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries, SqlVideoQueries
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
+from framewise.infrastructure.queue.queue_depths import ValkeyQueueDepths
 from framewise_api.discovery import DiscoveryScheduler
 from framewise_api.security import ValkeyRateLimiter
 from framewise_api.settings import ApiSettings
@@ -47,6 +62,8 @@ class ApiContainer:
     uploads: LocalUploadStorage
     rate_limiter: ValkeyRateLimiter
     frames: CachedFrameGrabber
+    ml_status: HttpxMlStatus = field(default_factory=lambda: HttpxMlStatus(None))
+    model_checker: HttpxModelChecker = field(default_factory=lambda: HttpxModelChecker(None))
     discovery: DiscoveryScheduler = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,9 +86,15 @@ class ApiContainer:
         pool = await open_pool(settings.valkey_url)
         limiter = ValkeyRateLimiter(pool, settings.rate_limit_window_s)
         frames = CachedFrameGrabber(settings.thumbnail_dir.resolve(), settings.thumbnail_cache_max_bytes)
-        return cls(settings, roots, engine, session_factory(engine), pool, uploads, limiter, frames)
+        token = settings.ml_token.get_secret_value() if settings.ml_token else None
+        ml_status = HttpxMlStatus(HttpxMlStatus.create(settings.ml_service_url, token))
+        checker = HttpxModelChecker(HttpxModelChecker.create(settings.ml_service_url, token))
+        sessions = session_factory(engine)
+        return cls(settings, roots, engine, sessions, pool, uploads, limiter, frames, ml_status, checker)
 
     async def close(self) -> None:
+        await self.ml_status.close()
+        await self.model_checker.close()
         await self.pool.aclose()
         await self.engine.dispose()
 
@@ -83,7 +106,6 @@ class ApiContainer:
             ArqJobQueue(self.pool),
             SystemClock(),
             roots=self.roots,
-            task_configs={},
             settle_s=self.settings.discovery_settle_s,
         )
 
@@ -95,11 +117,16 @@ class ApiContainer:
             AvMediaProber(),
             ArqJobQueue(self.pool),
             SystemClock(),
-            task_configs={},
         )
 
     def video_lister(self) -> VideoLister:
         return VideoLister(SqlVideoQueries(self.sessions))
+
+    def video_forgetter(self) -> VideoForgetter:
+        return VideoForgetter(SqlUnitOfWork(self.sessions))
+
+    def video_finder(self) -> VideoFinder:
+        return VideoFinder(SqlVideoQueries(self.sessions))
 
     def task_enqueuer(self) -> TaskEnqueuer:
         return TaskEnqueuer(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
@@ -133,6 +160,38 @@ class ApiContainer:
 
     def cue_lister(self) -> CueLister:
         return CueLister(SqlVideoQueries(self.sessions), SqlArtifactQueries(self.sessions))
+
+    def system_describer(self) -> SystemDescriber:
+        return SystemDescriber(self.ml_status, ValkeyQueueDepths(self.pool), SqlTaskQueries(self.sessions))
+
+    def analysis_settings_saver(self) -> AnalysisSettingsSaver:
+        uow, library = SqlUnitOfWork(self.sessions), LocalMediaLibrary(self.roots)
+        return AnalysisSettingsSaver(uow, library, self.model_checker, SystemClock())
+
+    def analysis_settings_remover(self) -> AnalysisSettingsRemover:
+        return AnalysisSettingsRemover(SqlUnitOfWork(self.sessions), LocalMediaLibrary(self.roots))
+
+    def analysis_settings_lister(self) -> AnalysisSettingsLister:
+        return AnalysisSettingsLister(SqlUnitOfWork(self.sessions))
+
+    def video_settings_reader(self) -> VideoSettingsReader:
+        return VideoSettingsReader(SqlUnitOfWork(self.sessions))
+
+    def task_reindexer(self) -> TaskReindexer:
+        uow, queue = SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool)
+        return TaskReindexer(uow, queue, self.model_checker, LocalMediaLibrary(self.roots), SystemClock())
+
+    def run_lister(self) -> RunLister:
+        return RunLister(SqlUnitOfWork(self.sessions))
+
+    def task_bulk_retrier(self) -> TaskBulkRetrier:
+        return TaskBulkRetrier(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
+
+    def task_bulk_canceller(self) -> TaskBulkCanceller:
+        return TaskBulkCanceller(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
+
+    def model_reloader(self) -> ModelReloader:
+        return ModelReloader(self.ml_status)
 
     async def check_database(self) -> None:
         async with self.engine.connect() as connection:

@@ -2,9 +2,14 @@
 
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
+from uuid import UUID
 
 from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from framewise.application.use_cases.artifact_lister import ArtifactLister
 from framewise.application.use_cases.cue_lister import CueLister
@@ -17,8 +22,10 @@ from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_retrier import TaskRetrier
 from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
 from framewise.application.use_cases.video_file_locator import VideoFileLocator
+from framewise.application.use_cases.video_forgetter import VideoForgetter
 from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_uploader import VideoUploader
+from framewise.domain.ids import VideoId
 from framewise.infrastructure.logging import new_correlation_id
 from framewise_api.container import ApiContainer
 from framewise_api.security import Caller
@@ -30,6 +37,49 @@ def get_container(request: Request) -> ApiContainer:
 
 def get_correlation_id(request: Request) -> str:
     return str(getattr(request.state, "correlation_id", None) or new_correlation_id())
+
+
+def declared_query(dependant: Dependant) -> frozenset[str]:
+    """The query parameters an operation declares: its own and those of every dependency it uses
+    (a query parameter model counts with its fields)."""
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        for field in current.query_params:
+            model = field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or name for name, f in model.model_fields.items())
+            else:
+                names.add(field.alias)
+        pending.extend(current.dependencies)
+    return frozenset(names)
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """An app-wide dependency: a query parameter the operation does not declare is a 422 naming it,
+    so a mistyped or guessed filter is never silently ignored (it would answer everything). The
+    names are compared with the route's declaration, so every route gets this without doing
+    anything; repeated parameters (`near=a&near=b`) are one name."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
+        return
+    if not request.query_params:
+        return
+    known = declared_query(route.dependant)  # a walk over a few dozen fields: cheaper than a cache's upkeep
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter (this operation takes: {takes})",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +130,25 @@ def video_lister(c: ContainerDep) -> VideoLister:
     return c.video_lister()
 
 
+def video_forgetter(c: ContainerDep) -> VideoForgetter:
+    return c.video_forgetter()
+
+
+async def known_video(request: Request, container: ContainerDep) -> None:
+    """A router dependency for the routes under `/videos/{video_id}/...`: an unknown video is a 404
+    for all of them (its tasks, artifacts, media, actions), never an empty answer. It reads the path
+    parameter rather than declaring it, so the router's routes without one are unaffected; a
+    malformed id is left to the route's own validation (422)."""
+    raw = request.path_params.get("video_id")
+    if raw is None:
+        return
+    try:
+        video_id = VideoId(UUID(str(raw)))
+    except ValueError:
+        return
+    await container.video_finder().execute(video_id)
+
+
 def task_enqueuer(c: ContainerDep) -> TaskEnqueuer:
     return c.task_enqueuer()
 
@@ -102,6 +171,7 @@ def artifact_lister(c: ContainerDep) -> ArtifactLister:
 
 Uploader = Annotated[VideoUploader, Depends(video_uploader)]
 Videos = Annotated[VideoLister, Depends(video_lister)]
+Forgetter = Annotated[VideoForgetter, Depends(video_forgetter)]
 Enqueuer = Annotated[TaskEnqueuer, Depends(task_enqueuer)]
 Canceller = Annotated[TaskCanceller, Depends(task_canceller)]
 Retrier = Annotated[TaskRetrier, Depends(task_retrier)]

@@ -1,21 +1,24 @@
 """The API application: lifespan opens the container; routers only translate HTTP to use cases."""
 
+import argparse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY
 
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
-from framewise_api import problems
+from framewise_api import docs, problems, ui
 from framewise_api.container import ApiContainer
+from framewise_api.dependencies import reject_unknown_query
 from framewise_api.media_auth import MediaSigner
 from framewise_api.queue_metrics import QueueCollector
-from framewise_api.routers import artifacts, health, media, paths, search, tasks, videos
-from framewise_api.security import TokenChecker
+from framewise_api.routers import artifacts, health, media, paths, reindex, search, session, system, tasks, videos
+from framewise_api.routers import settings as settings_routes
+from framewise_api.security import SessionSigner, TokenChecker
 from framewise_api.settings import ApiSettings
 
 log = structlog.get_logger("framewise.api")
@@ -54,19 +57,37 @@ def create_app(settings: ApiSettings) -> FastAPI:
         description="Turn a video library into a searchable, time-coded index.",
         lifespan=lifespan,
         redirect_slashes=False,  # a redirect would be built from the client's Host header: 404 instead
+        dependencies=[Depends(reject_unknown_query)],  # an unknown query parameter is a 422 on every route
+        docs_url=None,  # docs.install serves /docs and /redoc with their assets, never from a CDN
+        redoc_url=None,
     )
     app.state.token_checker = TokenChecker(settings.api_tokens)
     app.state.media_signer = MediaSigner.from_settings(settings)
+    app.state.session_signer = SessionSigner(settings.api_tokens, settings.session_ttl_s)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/healthz", "/metrics"}))
     problems.install(app)
+    docs.install(app)
     routers = (health.router, paths.router, tasks.router, videos.router, media.router, artifacts.router, search.router)
     for router in routers:
         app.include_router(router)
+    app.include_router(session.router)
+    app.include_router(system.router)
+    app.include_router(settings_routes.router)
+    app.include_router(settings_routes.video_router)
+    app.include_router(reindex.router)
+    ui.install(app, settings)  # last: the UI's pages never shadow a route above
     return app
 
 
-def serve() -> None:
+def serve(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="framewise-api",
+        allow_abbrev=False,
+        description="Run the REST API (uvicorn): discovery, tasks, artifacts, search and media, with its docs "
+        "at /docs. Configured by environment variables (DATABASE_URL, VALKEY_URL, API_TOKENS, MEDIA_ROOTS, ...; "
+        "see the README's settings table); apply the migrations first (framewise-migrate upgrade).",
+    ).parse_args(argv)
     settings = load_settings(ApiSettings)
     configure_logging("api", settings.log_format, settings.log_level)
     serve_app(create_app(settings), settings.api_host, settings.api_port)

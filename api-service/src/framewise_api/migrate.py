@@ -32,11 +32,16 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="framewise-migrate",
+        allow_abbrev=False,
+        description="Apply or roll back the database schema (DATABASE_URL): upgrade [revision] (default head), "
+        "downgrade [revision] (default base), current, history.",
+    )
     parser.add_argument("action", choices=["upgrade", "downgrade", "current", "history"])
     parser.add_argument("revision", nargs="?")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url = load_settings(MigrateSettings).database_url
     config = alembic_config(url)
     if args.action == "upgrade":

@@ -1,4 +1,5 @@
-"""Who is calling (bearer tokens) and how often they may act (per-token limits)."""
+"""Who is calling (bearer tokens, or the web UI's session cookie) and how often they may act
+(per-token limits)."""
 
 import hashlib
 import hmac
@@ -71,6 +72,42 @@ class ValkeyRateLimiter:
         raise RateLimited(action, limit, self._window_s, min(retry_after, self._window_s))
 
 
+SESSION_COOKIE = "framewise_session"
+
+
+class SessionSigner:
+    """The web UI's session: `<token id>.<expiry>.<HMAC-SHA256 of both>` in an HttpOnly cookie, so
+    the token itself never sits in page storage. The key is derived from the configured tokens:
+    restarting with other API_TOKENS voids every session, and a session names the token it was
+    opened with, so removing that one token voids it too."""
+
+    def __init__(self, tokens: Sequence[str], ttl_s: int) -> None:
+        self._key = hashlib.sha256(b"framewise-session\0" + "\0".join(sorted(tokens)).encode()).digest()
+        self._ids = {token_id(t) for t in tokens}
+        self.ttl_s = ttl_s
+
+    def _sig(self, ident: str, exp: int) -> str:
+        return hmac.new(self._key, f"{ident}.{exp}".encode(), hashlib.sha256).hexdigest()
+
+    def issue(self, ident: str, now: float | None = None) -> tuple[str, int]:
+        """The cookie value for this token id and its expiry (Unix time)."""
+        exp = int(now if now is not None else time.time()) + self.ttl_s
+        return f"{ident}.{exp}.{self._sig(ident, exp)}", exp
+
+    def identify(self, value: str, now: float | None = None) -> str | None:
+        """The token id of a valid, unexpired session, else None."""
+        parts = value.split(".")
+        if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+            return None
+        ident, exp, sig = parts[0], int(parts[1]), parts[2]
+        expected = self._sig(ident, exp).encode()
+        if not hmac.compare_digest(expected, sig.encode("utf-8", "replace")):
+            return None
+        if exp < (now if now is not None else time.time()) or ident not in self._ids:
+            return None
+        return ident
+
+
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="framewise"'})
 
@@ -78,8 +115,17 @@ def _unauthorized(detail: str) -> HTTPException:
 async def require_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> str:
-    """The calling token's id, or 401. Health and metrics routes do not depend on this."""
+    """The calling token's id, or 401. A bearer token wins; without one, the UI's session cookie.
+    Health and metrics routes do not depend on this."""
     if credentials is None:
+        session = request.cookies.get(SESSION_COOKIE)
+        if session is not None:
+            signer: SessionSigner = request.app.state.session_signer
+            caller = signer.identify(session)
+            if caller is None:
+                raise _unauthorized("the session has expired or was revoked: sign in again")
+            request.state.caller = caller
+            return caller
         raise _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
     checker: TokenChecker = request.app.state.token_checker
     caller = checker.identify(credentials.credentials)

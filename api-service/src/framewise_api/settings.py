@@ -34,8 +34,15 @@ class ApiSettings(ServiceSettings):
     # expiry, so a browser's <video> and <img> need no bearer header. Unset: a key derived from API_TOKENS.
     media_signing_key: Annotated[SecretStr, Field(min_length=16)] | None = None
     media_url_ttl_s: Annotated[int, Field(ge=10, le=7 * 86_400)] = 3600
+    session_ttl_s: Annotated[int, Field(ge=60, le=30 * 86_400)] = 12 * 3600  # the web UI's sign-in
+    # The web UI's built files, served at `/`. Unset: the repository's ui/dist when it exists; "" turns it off.
+    ui_dir: Path | None = None
     thumbnail_dir: Path = Path(".data/thumbnails")
     thumbnail_cache_max_bytes: Annotated[int, Field(ge=1024 * 1024)] = 256 * 1024 * 1024
+    # The ML service, for GET /api/v1/system (its models, device, gate) and model reloads; unset, the
+    # system view says it is not configured. ML_TOKEN is the one the workers send.
+    ml_service_url: Annotated[str, Field(min_length=1)] | None = None
+    ml_token: SecretStr | None = None
 
     _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
 

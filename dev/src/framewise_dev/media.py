@@ -86,12 +86,13 @@ def _frame(segment: Segment, index: int, width: int, height: int) -> np.ndarray:
     return np.asarray(image)
 
 
-def speak(text: str, wav_path: Path) -> bool:
-    """Synthesize `text` with espeak-ng into a WAV; False when espeak-ng is not installed."""
+def speak(text: str, wav_path: Path, voice: str = "en") -> bool:
+    """Synthesize `text` with espeak-ng (in `voice`, a language) into a WAV; False when espeak-ng
+    is not installed."""
     exe = shutil.which("espeak-ng") or shutil.which("espeak")
     if exe is None:
         return False
-    subprocess.run([exe, "-s", "130", "-w", str(wav_path), text], check=True, capture_output=True)
+    subprocess.run([exe, "-v", voice, "-s", "130", "-w", str(wav_path), text], check=True, capture_output=True)
     return True
 
 
@@ -133,15 +134,16 @@ def make_sample_video(
     width: int = 320,
     height: int = 240,
     speech: str | None = None,
+    voice: str = "en",
 ) -> SampleVideo:
-    """Write the sample and return what it contains (cut frames, duration, speech)."""
+    """Write the sample and return what it contains (cut frames, duration, speech in `voice`)."""
     segments = segments or DEFAULT_SEGMENTS
     sample = SampleVideo(path, fps, width, height, segments, None)
     path.parent.mkdir(parents=True, exist_ok=True)
     total_s = sum(s.seconds for s in segments)
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
-        has_speech = speech is not None and speak(speech, wav)
+        has_speech = speech is not None and speak(speech, wav, voice)
         partial = path.with_name(f".{path.name}.partial.mp4")
         with av.open(str(partial), "w") as container:
             video = container.add_stream("libx264", rate=fps)

@@ -6,6 +6,7 @@ service, a GPU-pool and a CPU-pool worker and the API under honcho. Ctrl-C stops
 the stores.
 """
 
+import argparse
 import os
 import secrets
 import subprocess
@@ -20,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from framewise_dev.media import make_analysis_video
 from framewise_dev.stores import EmbeddedStores, start_stores
+from framewise_dev.ui_build import UI_DIR, UiBuildError, build_ui
 
 
 class DevSettings(BaseSettings):
@@ -88,7 +90,23 @@ def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> di
     return env
 
 
-def main() -> None:
+def ensure_ui() -> None:
+    """The web UI, built when ui/dist is missing or older than its sources; without npm the API runs alone."""
+    try:
+        if build_ui():
+            print(f"framewise: built the web UI into {UI_DIR / 'dist'}", flush=True)
+    except UiBuildError as exc:
+        print(f"framewise: the web UI is not built ({exc}); the API runs without it", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="framewise-dev",
+        allow_abbrev=False,
+        description="`make run`: start the whole system on this machine (embedded PostgreSQL and Valkey unless "
+        "DATABASE_URL / VALKEY_URL are set, the migrations, a sample video if the media folder is empty, then "
+        "the ML service, a GPU-pool and a CPU-pool worker and the API); Ctrl-C stops it all. Reads .env.",
+    ).parse_args(argv)
     settings = DevSettings()
     stores: EmbeddedStores | None = None
     database_url, valkey_url = settings.database_url, settings.valkey_url
@@ -102,6 +120,7 @@ def main() -> None:
         python = sys.executable
         subprocess.run([python, "-m", "framewise_api.migrate", "upgrade", "head"], env=env, check=True)
         ensure_sample(first_root(settings))
+        ensure_ui()
         manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
         port = settings.worker_metrics_port
         manager.add_process("ml", f"{python} -m framewise_ml.main", env=env)
@@ -117,7 +136,7 @@ def main() -> None:
         )
         manager.add_process("api", f"{python} -m framewise_api.main", env=env)
         print(
-            f"framewise: API on http://127.0.0.1:{settings.api_port} (docs at /docs), "
+            f"framewise: web UI and API on http://127.0.0.1:{settings.api_port} (docs at /docs), "
             f"ML service on http://127.0.0.1:{settings.ml_port}; Ctrl-C stops everything",
             flush=True,
         )

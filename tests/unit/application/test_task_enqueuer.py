@@ -34,6 +34,21 @@ async def test_enqueueing_one_attempt_twice_creates_one_job() -> None:
     assert [j.queue.value for j in queue.jobs.values()] == ["gpu_jobs"]
 
 
+async def test_enqueueing_an_open_attempt_again_stores_nothing() -> None:
+    uow, queue = FakeUnitOfWork(), FakeJobQueue()
+    task = uow.tasks.seed(pending(TaskType.OCR))
+    enqueuer = TaskEnqueuer(uow, queue, FixedClock())
+    await enqueuer.execute(task.id, "first-request")
+    stored = vars(uow.committed.tasks[task.id]).copy()
+
+    again = await enqueuer.execute(task.id, "second-request")
+
+    assert not again.created
+    assert vars(uow.committed.tasks[task.id]) == stored
+    assert uow.committed.tasks[task.id].correlation_id == "first-request"
+    assert [job.correlation_id for job in queue.jobs.values()] == ["first-request"]
+
+
 async def test_enqueue_commits_before_it_pushes() -> None:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
     task = uow.tasks.seed(pending(TaskType.SCENE_DETECTION))

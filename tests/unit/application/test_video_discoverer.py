@@ -10,9 +10,7 @@ pytestmark = pytest.mark.unit
 
 def discoverer(library: FakeMediaLibrary) -> tuple[VideoDiscoverer, FakeUnitOfWork, FakeJobQueue]:
     uow, queue = FakeUnitOfWork(), FakeJobQueue()
-    use_case = VideoDiscoverer(
-        uow, library, FakeMediaProber(library), queue, FixedClock(), roots=["/m"], task_configs={}
-    )
+    use_case = VideoDiscoverer(uow, library, FakeMediaProber(library), queue, FixedClock(), roots=["/m"])
     return use_case, uow, queue
 
 

@@ -41,6 +41,17 @@ def test_enqueueing_an_open_attempt_again_returns_the_same_job() -> None:
     assert task.attempt == 1
 
 
+def test_enqueueing_an_open_attempt_again_changes_nothing_not_even_the_correlation_id() -> None:
+    task = new_task()
+    first = task.enqueue(NOW, "opened-it")
+    before = vars(task).copy()
+    again = task.enqueue(datetime(2026, 1, 2, tzinfo=UTC), "came-later")
+    assert vars(task) == before and again == first
+    assert task.correlation_id == again.correlation_id == "opened-it"
+    retried_job = (task.start(1, NOW), task.cancel(NOW), task.retry(NOW, "retried-it"))[2]
+    assert task.correlation_id == retried_job.correlation_id == "retried-it"  # a new attempt takes the new one
+
+
 def test_a_full_run_records_every_timestamp() -> None:
     task = new_task()
     task.enqueue(NOW)

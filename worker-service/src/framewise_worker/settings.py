@@ -31,7 +31,10 @@ class WorkerSettings(ServiceSettings):
     job_timeout_s: Annotated[int, Field(ge=10)] = 3600
     retry_backoff_s: Annotated[float, Field(gt=0)] = 2.0
     retry_backoff_max_s: Annotated[float, Field(gt=0)] = 120.0
+    # A task whose model is unavailable is asked about again after as long as it has waited so far:
+    # from UNAVAILABLE_RECHECK_S, doubling, up to UNAVAILABLE_RECHECK_MAX_S.
     unavailable_recheck_s: Annotated[float, Field(gt=0)] = 30.0
+    unavailable_recheck_max_s: Annotated[float, Field(gt=0)] = 600.0
     ml_request_timeout_s: Annotated[float, Field(gt=0)] = 1800.0
     ml_token: str | None = None
     # Each analysis of a video runs in windows of this much media time, one ML call and one
@@ -56,6 +59,8 @@ class WorkerSettings(ServiceSettings):
         if 60 % self.lease_check_every_s or 60 % self.reconcile_every_min:
             raise ValueError("LEASE_CHECK_EVERY_S and RECONCILE_EVERY_MIN must divide 60")
         self.retry_policy()  # a backoff above its maximum is refused at start-up
+        if self.unavailable_recheck_s > self.unavailable_recheck_max_s:
+            raise ValueError("UNAVAILABLE_RECHECK_S must not exceed UNAVAILABLE_RECHECK_MAX_S")
         return self
 
     def retry_policy(self) -> RetryPolicy:

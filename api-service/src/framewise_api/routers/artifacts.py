@@ -7,14 +7,14 @@ from framewise.application.results import ArtifactFilter
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise_api.dependencies import ArtifactPaging, Artifacts
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.security import require_caller
 
 TimeMs = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="milliseconds from the start")]
 
 router = APIRouter(
-    prefix="/api/v1/artifacts", tags=["artifacts"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+    prefix="/api/v1/artifacts", tags=["artifacts"], dependencies=[Depends(require_caller)], responses=errors(503)
 )
 
 

@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from framewise_api.dependencies import ContainerDep
+from framewise_api.problems import RETRY_AFTER_DOWN_S, errors
 
 router = APIRouter(tags=["health"])
 
@@ -15,7 +16,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "a dependency is down"}})
+@router.get("/readyz", responses=errors(503))
 async def readyz(request: Request, container: ContainerDep) -> JSONResponse:
     """Readiness: PostgreSQL and Valkey both answer. A 503 names the one that does not."""
     checks: dict[str, str] = {}
@@ -35,7 +36,8 @@ async def readyz(request: Request, container: ContainerDep) -> JSONResponse:
             "instance": request.url.path,
             "checks": checks,
         }
-        return JSONResponse(body, status_code=503, media_type="application/problem+json")
+        headers = {"Retry-After": str(RETRY_AFTER_DOWN_S)}
+        return JSONResponse(body, status_code=503, media_type="application/problem+json", headers=headers)
     return JSONResponse({"status": "ok", "checks": checks})
 
 

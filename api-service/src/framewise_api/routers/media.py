@@ -12,12 +12,15 @@ from framewise.domain.ids import VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise_api.byte_ranges import check_range
 from framewise_api.captions import to_srt, to_vtt
-from framewise_api.dependencies import Cues, FileLocator, Thumbnails
+from framewise_api.dependencies import Cues, FileLocator, Thumbnails, known_video
 from framewise_api.media_auth import media_access
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
 
 router = APIRouter(
-    prefix="/api/v1/videos", tags=["media"], dependencies=[Depends(media_access)], responses=PROBLEM_RESPONSES
+    prefix="/api/v1/videos",
+    tags=["media"],
+    dependencies=[Depends(media_access), Depends(known_video)],
+    responses=errors(403, 404, 409, 503),  # a bad link; an unknown video; one that cannot be played
 )
 PRIVATE = {"Cache-Control": "private, max-age=300"}  # a signed link is personal: no shared caches
 
@@ -26,7 +29,27 @@ def text_body(content_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {content_type: {"schema": {"type": "string"}}}, "description": "the cues"}}
 
 
-@router.get("/{video_id}/stream", response_class=FileResponse, responses={206: {"description": "a byte range"}})
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+ACCEPT_RANGES = {"Accept-Ranges": {"description": "`bytes`: byte ranges are served", "schema": {"type": "string"}}}
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the whole file",
+        "headers": ACCEPT_RANGES,
+        "content": {"video/*": BINARY, "application/octet-stream": BINARY},
+    },
+    206: {
+        "description": "a byte range",
+        "headers": {
+            "Content-Range": {"description": "`bytes <first>-<last>/<size>`", "schema": {"type": "string"}},
+            **ACCEPT_RANGES,
+        },
+        "content": {"video/*": BINARY, "application/octet-stream": BINARY},
+    },
+    **errors(400, 416),
+}
+
+
+@router.get("/{video_id}/stream", response_class=FileResponse, responses=STREAM_RESPONSES)
 async def stream_video(
     video_id: UUID, files: FileLocator, range: Annotated[str | None, Header(max_length=1000)] = None
 ) -> Response:

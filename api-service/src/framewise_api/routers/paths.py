@@ -1,13 +1,11 @@
 from fastapi import APIRouter, Depends
 
 from framewise_api.dependencies import ContainerDep, CorrelationId, rate_limit
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
 from framewise_api.schemas.paths import DiscoveryOut, PathsOut, ScanIn
 from framewise_api.security import require_caller
 
-router = APIRouter(
-    prefix="/api/v1/paths", tags=["paths"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/api/v1/paths", tags=["paths"], dependencies=[Depends(require_caller)])
 
 
 @router.get("")
@@ -23,7 +21,7 @@ async def list_paths(container: ContainerDep) -> PathsOut:
     )
 
 
-@router.post("", dependencies=[rate_limit("discover")])
+@router.post("", dependencies=[rate_limit("discover")], responses=errors(403, 404, 429, 503))
 async def scan_path(body: ScanIn, container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
     """Scan one folder inside the media roots now (absolute, or relative to the first root): the
     quick way to pick up a folder just copied into a large library. A folder outside every root
@@ -31,7 +29,7 @@ async def scan_path(body: ScanIn, container: ContainerDep, correlation_id: Corre
     return DiscoveryOut.of(await container.discovery.scan("request", correlation_id, folder=body.path))
 
 
-@router.post("/discover", dependencies=[rate_limit("discover")])
+@router.post("/discover", dependencies=[rate_limit("discover")], responses=errors(429, 503))
 async def discover_paths(container: ContainerDep, correlation_id: CorrelationId) -> DiscoveryOut:
     """Scan every media root now: register new and changed videos and queue their six tasks. Waits
     for a scan already running (there is never more than one) and then scans."""

@@ -10,13 +10,11 @@ from framewise.domain.ids import VideoId
 from framewise.domain.moments import MomentType, NearTerm
 from framewise_api.dependencies import Jumper, Labels, Searcher, SearchPaging
 from framewise_api.media_auth import MediaSigner
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
 from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
 from framewise_api.security import require_caller
 
-router = APIRouter(
-    prefix="/api/v1", tags=["search"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/api/v1", tags=["search"], dependencies=[Depends(require_caller)], responses=errors(503))
 
 Ms = Annotated[int | None, Query(ge=0, le=2**53, description="milliseconds from the start of a video")]
 Text = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
@@ -98,7 +96,7 @@ async def search(query: Query_, searcher: Searcher, signer: Signer) -> SearchPag
     return SearchPage.converted(await searcher.execute(query), lambda hit: SearchHitOut.of(hit, signer))
 
 
-@router.get("/search/next")
+@router.get("/search/next", responses=errors(404))
 async def search_next(
     query: Query_, jumper: Jumper, signer: Signer, video_id: UUID, at_ms: Annotated[int, Query(ge=0, le=2**53)]
 ) -> JumpOut:
@@ -108,7 +106,7 @@ async def search_next(
     return JumpOut.of(await jumper.execute(command), signer)
 
 
-@router.get("/search/previous")
+@router.get("/search/previous", responses=errors(404))
 async def search_previous(
     query: Query_, jumper: Jumper, signer: Signer, video_id: UUID, at_ms: Annotated[int, Query(ge=0, le=2**53)]
 ) -> JumpOut:

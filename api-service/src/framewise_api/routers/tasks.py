@@ -1,14 +1,18 @@
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
 
-from framewise.application.results import TaskFilter, TaskSort
+from framewise.application.results import TaskFilter, TaskSelection, TaskSort
+from framewise.application.use_cases.task_bulk_canceller import TaskBulkCanceller
+from framewise.application.use_cases.task_bulk_retrier import TaskBulkRetrier
 from framewise.domain.errors import TaskNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.routing import TaskType
 from framewise.domain.task import TaskStatus
 from framewise_api.dependencies import (
     Canceller,
+    ContainerDep,
     CorrelationId,
     Enqueuer,
     Lister,
@@ -17,12 +21,13 @@ from framewise_api.dependencies import (
     Retrier,
     rate_limit,
 )
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
+from framewise_api.schemas.reindex import BulkIn, BulkOut
 from framewise_api.schemas.tasks import EnqueueOut, TaskOut, TaskPage
 from framewise_api.security import require_caller
 
 router = APIRouter(
-    prefix="/api/v1/tasks", tags=["tasks"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+    prefix="/api/v1/tasks", tags=["tasks"], dependencies=[Depends(require_caller)], responses=errors(503)
 )
 
 
@@ -49,7 +54,7 @@ async def list_tasks(
     return TaskPage.of(await lister.execute(query))
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", responses=errors(404))
 async def get_task(task_id: UUID, lister: Lister) -> TaskOut:
     page = await lister.execute(TaskFilter(task_id=TaskId(task_id), limit=1))
     if not page.items:
@@ -57,22 +62,55 @@ async def get_task(task_id: UUID, lister: Lister) -> TaskOut:
     return TaskOut.of(page.items[0])
 
 
-@router.post("/{task_id}/enqueue", status_code=202, dependencies=[rate_limit("enqueue")])
+@router.post(
+    "/{task_id}/enqueue", status_code=202, dependencies=[rate_limit("enqueue")], responses=errors(404, 409, 429)
+)
 async def enqueue_task(task_id: UUID, enqueuer: Enqueuer, correlation_id: CorrelationId) -> EnqueueOut:
     """Put a PENDING task on its queue; enqueueing an already queued attempt creates no second job.
     Any other status: 409."""
     return EnqueueOut.of(await enqueuer.execute(TaskId(task_id), correlation_id))
 
 
-@router.post("/{task_id}/cancel")
+@router.post("/{task_id}/cancel", responses=errors(404, 409))
 async def cancel_task(task_id: UUID, canceller: Canceller) -> TaskOut:
     """Cancel a PENDING or RUNNING task: it ends CANCELLED, a queued job never runs and a running one
     is aborted. Any other status: 409."""
     return TaskOut.of(await canceller.execute(TaskId(task_id)))
 
 
-@router.post("/{task_id}/retry", status_code=202, dependencies=[rate_limit("retry")])
+@router.post("/{task_id}/retry", status_code=202, dependencies=[rate_limit("retry")], responses=errors(404, 409, 429))
 async def retry_task(task_id: UUID, retrier: Retrier, correlation_id: CorrelationId) -> EnqueueOut:
     """Send a FAILED or CANCELLED task back to PENDING as a new attempt, queued at once. Any other
     status: 409."""
     return EnqueueOut.of(await retrier.execute(TaskId(task_id), correlation_id))
+
+
+def _bulk_retrier(c: ContainerDep) -> TaskBulkRetrier:
+    return c.task_bulk_retrier()
+
+
+def _bulk_canceller(c: ContainerDep) -> TaskBulkCanceller:
+    return c.task_bulk_canceller()
+
+
+def _selection(body: BulkIn) -> TaskSelection:
+    return TaskSelection(
+        statuses=frozenset(body.status),
+        task_types=frozenset(body.task_type),
+        video_id=VideoId(body.video_id) if body.video_id else None,
+    )
+
+
+@router.post("/retry", dependencies=[rate_limit("retry")], responses=errors(422, 429))
+async def retry_tasks(
+    body: BulkIn, retrier: Annotated[TaskBulkRetrier, Depends(_bulk_retrier)], correlation_id: CorrelationId
+) -> BulkOut:
+    """Retry every FAILED or CANCELLED task the filters select (status, analysis, video), each as a
+    new attempt queued at once; the others selected are counted in `left` and not touched."""
+    return BulkOut.of(await retrier.execute(_selection(body), correlation_id))
+
+
+@router.post("/cancel", responses=errors(422))
+async def cancel_tasks(body: BulkIn, canceller: Annotated[TaskBulkCanceller, Depends(_bulk_canceller)]) -> BulkOut:
+    """Cancel every PENDING or RUNNING task the filters select; the others are counted in `left`."""
+    return BulkOut.of(await canceller.execute(_selection(body)))

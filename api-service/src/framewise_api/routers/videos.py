@@ -13,22 +13,28 @@ from framewise_api.dependencies import (
     Artifacts,
     ContainerDep,
     CorrelationId,
+    Forgetter,
     Lister,
     ListPaging,
     Order,
     Uploader,
     Videos,
+    known_video,
     rate_limit,
 )
-from framewise_api.problems import PROBLEM_RESPONSES
+from framewise_api.problems import errors
 from framewise_api.routers.artifacts import TimeMs
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.schemas.tasks import TaskPage
 from framewise_api.schemas.videos import UploadOut, VideoOut, VideoPage
 from framewise_api.security import require_caller
 
+# Every route under /videos/{video_id}/ answers 404 for an unknown video (known_video, after auth).
 router = APIRouter(
-    prefix="/api/v1/videos", tags=["videos"], dependencies=[Depends(require_caller)], responses=PROBLEM_RESPONSES
+    prefix="/api/v1/videos",
+    tags=["videos"],
+    dependencies=[Depends(require_caller), Depends(known_video)],
+    responses=errors(503),
 )
 
 
@@ -57,6 +63,10 @@ async def list_videos(
     "",
     status_code=201,
     dependencies=[rate_limit("upload")],
+    responses={
+        201: {"headers": {"Location": {"description": "the new video's URL", "schema": {"type": "string"}}}},
+        **errors(413, 415, 429),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -74,7 +84,8 @@ async def upload_video(
 ) -> UploadOut:
     """Upload one video as the raw request body. It is streamed to disk under the size limit
     (413 past it), must have a video extension (415) and probe as a video (422), and is then moved
-    into the upload folder atomically and discovered: its six tasks are queued at once."""
+    into the upload folder atomically and discovered: new content's six tasks are queued at once;
+    content already in the library joins its video (its id is returned) and costs no analysis."""
     declared = request.headers.get("content-length")
     uploaded = await uploader.execute(
         filename,
@@ -87,7 +98,7 @@ async def upload_video(
     return UploadOut.of(uploaded)
 
 
-@router.get("/{video_id}")
+@router.get("/{video_id}", responses=errors(404))
 async def get_video(video_id: UUID, videos: Videos) -> VideoOut:
     page = await videos.execute(VideoFilter(video_id=VideoId(video_id), limit=1))
     if not page.items:
@@ -95,13 +106,22 @@ async def get_video(video_id: UUID, videos: Videos) -> VideoOut:
     return VideoOut.of(page.items[0])
 
 
-@router.get("/{video_id}/tasks")
+@router.delete("/{video_id}", status_code=204, responses=errors(404))
+async def forget_video(video_id: UUID, forgetter: Forgetter) -> Response:
+    """Forget a video and everything found in it: its locations, tasks, runs, artifacts and moments.
+    Its files are never touched: one still under a media root is discovered again, as a new
+    video, by the next scan. Jobs still queued for its tasks are skipped."""
+    await forgetter.execute(VideoId(video_id))
+    return Response(status_code=204)
+
+
+@router.get("/{video_id}/tasks", responses=errors(404))
 async def list_video_tasks(video_id: UUID, lister: Lister) -> TaskPage:
     """The video's tasks (six per config), oldest first."""
     return TaskPage.of(await lister.execute(TaskFilter(video_id=VideoId(video_id), descending=False, limit=100)))
 
 
-@router.get("/{video_id}/artifacts")
+@router.get("/{video_id}/artifacts", responses=errors(404))
 async def list_video_artifacts(
     page: ArtifactPaging,
     video_id: UUID,

@@ -1,4 +1,4 @@
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import Jump, LabelCount, SearchHit
 from framewise.domain.moments import MomentType
@@ -6,9 +6,31 @@ from framewise_api.media_auth import MediaSigner
 from framewise_api.schemas.pages import PageOut
 
 THUMBNAIL_WIDTH = 320
+_VIDEO = "/api/v1/videos/0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c"  # in the examples
 
 
 class SearchHitOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "video_id": "0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c",
+                    "video_path": "lectures/2024/intro.mp4",
+                    "type": "transcript",
+                    "start_ms": 300,
+                    "end_ms": 3100,
+                    "text": "The quick brown fox jumps over the lazy dog.",
+                    "snippet": "The quick brown fox jumps over the <mark>lazy</mark> dog.",
+                    "score": 0.61,
+                    "confidence": 0.93,
+                    "run_id": "run-5c1e0b9d",
+                    "thumbnail_url": f"{_VIDEO}/thumbnail?t_ms=1200&width=320&exp=1796040000&sig=9c1f",
+                    "stream_url": f"{_VIDEO}/stream?exp=1796040000&sig=9c1f#t=0.300",
+                }
+            ]
+        }
+    )
+
     video_id: str
     video_path: str = Field(description="the file's path under its media root")
     type: MomentType
@@ -60,6 +82,10 @@ class LabelOut(BaseModel):
     label: str
     moments: int
     videos: int
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "object", "label": "cat", "moments": 14, "videos": 3}]}
+    )
 
     @classmethod
     def of(cls, found: LabelCount) -> "LabelOut":

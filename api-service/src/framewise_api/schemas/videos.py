@@ -2,19 +2,33 @@ from datetime import datetime
 from typing import Self
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import Page
 from framewise.application.use_cases.video_uploader import Uploaded
-from framewise.domain.video import Video, VideoStatus
+from framewise.domain.video import FileLocation, Video, VideoStatus
 from framewise_api.schemas.pages import PageOut
 
 
-class VideoOut(BaseModel):
-    id: UUID
+class LocationOut(BaseModel):
+    """One file holding the video's content."""
+
     root: str
     path: str
     size: int
+    mtime: float
+    missing_since: datetime | None  # not found by a scan since then
+
+    @classmethod
+    def of(cls, f: FileLocation) -> Self:
+        return cls(root=f.root, path=f.path, size=f.size, mtime=f.mtime, missing_since=f.missing_since)
+
+
+class VideoOut(BaseModel):
+    id: UUID = Field(examples=["0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c"])
+    root: str = Field(examples=["/srv/media"])
+    path: str = Field(examples=["lectures/2024/intro.mp4"])
+    size: int = Field(examples=[48_213_004])
     mtime: float
     content_hash: str
     status: VideoStatus
@@ -25,6 +39,8 @@ class VideoOut(BaseModel):
     height: int | None
     has_audio: bool | None
     discovered_at: datetime
+    missing_since: datetime | None  # MISSING: none of its files is left since then
+    locations: list[LocationOut]  # every file with its content; `root`/`path` is the primary one
 
     @classmethod
     def of(cls, v: Video) -> Self:
@@ -44,6 +60,8 @@ class VideoOut(BaseModel):
             height=m.height if m else None,
             has_audio=m.has_audio if m else None,
             discovered_at=v.discovered_at,
+            missing_since=v.missing_since,
+            locations=[LocationOut.of(f) for f in v.locations],
         )
 
 
@@ -59,6 +77,20 @@ class UploadOut(BaseModel):
     size: int
     tasks_created: int
     jobs_enqueued: int
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "video_id": "0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c",
+                    "path": "uploads/intro.mp4",
+                    "size": 48_213_004,
+                    "tasks_created": 6,
+                    "jobs_enqueued": 6,
+                }
+            ]
+        }
+    )
 
     @classmethod
     def of(cls, u: Uploaded) -> Self:

@@ -9,22 +9,31 @@ from pydantic import JsonValue
 
 from framewise.application.results import (
     ArtifactFilter,
+    Availability,
     JobState,
     Jump,
     KnownFile,
     LabelCount,
+    MlServiceStatus,
+    ModelReload,
     Page,
+    QueueDepth,
     RunProgress,
+    RunSummary,
     SearchHit,
     SearchQuery,
+    SelectedTask,
+    TaskCount,
     TaskFilter,
+    TaskSelection,
     VideoFilter,
 )
-from framewise.contracts.ml import InferenceRequest, InferenceResponse
+from framewise.contracts.ml import InferenceRequest, InferenceResponse, ModelIdentity
+from framewise.domain.analysis_settings import SettingsLayer
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment, MomentType
-from framewise.domain.provenance import Provenance
+from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task
 from framewise.domain.video import FileStat, MediaInfo, Video
@@ -50,19 +59,38 @@ class TaskRepository(Protocol):
         """PENDING and RUNNING tasks (or RUNNING only), oldest first, read without locks."""
         ...
 
+    async def select(self, selection: TaskSelection, *, for_update: bool = False) -> list[SelectedTask]:
+        """The tasks `selection` picks, oldest first, each with where its video is."""
+        ...
+
 
 class VideoRepository(Protocol):
-    """Videos by id or by (root, path)."""
+    """Videos with their locations, by id, by one of their files, or by content. Every lookup but a
+    plain `get` locks the video until the unit of work ends."""
 
-    async def get(self, video_id: VideoId) -> Video: ...
+    async def get(self, video_id: VideoId, *, for_update: bool = False) -> Video: ...
 
-    async def by_path(self, root: str, path: str) -> Video | None: ...
+    async def by_path(self, root: str, path: str) -> Video | None:
+        """The video one of whose locations is the file at (root, path)."""
+        ...
+
+    async def by_content(self, content_hash: str) -> Video | None:
+        """The READY or MISSING video with this fingerprint (the oldest, should there be several)."""
+        ...
 
     async def known_files(self, root: str) -> dict[str, KnownFile]: ...
 
     async def add(self, video: Video) -> None: ...
 
-    async def save(self, video: Video) -> None: ...
+    async def save(self, video: Video) -> None:
+        """The video's row, and its locations become exactly `video.locations` (a location another
+        video held moves to this one)."""
+        ...
+
+    async def delete(self, video_id: VideoId) -> None:
+        """Forget the video: its locations, tasks, runs, artifacts and moments go with it.
+        `VideoNotFound` when there is none."""
+        ...
 
 
 class ArtifactRepository(Protocol):
@@ -77,7 +105,26 @@ class ArtifactRepository(Protocol):
         ...
 
     async def reset_run(self, task_id: TaskId) -> None:
-        """Forget the task's runs: their artifacts, moments and windows."""
+        """Forget the run the task is building: its artifacts, moments and windows (a finished run
+        it replaces, and superseded ones, stay)."""
+        ...
+
+    async def restart_windows(self, task_id: TaskId) -> None:
+        """The task's next pass starts from its first window (a re-index): its committed windows
+        are forgotten; its runs stay until the new pass's first window."""
+        ...
+
+    async def finish_run(self, task_id: TaskId, run_id: str, now: datetime) -> None:
+        """The run is complete: if it replaces a finished run, that one is superseded (its
+        artifacts and moments deleted, its row kept) and this one becomes what readers see."""
+        ...
+
+    async def shown_runs(self, task_ids: Sequence[TaskId]) -> dict[TaskId, Provenance]:
+        """The finished run readers see of each of these tasks that has one."""
+        ...
+
+    async def runs_of(self, task_id: TaskId) -> list[RunSummary]:
+        """The task's runs, newest first: the one readers see, one being built, superseded ones."""
         ...
 
     async def commit_window(
@@ -92,10 +139,12 @@ class ArtifactRepository(Protocol):
         now: datetime,
         replace: bool = False,
         fresh: bool = False,
+        hidden: bool = False,
     ) -> int:
         """Add a window's artifacts to the run, or with `replace` make them the run's whole set;
         record the window as committed. `fresh`: the run's first window, which creates the run and
-        removes any other run of the task."""
+        removes any other unfinished run of the task; `hidden`: the new run replaces a finished
+        one, which readers keep seeing until `finish_run`."""
         ...
 
     async def run_payloads(self, run_id: str) -> list[dict[str, JsonValue]]:
@@ -106,6 +155,20 @@ class ArtifactRepository(Protocol):
         self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
     ) -> None:
         """The run's moments become exactly these (`fresh`: a new run, which has none yet)."""
+        ...
+
+
+class SettingsRepository(Protocol):
+    """The layers of analysis settings (framewise.domain.analysis_settings)."""
+
+    async def all(self) -> list[SettingsLayer]: ...
+
+    async def put(self, layer: SettingsLayer) -> None:
+        """Create or replace the layer of `layer.key`."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """Remove a layer; False when there was none."""
         ...
 
 
@@ -120,6 +183,9 @@ class UnitOfWork(Protocol):
 
     @property
     def artifacts(self) -> ArtifactRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -158,11 +224,43 @@ class Heartbeats(Protocol):
 class MlClient(Protocol):
     """Runs one analysis on the ML service. Raises the errors in `application.results`."""
 
-    async def is_available(self, task_type: TaskType) -> bool: ...
+    async def is_available(self, task_type: TaskType) -> Availability: ...
 
     async def infer(
         self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str
     ) -> InferenceResponse: ...
+
+
+class MlStatusReader(Protocol):
+    """The ML service as its operator sees it: its health, and a reload of the models whose weights
+    arrived since it started."""
+
+    async def status(self) -> MlServiceStatus:
+        """Never raises: an unreachable or unconfigured service is a status that says so."""
+        ...
+
+    async def reload(self) -> ModelReload:
+        """Raises MlServiceUnreachable when the service is not configured or does not answer."""
+        ...
+
+
+class QueueDepths(Protocol):
+    async def depths(self) -> list[QueueDepth]: ...
+
+
+class TaskCounter(Protocol):
+    async def count_tasks(self) -> list[TaskCount]:
+        """How many tasks there are by status and type (only the pairs that have any)."""
+        ...
+
+
+class ModelChecker(Protocol):
+    """What the ML service, which knows what its models accept, says of a config."""
+
+    async def check_config(self, task_type: TaskType, config: Config) -> ModelIdentity:
+        """The identity a run with `config` would have; `InvalidSettings` naming the key the model
+        refuses, `SettingsUncheckable` when the ML service cannot say (unreachable, model not loaded)."""
+        ...
 
 
 class MlResultCache(Protocol):

@@ -1,15 +1,18 @@
 """Inputs, outputs and errors of the use cases: plain frozen dataclasses and exceptions."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
+
+from pydantic import JsonValue
 
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import MomentType, NearTerm
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
-from framewise.domain.task import TaskStatus
+from framewise.domain.task import Task, TaskStatus
 from framewise.domain.video import VideoStatus
 
 T = TypeVar("T")
@@ -78,6 +81,7 @@ class KnownFile:
     video_id: VideoId
     size: int
     mtime: float
+    missing: bool = False  # the file was gone at an earlier scan
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ class DiscoveryReport:
     invalid: dict[str, str] = field(default_factory=dict)  # path -> reason
     unchanged: int = 0
     settling: list[str] = field(default_factory=list)  # modified too recently: maybe still being written
+    moved: list[str] = field(default_factory=list)  # known content at a new path, its old files gone: no analysis
+    copies: list[str] = field(default_factory=list)  # known content at one more path: shared, no analysis
+    missing: list[str] = field(default_factory=list)  # files gone since the last scan
+    returned: list[str] = field(default_factory=list)  # files gone at an earlier scan and there again
     tasks_created: int = 0
     jobs_enqueued: int = 0
 
@@ -114,6 +122,55 @@ class RunProgress:
 
     run: Provenance | None = None
     windows: dict[int, CommittedWindow] = field(default_factory=dict)
+    shown_run: str | None = None  # the finished run readers see, kept while a re-index builds another
+
+    @property
+    def replacing(self) -> bool:
+        """This pass replaces a finished run: its own stays hidden until its last window."""
+        return self.shown_run is not None and (self.run is None or self.run.run_id != self.shown_run)
+
+
+@dataclass(frozen=True)
+class TaskSelection:
+    """Tasks picked by what they are, for the actions on many at once (re-index, bulk retry and
+    cancel). Empty fields select everything; `folder` is relative to `root`."""
+
+    statuses: frozenset[TaskStatus] = frozenset()
+    task_types: frozenset[TaskType] = frozenset()
+    video_id: VideoId | None = None
+    root: str | None = None
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectedTask:
+    task: Task
+    root: str  # where its video is (its primary location)
+    path: str
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What an action on many tasks did: how many matched, how many it changed, and why the others
+    were left (their status does not allow it)."""
+
+    matched: int
+    changed: int
+    task_ids: list[TaskId]
+    left: dict[str, int] = field(default_factory=dict)  # status -> count
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run of a task, for listing: what it ran on, its state and times, and how many artifacts
+    it holds (none once superseded)."""
+
+    provenance: Provenance
+    state: str  # current, next (a re-index being built), superseded
+    created_at: datetime | None
+    completed_at: datetime | None
+    superseded_at: datetime | None
+    artifacts: int
 
 
 class RunOutcome(StrEnum):
@@ -137,10 +194,75 @@ class RunReport:
     window: int | None = None  # the window this run of the job committed
     progress: float = 0.0
     eta_s: float | None = None
+    # DEFERRED for an unavailable model: why, whether that is news (it started waiting, or the reason
+    # changed), and how long it has waited; any other outcome: how long it had waited before it started.
+    waiting_reason: str | None = None
+    waiting_changed: bool = False
+    waited_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether the ML service can run an analysis now; when not, why (the model and what it lacks)."""
+
+    reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.reason is None
 
 
 class MediaUnreadable(Exception):
     """A file could not be read or does not probe as a video; the message is the reason."""
+
+
+class MlServiceUnreachable(Exception):
+    """The ML service is not configured for this process, or does not answer; the message says which."""
+
+
+@dataclass(frozen=True)
+class MlServiceStatus:
+    """What the ML service says of itself (its health: each model's state and why, the device, the
+    GPU gate), or, when it cannot be asked, why not (`reachable` false, `detail`)."""
+
+    reachable: bool
+    status: str  # healthy, degraded, unhealthy (as the service says), or unreachable, not-configured
+    detail: str | None = None
+    device: dict[str, JsonValue] | None = None
+    models: dict[str, dict[str, JsonValue]] = field(default_factory=dict)
+    gate: dict[str, JsonValue] | None = None
+
+
+@dataclass(frozen=True)
+class ModelReload:
+    """What a reload of the ML service's models changed: one entry per model looked at."""
+
+    changes: list[dict[str, JsonValue]]
+    models: dict[str, dict[str, JsonValue]]
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    queue: str
+    jobs: int  # every job on the queue, deferred ones included
+    ready: int  # the jobs that may run now
+
+
+@dataclass(frozen=True)
+class TaskCount:
+    status: TaskStatus
+    task_type: TaskType
+    count: int
+    waiting: int  # of them, PENDING and waiting for their model
+
+
+@dataclass(frozen=True)
+class SystemReport:
+    """One view of the installation for its operator: the ML service, the queues and the tasks."""
+
+    ml: MlServiceStatus
+    queues: list[QueueDepth]
+    tasks: list[TaskCount]
 
 
 class MlError(Exception):

@@ -62,6 +62,38 @@ class InferenceRequest(BaseModel):
         return self
 
 
+class ConfigCheckRequest(BaseModel):
+    """`POST /configs/{endpoint}`: would this config run, and on what?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: Config = Field(default_factory=dict)
+
+
+class ModelIdentity(BaseModel):
+    """What a config runs on (`POST /configs/{endpoint}` answers it): the provenance a run with it
+    would have, less the input and the run. A stored run differs from it when its weights, its
+    producer, its profile or its config changed since: the run is stale."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    producer: str
+    producer_version: str
+    model_profile: str
+    config_hash: str
+    device: str
+    weights: str
+
+    @classmethod
+    def of(cls, provenance: Provenance) -> Self:
+        return cls(**provenance.model_dump(include=set(cls.model_fields)))
+
+    def differences(self, run: Provenance) -> list[str]:
+        """The fields in which `run` differs from this identity (empty: the run is current).
+        The device is not one: the same weights give the same results on a CPU or a GPU."""
+        return [f for f in type(self).model_fields if f != "device" and getattr(run, f) != getattr(self, f)]
+
+
 class Timings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -96,3 +96,17 @@ class TimeOutOfRange(DomainError):
 
 class InvalidSearch(DomainError):
     """A search whose parts do not parse together: an unknown type, a bad `near`, an empty window."""
+
+
+class InvalidSettings(DomainError):
+    """Analysis settings that a model would refuse, or that name no analysis; `field` says where
+    (`analyses.transcription.language`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+class SettingsUncheckable(DomainError):
+    """Settings cannot be checked now: the ML service (which knows what its models accept) cannot
+    be reached, or the analysis's model is not loaded. Nothing was changed."""

@@ -50,6 +50,12 @@ class JobRequest:
     task_type: TaskType
 
 
+def recheck_after(waited_s: float, first_s: float, max_s: float) -> float:
+    """When to ask again whether a waiting task can start: after as long as it has waited already
+    (so the re-checks double), at least `first_s`, at most `max_s`."""
+    return min(max_s, max(first_s, waited_s))
+
+
 @dataclass
 class Task:
     """One analysis of one video with one config; the unit that is queued, run, retried and cancelled."""
@@ -62,6 +68,7 @@ class Task:
     created_at: datetime
     correlation_id: str
     status: TaskStatus = TaskStatus.PENDING
+    overrides: Config = field(default_factory=dict)  # the settings a request gave it (the strongest layer)
     queue: QueueName = field(default=QueueName.GPU_JOBS)
     attempt: int = 0
     transient_failures: int = 0  # of the current attempt; bounded by the worker's max tries
@@ -75,6 +82,8 @@ class Task:
     started_at: datetime | None = None
     heartbeat_at: datetime | None = None
     completed_at: datetime | None = None
+    waiting_reason: str | None = None  # PENDING and unable to start: why (the model and what it lacks)
+    waiting_since: datetime | None = None  # since when it waits, kept while the reason changes
 
     @classmethod
     def create(
@@ -116,11 +125,12 @@ class Task:
         return JobRequest(self.job_id, self.queue, self.id, self.attempt, self.correlation_id, self.task_type)
 
     def enqueue(self, now: datetime, correlation_id: str | None = None) -> JobRequest:
-        """Open the next attempt and describe its job; enqueueing an open attempt again is a no-op."""
+        """Open the next attempt and describe its job; enqueueing an open attempt again is a no-op
+        (the attempt keeps the correlation id of the request that opened it)."""
         self._require("enqueue", TaskStatus.PENDING)
-        if correlation_id is not None:
-            self.correlation_id = correlation_id
         if self.job_id is None:
+            if correlation_id is not None:
+                self.correlation_id = correlation_id
             self.attempt += 1
             self.transient_failures = 0
             self.job_id = job_id_for(self.id, self.attempt)
@@ -134,7 +144,24 @@ class Task:
         if self.status is TaskStatus.PENDING:
             self.status = TaskStatus.RUNNING
             self.started_at = now
+            self.waiting_reason = self.waiting_since = None
         self.heartbeat_at = now
+
+    def wait(self, reason: str, now: datetime) -> bool:
+        """The PENDING task cannot start yet, for `reason`. True when that is news (it starts waiting,
+        or waits for another reason): only then has the task changed."""
+        self._require("wait", TaskStatus.PENDING)
+        if reason == self.waiting_reason:
+            return False
+        self.waiting_reason = reason
+        self.waiting_since = self.waiting_since or now
+        return True
+
+    def waited_s(self, now: datetime) -> float | None:
+        """Seconds it has waited so far, or None when it does not wait."""
+        if self.waiting_since is None:
+            return None
+        return max(0.0, (now - self.waiting_since).total_seconds())
 
     def advance(self, attempt: int, progress: float, eta_s: float | None, now: datetime) -> None:
         """A window of the running attempt committed: `progress` of the media is done. The next
@@ -216,6 +243,24 @@ class Task:
         self._require("cancel", TaskStatus.PENDING, TaskStatus.RUNNING)
         self.status = TaskStatus.CANCELLED
         self.completed_at = now
+        self.waiting_reason = self.waiting_since = None
+
+    def reindex(
+        self, config: Config, now: datetime, correlation_id: str | None = None, overrides: Config | None = None
+    ) -> JobRequest:
+        """Run a finished task again, with `config`, as a new attempt from its first window. The run it
+        finished (if any) stays what readers see until the new one completes and replaces it."""
+        self._require("re-index", TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+        self.config, self.config_hash = dict(config), config_hash(config)
+        if overrides is not None:
+            self.overrides = dict(overrides)
+        self.status = TaskStatus.PENDING
+        self.job_id = None
+        self.progress, self.eta_s = 0.0, None  # the new run's windows start from the first
+        self.workers_lost = 0
+        self.error = self.error_kind = None
+        self.started_at = self.heartbeat_at = self.completed_at = None
+        return self.enqueue(now, correlation_id)
 
     def retry(self, now: datetime, correlation_id: str | None = None) -> JobRequest:
         """FAILED or CANCELLED back to PENDING, and straight onto the queue as a new attempt."""

@@ -122,7 +122,10 @@ class SecurityHeadersMiddleware:
         if sum(len(key) + len(value) + 4 for key, value in raw_headers) > HEADER_LIMIT_BYTES:
             await _refuse_large_head(scope, send)
             return
-        authenticated = any(key == b"authorization" and value.strip() for key, value in raw_headers)
+        authenticated = any(
+            (key == b"authorization" and value.strip()) or (key == b"cookie" and b"framewise_session=" in value)
+            for key, value in raw_headers
+        )  # a bearer token, or the web UI's session cookie
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,11 +3,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NoReturn
 
 from pydantic import JsonValue
 
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
+    Availability,
     CommittedWindow,
     MlBusy,
     MlModelUnavailable,
@@ -20,14 +23,14 @@ from framewise.application.results import (
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analyses import analysis_of
 from framewise.domain.artifact import envelopes_for, validate_payload
-from framewise.domain.errors import InvalidPayload
+from framewise.domain.errors import InvalidPayload, TaskNotFound
 from framewise.domain.ids import TaskId
 from framewise.domain.moments import moments_of
 from framewise.domain.provenance import config_hash
 from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
-from framewise.domain.video import Video
+from framewise.domain.video import Video, VideoStatus
 from framewise.domain.windows import (
     Stitching,
     Window,
@@ -56,6 +59,10 @@ class _Stopped(Exception):
 
 class _NotNow(Exception):
     """The analysis cannot run yet (its model is not available): the task stays PENDING."""
+
+    def __init__(self, report: RunReport) -> None:
+        super().__init__(report.error)
+        self.report = report
 
 
 class TaskRunner:
@@ -91,37 +98,51 @@ class TaskRunner:
         self._windows = windows or WindowSizes()
 
     async def execute(self, command: RunTask) -> RunReport:
-        task_type = command.task_type or await self._task_type(command.task_id)
+        gone = RunReport(RunOutcome.SKIPPED, error="the task no longer exists (its video was forgotten)")
+        try:
+            task_type = command.task_type or await self._task_type(command.task_id)
+        except TaskNotFound:
+            return gone
         try:
             report = await self._run(command, task_type)
         except _Stopped as stopped:
             report = RunReport(RunOutcome.SKIPPED, error=str(stopped) or None)
+        except TaskNotFound:
+            report = gone
         return replace(report, task_type=task_type)
 
     async def _run(self, command: RunTask, task_type: TaskType) -> RunReport:
+        waited_s: float | None = None  # how long the task had waited before this run started it
         try:
             kept = await self._results.find(command.task_id, command.attempt)
-            available = kept is not None or await self._ml.is_available(task_type)
-            task, video, progress = await self._start(command, task_type, available)
-            analysis = analysis_of(task.task_type)
-            duration = video.media.duration_ms if video.media else 0
-            windows = plan(duration, self._windows.of(task.task_type), analysis.grid_ms(task.config))
-            window = next((w for w in windows if w.index not in progress.windows), None)
-            if window is None:  # every window committed (the last one completes the task): finish it
-                async with self._locked(command) as task:
-                    task.complete(command.attempt, self._clock.now())
-                return RunReport(RunOutcome.COMPLETED, progress=1.0)
-            started = time.perf_counter()
-            response, reused = await self._infer(
-                command, task, video, kept, request_span(analysis.stitching, window, duration)
-            )
-            compute_ms = (time.perf_counter() - started) * 1000
-            async with self._locked(command) as task:
-                return await self._commit(command, task, video, windows, window, response, compute_ms, reused)
+            availability = Availability() if kept is not None else await self._ml.is_available(task_type)
+            task, video, progress, waited_s = await self._start(command, task_type, availability)
+            report = await self._window(command, task, video, progress, kept)
         except _NotNow as exc:
-            return RunReport(RunOutcome.DEFERRED, error=str(exc))
+            return exc.report
         except (MlTransientError, MlModelUnavailable, MlBusy, MlPermanentError, InvalidPayload) as exc:
-            return await self._outcome_of(command, exc)
+            report = await self._outcome_of(command, exc)
+        return report if waited_s is None else replace(report, waited_s=waited_s)
+
+    async def _window(
+        self, command: RunTask, task: Task, video: Video, progress: RunProgress, kept: InferenceResponse | None
+    ) -> RunReport:
+        """The first window not committed: its ML call (or the kept result), then its commit."""
+        analysis = analysis_of(task.task_type)
+        duration = video.media.duration_ms if video.media else 0
+        windows = plan(duration, self._windows.of(task.task_type), analysis.grid_ms(task.config))
+        window = next((w for w in windows if w.index not in progress.windows), None)
+        if window is None:  # every window committed (the last one completes the task): finish it
+            async with self._locked(command) as locked:
+                locked.complete(command.attempt, self._clock.now())
+            return RunReport(RunOutcome.COMPLETED, progress=1.0)
+        started = time.perf_counter()
+        response, reused = await self._infer(
+            command, task, video, kept, request_span(analysis.stitching, window, duration)
+        )
+        compute_ms = (time.perf_counter() - started) * 1000
+        async with self._locked(command) as locked:
+            return await self._commit(command, locked, video, windows, window, response, compute_ms, reused)
 
     async def _outcome_of(self, command: RunTask, exc: Exception) -> RunReport:
         """Record a failed try on the task (fenced) and say what the job does next."""
@@ -136,22 +157,46 @@ class TaskRunner:
             task.fail(command.attempt, str(exc), kind, self._clock.now())
             return RunReport(RunOutcome.FAILED, error=str(exc))
 
-    async def _start(self, command: RunTask, task_type: TaskType, available: bool) -> tuple[Task, Video, RunProgress]:
-        """Transaction 1: fence on the attempt, mark the task RUNNING, read its run's progress."""
+    async def _start(
+        self, command: RunTask, task_type: TaskType, availability: Availability
+    ) -> tuple[Task, Video, RunProgress, float | None]:
+        """Transaction 1: fence on the attempt, mark the task RUNNING, read its run's progress; and
+        how long it had waited for its model (None when it had not)."""
         async with self._uow:
             task = await self._uow.tasks.get(command.task_id, for_update=True)
             self._fence(task, command.attempt)
-            if not available:
-                unavailable = f"{task_type} analysis is unavailable"
+            now = self._clock.now()
+            if not availability.available:
+                reason = availability.reason or f"{task_type} analysis is unavailable"
                 if task.status is TaskStatus.RUNNING:  # a resumed attempt: its model went away mid-way
-                    raise MlModelUnavailable(unavailable)
-                raise _NotNow(unavailable)  # the task stays PENDING, its job waits on the queue
-            task.start(command.attempt, self._clock.now())
+                    raise MlModelUnavailable(reason)
+                await self._wait(task, reason, now)  # the task stays PENDING, its job waits on the queue
             video = await self._uow.videos.get(task.video_id)
+            if video.status is VideoStatus.MISSING and task.status is TaskStatus.PENDING:
+                # Nothing to read until discovery sees the file again (or a copy of it): wait, as for a model.
+                await self._wait(task, f"the video's file is missing (last seen at {video.path})", now)
+            waited_s = task.waited_s(now)
+            task.start(command.attempt, now)
             progress = await self._uow.artifacts.run_progress(task.id)
             await self._uow.tasks.save(task)
             await self._uow.commit()
-        return task, video, progress
+        return task, video, progress, waited_s
+
+    async def _wait(self, task: Task, reason: str, now: datetime) -> NoReturn:
+        """The PENDING task cannot start: record why (written only when the reason is news, so a
+        re-check that finds the same costs no write) and say so."""
+        changed = task.wait(reason, now)
+        if changed:
+            await self._uow.tasks.save(task)
+            await self._uow.commit()
+        report = RunReport(
+            RunOutcome.DEFERRED,
+            error=reason,
+            waiting_reason=reason,
+            waiting_changed=changed,
+            waited_s=task.waited_s(now),
+        )
+        raise _NotNow(report)
 
     async def _infer(
         self,
@@ -203,7 +248,7 @@ class TaskRunner:
         fresh = progress.run is None or not progress.windows  # the run's first window: it creates the run
         run = response.provenance if fresh or progress.run is None else progress.run
         if fresh:
-            progress = RunProgress()
+            progress = RunProgress(shown_run=progress.shown_run)
         elif run.model_copy(update={"run_id": ""}) != response.provenance.model_copy(update={"run_id": ""}) or any(
             (c.start_ms, c.end_ms) != (windows[i].start_ms, windows[i].end_ms) if i < len(windows) else True
             for i, c in progress.windows.items()
@@ -236,13 +281,19 @@ class TaskRunner:
             now=now,
             replace=replace,
             fresh=fresh,
+            hidden=progress.replacing,
         )
-        # The run's moments, over all its windows (the first window's are its own envelopes).
-        payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
-        moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
-        await artifacts.replace_moments(task.id, video.id, run.run_id, moments, fresh=fresh)
         done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms)}
-        if all(w.index in done for w in windows):
+        last = all(w.index in done for w in windows)
+        if last:  # a run that replaces a finished one takes its place now, in this transaction
+            await artifacts.finish_run(task.id, run.run_id, now)
+        if last or not progress.replacing:
+            # The run's moments, over all its windows (the first window's are its own envelopes); a
+            # re-index run's appear all at once with its last window, never mixed with the old run's.
+            payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
+            moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
+            await artifacts.replace_moments(task.id, video.id, run.run_id, moments, fresh=fresh)
+        if last:
             task.complete(command.attempt, now)
             return RunReport(
                 RunOutcome.COMPLETED, artifacts=stored, reused_result=reused, window=window.index, progress=1.0

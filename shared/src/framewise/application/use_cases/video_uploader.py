@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from framewise.application.ports import Clock, JobQueue, MediaLibrary, MediaProber, UnitOfWork, UploadStorage
@@ -6,8 +6,6 @@ from framewise.application.results import DiscoveryReport, MediaUnreadable
 from framewise.application.video_registration import VideoRegistration
 from framewise.domain.errors import UploadNotVideo, UploadTooLarge
 from framewise.domain.ids import VideoId
-from framewise.domain.provenance import Config
-from framewise.domain.routing import TaskType
 from framewise.domain.video import upload_name
 
 
@@ -32,11 +30,9 @@ class VideoUploader:
         prober: MediaProber,
         queue: JobQueue,
         clock: Clock,
-        *,
-        task_configs: Mapping[TaskType, Config],
     ) -> None:
         self._storage, self._prober, self._queue = storage, prober, queue
-        self._registration = VideoRegistration(uow, library, prober, queue, clock, task_configs)
+        self._registration = VideoRegistration(uow, library, prober, queue, clock)
 
     async def execute(
         self,

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from framewise.application.results import MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
+from framewise.application.results import Availability, MlBusy, MlModelUnavailable, MlPermanentError, MlTransientError
 from framewise.contracts.ml import CORRELATION_HEADER, InferenceRequest, InferenceResponse, MlProblem
 from framewise.domain.analyses import analysis_of
 from framewise.domain.errors import InvalidPayload
@@ -103,17 +103,26 @@ class HttpxMlClient:
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
 
-    async def is_available(self, task_type: TaskType) -> bool:
-        """False while the service is unreachable or the analysis's model is not ready: the task
-        then waits PENDING on its queue instead of spending its tries on a service that is not up."""
+    async def is_available(self, task_type: TaskType) -> Availability:
+        """Not available while the service is unreachable or the analysis's model is not ready, with
+        the reason the service gives (the missing weights, say): the task then waits PENDING on its
+        queue instead of spending its tries on a service that is not up."""
         try:
             models = await self._models()
-        except httpx.TransportError:
-            return False
+        except httpx.TransportError as exc:
+            return Availability(f"the ML service is unreachable ({type(exc).__name__})")
         if models is None:
-            return True  # it answered, but not with the health we know: let the call find out
-        state = models.get(analysis_of(task_type).endpoint, {})
-        return isinstance(state, dict) and state.get("state") == "ready"
+            return Availability()  # it answered, but not with the health we know: let the call find out
+        endpoint = analysis_of(task_type).endpoint
+        model = models.get(endpoint)
+        if not isinstance(model, dict):
+            return Availability(f"{endpoint} model is not part of the ML service")
+        state = model.get("state")
+        if state == "ready":
+            return Availability()
+        reason = model.get("reason")
+        said = "loading" if state == "loading" else "unavailable"
+        return Availability(f"{endpoint} model {said}: {reason}" if reason else f"{endpoint} model {said}")
 
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
         url = f"/infer/{analysis_of(task_type).endpoint}"

@@ -12,11 +12,12 @@ from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import QueueName, TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
-from framewise.domain.video import MediaInfo, Video, VideoStatus
+from framewise.domain.video import FileLocation, MediaInfo, Video, VideoStatus
 
 TASK_FIELDS = (
-    "video_id task_type status queue attempt transient_failures workers_lost job_id config config_hash progress "
-    "eta_s error error_kind correlation_id created_at enqueued_at started_at heartbeat_at completed_at"
+    "video_id task_type status queue attempt transient_failures workers_lost job_id config config_hash overrides "
+    "progress eta_s error error_kind correlation_id created_at enqueued_at started_at heartbeat_at completed_at "
+    "waiting_reason waiting_since"
 ).split()
 
 PROVENANCE_FIELDS = tuple(Provenance.model_fields)
@@ -35,6 +36,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         task_type=TaskType(row["task_type"]),
         config=row["config"],
         config_hash=row["config_hash"],
+        overrides=row["overrides"],
         created_at=row["created_at"],
         correlation_id=row["correlation_id"],
         status=TaskStatus(row["status"]),
@@ -51,6 +53,8 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         started_at=row["started_at"],
         heartbeat_at=row["heartbeat_at"],
         completed_at=row["completed_at"],
+        waiting_reason=row["waiting_reason"],
+        waiting_since=row["waiting_since"],
     )
 
 
@@ -71,10 +75,26 @@ def video_to_row(video: Video) -> dict[str, Any]:
         "height": media.height if media else None,
         "has_audio": media.has_audio if media else None,
         "discovered_at": video.discovered_at,
+        "missing_since": video.missing_since,
     }
 
 
-def video_from_row(row: Mapping[Any, Any]) -> Video:
+def location_to_row(video: Video, location: FileLocation) -> dict[str, Any]:
+    return {
+        "root": location.root,
+        "path": location.path,
+        "video_id": video.id,
+        "size": location.size,
+        "mtime": location.mtime,
+        "missing_since": location.missing_since,
+    }
+
+
+def location_from_row(row: Mapping[Any, Any]) -> FileLocation:
+    return FileLocation(row["root"], row["path"], row["size"], row["mtime"], row["missing_since"])
+
+
+def video_from_row(row: Mapping[Any, Any], locations: list[FileLocation] | None = None) -> Video:
     media = None
     if row["duration_ms"] is not None:
         media = MediaInfo(row["duration_ms"], row["fps"], row["width"], row["height"], row["has_audio"])
@@ -89,6 +109,8 @@ def video_from_row(row: Mapping[Any, Any]) -> Video:
         discovered_at=row["discovered_at"],
         media=media,
         error=row["error"],
+        missing_since=row["missing_since"],
+        locations=locations or [],
     )
 
 

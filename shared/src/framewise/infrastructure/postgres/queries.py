@@ -4,16 +4,31 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from framewise.application.results import ArtifactFilter, Page, TaskFilter, TaskSort, VideoFilter, VideoSort
+from framewise.application.results import (
+    ArtifactFilter,
+    Page,
+    TaskCount,
+    TaskFilter,
+    TaskSort,
+    VideoFilter,
+    VideoSort,
+)
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import VideoId
-from framewise.domain.task import Task
-from framewise.domain.video import Video
-from framewise.infrastructure.postgres.mapping import RUN_FIELDS, artifact_from_row, task_from_row, video_from_row
-from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, videos
+from framewise.domain.routing import TaskType
+from framewise.domain.task import Task, TaskStatus
+from framewise.domain.video import FileLocation, Video
+from framewise.infrastructure.postgres.mapping import (
+    RUN_FIELDS,
+    artifact_from_row,
+    location_from_row,
+    task_from_row,
+    video_from_row,
+)
+from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, video_files, videos
 
 T = TypeVar("T")
 
@@ -76,6 +91,16 @@ class SqlTaskQueries:
         total = select(func.count()).select_from(tasks).where(*conditions)
         return await _page(self._sessions, rows, total, task_from_row, limit=query.limit, offset=query.offset)
 
+    async def count_tasks(self) -> list[TaskCount]:
+        """Tasks by status and type, and how many of each wait for their model: one grouped scan."""
+        waiting = func.count().filter(tasks.c.waiting_reason.is_not(None))
+        query = select(tasks.c.status, tasks.c.task_type, func.count(), waiting).group_by(
+            tasks.c.status, tasks.c.task_type
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query.order_by(tasks.c.status, tasks.c.task_type))).all()
+        return [TaskCount(TaskStatus(s), TaskType(t), int(n), int(w)) for s, t, n, w in rows]
+
 
 class SqlArtifactQueries:
     """Artifact listings straight from PostgreSQL."""
@@ -99,6 +124,9 @@ class SqlArtifactQueries:
             # A run belongs to one task: find it through `runs`, then use the task's index.
             run_task = select(runs.c.task_id).where(runs.c.run_id == query.run_id).scalar_subquery()
             conditions += [artifacts.c.task_id == run_task, artifacts.c.run_id == query.run_id]
+        else:  # a re-index run stays hidden until it completes and replaces the one shown
+            building = select(runs.c.run_id).where(runs.c.state == "next")
+            conditions.append(artifacts.c.run_id.not_in(building))
         rows = (
             select(artifacts, *(runs.c[f] for f in RUN_FIELDS))
             .join(runs, runs.c.run_id == artifacts.c.run_id)
@@ -128,7 +156,9 @@ class SqlVideoQueries:
         if query.status is not None:
             conditions.append(videos.c.status == query.status.value)
         if query.path_contains:
-            conditions.append(videos.c.path.ilike(f"%{_escape_like(query.path_contains)}%", escape="\\"))
+            pattern = f"%{_escape_like(query.path_contains)}%"
+            in_a_file = select(video_files.c.video_id).where(video_files.c.path.ilike(pattern, escape="\\"))
+            conditions.append(or_(videos.c.path.ilike(pattern, escape="\\"), videos.c.id.in_(in_a_file)))
         key: ColumnElement[Any] = {
             VideoSort.DISCOVERED_AT: videos.c.discovered_at,
             VideoSort.PATH: videos.c.path,
@@ -138,9 +168,32 @@ class SqlVideoQueries:
         order = key.desc().nulls_last() if query.descending else key.asc().nulls_last()
         rows = select(videos).where(*conditions).order_by(order, videos.c.id).limit(query.limit).offset(query.offset)
         total = select(func.count()).select_from(videos).where(*conditions)
-        return await _page(self._sessions, rows, total, video_from_row, limit=query.limit, offset=query.offset)
+        page = await _page(self._sessions, rows, total, video_from_row, limit=query.limit, offset=query.offset)
+        await self._with_locations(page.items)
+        return page
 
     async def find(self, video_id: VideoId) -> Video | None:
         async with self._sessions() as session:
             row = (await session.execute(select(videos).where(videos.c.id == video_id))).mappings().first()
-        return video_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        video = video_from_row(row)
+        await self._with_locations([video])
+        return video
+
+    async def _with_locations(self, found: list[Video]) -> None:
+        """Each video's files, in one query for the page."""
+        if not found:
+            return
+        query = (
+            select(video_files)
+            .where(video_files.c.video_id.in_([v.id for v in found]))
+            .order_by(video_files.c.root, video_files.c.path)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).mappings().all()
+        by_video: dict[Any, list[FileLocation]] = {}
+        for row in rows:
+            by_video.setdefault(row["video_id"], []).append(location_from_row(row))
+        for video in found:
+            video.locations = by_video.get(video.id, [])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
@@ -49,10 +50,28 @@ videos = Table(
     Column("height", Integer),
     Column("has_audio", Boolean),
     Column("discovered_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("root", "path"),
+    Column("missing_since", DateTime(timezone=True)),
+    # root/path/size/mtime: the primary location (one of video_files, while the video has any);
+    # the files themselves are video_files, unique there.
     CheckConstraint("size >= 0", name="size_non_negative"),
     Index("ix_videos_discovered_at", "discovered_at"),
     Index("ix_videos_status_discovered_at", "status", "discovered_at"),
+    Index("ix_videos_root_path", "root", "path"),
+    Index("ix_videos_content_hash", "content_hash"),
+)
+
+video_files = Table(
+    "video_files",
+    metadata,
+    # Every file holding a video's content (a video is its content: copies share it, a move keeps
+    # it). `missing_since`: the file was not found by a scan since then.
+    Column("root", Text, primary_key=True),
+    Column("path", Text, primary_key=True),
+    Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime", Double, nullable=False),
+    Column("missing_since", DateTime(timezone=True)),
+    Index("ix_video_files_video_id", "video_id"),
 )
 
 tasks = Table(
@@ -69,6 +88,7 @@ tasks = Table(
     Column("job_id", Text),
     Column("config", JSONB, nullable=False),
     Column("config_hash", String(64), nullable=False),
+    Column("overrides", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # a request's own settings
     Column("progress", REAL, nullable=False, server_default="0"),
     Column("eta_s", Double),
     Column("error", Text),
@@ -79,6 +99,8 @@ tasks = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("heartbeat_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    Column("waiting_reason", Text),  # a PENDING task that cannot start yet: why
+    Column("waiting_since", DateTime(timezone=True)),
     UniqueConstraint("video_id", "task_type", "config_hash"),
     CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),
     CheckConstraint("status IN ('PENDING','RUNNING','COMPLETED','FAILED','CANCELLED')", name="status_known"),
@@ -102,7 +124,16 @@ runs = Table(
     Column("input_hash", String(64), nullable=False),
     Column("device", Text, nullable=False),
     Column("weights", Text, nullable=False),
+    # `current`: what readers see (a first run from its first window on, progressively); `next`: a
+    # re-index run, hidden until it completes, when the current one becomes `superseded` (its
+    # row stays, listed as an old run; its artifacts and moments go).
+    Column("state", String(16), nullable=False, server_default="current"),
+    Column("created_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("superseded_at", DateTime(timezone=True)),
+    CheckConstraint("state IN ('current','next','superseded')", name="state_known"),
     Index("ix_runs_task_id", "task_id"),
+    Index("ix_runs_next", "run_id", postgresql_where=text("state = 'next'")),  # readers leave these out
 )
 
 artifacts = Table(
@@ -171,4 +202,20 @@ task_windows = Table(
     Column("committed_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("window_index >= 0", name="window_index_non_negative"),
     Index("ix_task_windows_run_id", "run_id"),
+)
+
+analysis_settings = Table(
+    "analysis_settings",
+    metadata,
+    # Layers of per-analysis config (framewise.domain.analysis_settings): the library's, a root's or
+    # folder's, a video's; `scope_key` names the layer ("library", "folder:<root>:<folder>",
+    # "video:<id>"), `analyses` maps a task type to its config keys.
+    Column("scope_key", Text, primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("root", Text),
+    Column("folder", Text),
+    Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE")),
+    Column("analyses", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("scope IN ('library','folder','video')", name="scope_known"),
 )

@@ -1,4 +1,4 @@
-"""One PostgreSQL transaction over the three repositories."""
+"""One PostgreSQL transaction over the repositories."""
 
 from types import TracebackType
 from typing import Self
@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from framewise.infrastructure.postgres.repositories import (
     SqlArtifactRepository,
+    SqlSettingsRepository,
     SqlTaskRepository,
     SqlVideoRepository,
 )
@@ -18,6 +19,7 @@ class SqlUnitOfWork:
     tasks: SqlTaskRepository
     videos: SqlVideoRepository
     artifacts: SqlArtifactRepository
+    settings: SqlSettingsRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -30,6 +32,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(self._session)
         self.videos = SqlVideoRepository(self._session)
         self.artifacts = SqlArtifactRepository(self._session)
+        self.settings = SqlSettingsRepository(self._session)
         return self
 
     async def __aexit__(
