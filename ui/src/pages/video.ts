@@ -35,15 +35,18 @@ interface Selected {
   artifact?: Artifact;
 }
 
-async function laneMoments(videoId: string, analysis: Analysis): Promise<Hit[]> {
+/** A lane's moments in time order (at most MAX_MOMENTS_PER_LANE of them), and how many there are. */
+async function laneMoments(videoId: string, analysis: Analysis): Promise<{ hits: Hit[]; total: number }> {
   const out: Hit[] = [];
+  let total = 0;
   for (let offset = 0; offset < MAX_MOMENTS_PER_LANE; offset += 100) {
     const query = queryString({ video_id: videoId, types: analysis.moment, sort: "time", limit: 100, offset });
     const page = await get<Page<Hit>>(`/api/v1/search${query}`);
     out.push(...page.items);
+    total = page.total;
     if (offset + page.items.length >= page.total || page.items.length === 0) break;
   }
-  return out.sort((a, b) => a.start_ms - b.start_ms);
+  return { hits: out.sort((a, b) => a.start_ms - b.start_ms), total };
 }
 
 function provenanceList(provenance: Record<string, unknown>): HTMLElement {
@@ -193,10 +196,16 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
       const head = h("div", { class: "playhead", "aria-hidden": "true" });
       playheads.push(head);
       track.append(head);
-      lanes.append(h("div", { class: "lane", "data-lane": analysis.moment }, h("span", { class: "lane-name" }, analysis.name), track));
+      const laneName = h("span", { class: "lane-name" }, analysis.name);
+      lanes.append(h("div", { class: "lane", "data-lane": analysis.moment }, laneName, track));
       let found: Hit[];
       try {
-        found = await laneMoments(id, analysis);
+        const lane = await laneMoments(id, analysis);
+        found = lane.hits;
+        if (lane.total > found.length) {
+          // Never cut silently: the lane says it shows only the first ones (search finds them all).
+          laneName.textContent = `${analysis.name} (first ${found.length} of ${lane.total})`;
+        }
       } catch (error) {
         track.append(errorBox(error instanceof Error ? error.message : String(error)));
         return;
