@@ -294,7 +294,7 @@ async def test_concurrent_registrations_of_the_same_new_content_make_one_video(
     def registration() -> VideoRegistration:
         library = LocalMediaLibrary([str(media_root)])
         uow = SqlUnitOfWork(session_factory(engine))
-        return VideoRegistration(uow, library, AvMediaProber(), ArqJobQueue(pool), SystemClock(), {})
+        return VideoRegistration(uow, library, AvMediaProber(), ArqJobQueue(pool), SystemClock())
 
     try:
         stats = [FileStat(str(media_root), n, (media_root / n).stat().st_size, 1.0) for n in names]

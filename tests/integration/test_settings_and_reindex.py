@@ -64,7 +64,10 @@ def ml(media_root: Path, valkey_url: str, model_cache: Path) -> Iterator[Served]
 
 
 @pytest.fixture
-def api(database_url: str, valkey_url: str, media_root: Path, ml: Served) -> Iterator[TestClient]:
+def api(
+    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path, ml: Served
+) -> Iterator[TestClient]:
+    """The API on emptied stores (`engine` and `redis` empty them), checking settings with `ml`."""
     with api_client(database_url, valkey_url, media_root, ml_service_url=ml.url, ml_token=ML_TOKEN) as client:
         yield client
 

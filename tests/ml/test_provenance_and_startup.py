@@ -184,7 +184,7 @@ unknown_entries = st.dictionaries(
 class Call:
     analysis: Analysis
     config: dict[str, JsonValue]
-    refused: str | None  # the key given a value its model refuses, if any
+    refused: str | None  # the key its model refuses (not one of its settings, or a value it refuses), if any
     start_ms: int | None
     end_ms: int | None
     twin: bool  # also send the config with its keys in reverse order
@@ -216,13 +216,16 @@ def windows(duration_ms: int, frame_ms: float) -> st.SearchStrategy[tuple[int | 
 def calls(draw: st.DrawFn, analysis: Analysis, duration_ms: int, frame_ms: float) -> Call:
     knobs = KNOBS[analysis.endpoint]
     config = {key: draw(knob.valid) for key, knob in knobs.items() if knob.valid is not None and draw(st.booleans())}
-    # About one call in six gives a key a value its model refuses, one in three adds unknown keys,
-    # and one in three answered is sent again as its twin (hypothesis favours 0: 0 is the plain case).
+    # About one call in six gives a key a value its model refuses, one in three adds unknown keys
+    # (refused before any value is read: the first of them is named), and one in three answered is
+    # sent again as its twin (hypothesis favours 0: 0 is the plain case).
     bad = draw(st.sampled_from(sorted(knobs))) if draw(st.integers(0, 4)) == 3 else None
     if bad is not None:
         config[bad] = draw(knobs[bad].invalid)
     if draw(st.integers(0, 2)) == 1:
-        config |= draw(unknown_entries)
+        unknown = draw(unknown_entries)
+        config |= unknown
+        bad = sorted(unknown)[0]
     ordered = draw(st.permutations(list(config.items())))
     start_ms, end_ms = draw(windows(duration_ms, frame_ms))
     return Call(analysis, dict(ordered), bad, start_ms, end_ms, twin=len(config) > 1 and draw(st.integers(0, 2)) == 1)
