@@ -5,10 +5,8 @@ fallback, the preferred model's checkpoint arriving replaces it, and a checkpoin
 leaves the fallback serving."""
 
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +18,7 @@ from framewise_ml.models.choice import objects_model
 from framewise_ml.models.faces import FacesModel
 from framewise_ml.models.registry import ModelRegistry
 from framewise_ml.settings import MlSettings
+from tests.e2e.waits import wait_until
 
 pytestmark = pytest.mark.ml
 TOKEN = "test-ml-token-0123456789"
@@ -43,16 +42,6 @@ def client(cache: Path, tmp_path: Path) -> Iterator[TestClient]:
     settings = MlSettings(media_roots=[str(tmp_path)], model_cache_dir=cache, ml_token=TOKEN)  # type: ignore[arg-type]
     with TestClient(create_app(settings, registry)) as test_client:
         yield test_client
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
-    """Poll `check` until it answers something true (the state is observable: /health)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if answer := check():
-            return answer
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def yolo11_checkpoint(path: Path) -> None:
@@ -84,9 +73,10 @@ def test_weights_copied_in_after_start_are_loaded_without_a_restart(
     assert refused.status_code == 503 and "faces/mtcnn/onet.pt" in refused.json()["detail"]
     with capture_logs() as logs:
         shutil.copytree(model_cache / "faces", cache / "faces")
-        ready = until(
+        ready = wait_until(
             lambda: (m := client.get("/health").json()["models"]["faces"])["state"] == "ready" and m,
-            "the faces model to load the weights that arrived",
+            timeout=120,
+            message="the faces model to load the weights that arrived",
         )
     assert ready["weights"].startswith("sha256:") and ready["missing"] == [] and ready["reason"] is None
     loaded = [line for line in logs if line["event"] == "model_loaded"]
@@ -126,9 +116,10 @@ def test_the_preferred_checkpoint_arriving_replaces_the_fallback_and_a_bad_one_d
     # A real YOLO11 checkpoint in its place: noticed by itself, loaded beside, then swapped in.
     bad.unlink()
     yolo11_checkpoint(bad)
-    after = until(
+    after = wait_until(
         lambda: (m := client.get("/health").json()["models"]["objects"])["producer"] == "ultralytics" and m,
-        "the objects model to switch to YOLO11",
+        timeout=120,
+        message="the objects model to switch to YOLO11",
     )
     assert (
         after["state"] == "ready"

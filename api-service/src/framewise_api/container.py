@@ -87,14 +87,13 @@ class ApiContainer:
         limiter = ValkeyRateLimiter(pool, settings.rate_limit_window_s)
         frames = CachedFrameGrabber(settings.thumbnail_dir.resolve(), settings.thumbnail_cache_max_bytes)
         token = settings.ml_token.get_secret_value() if settings.ml_token else None
-        ml_status = HttpxMlStatus(HttpxMlStatus.create(settings.ml_service_url, token))
-        checker = HttpxModelChecker(HttpxModelChecker.create(settings.ml_service_url, token))
+        ml = HttpxMlStatus.create(settings.ml_service_url, token)  # one client for both; ml_status closes it
+        ml_status, checker = HttpxMlStatus(ml), HttpxModelChecker(ml)
         sessions = session_factory(engine)
         return cls(settings, roots, engine, sessions, pool, uploads, limiter, frames, ml_status, checker)
 
     async def close(self) -> None:
         await self.ml_status.close()
-        await self.model_checker.close()
         await self.pool.aclose()
         await self.engine.dispose()
 

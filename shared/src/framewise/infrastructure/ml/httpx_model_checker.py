@@ -21,27 +21,15 @@ def _detail(response: httpx.Response) -> str:
 class HttpxModelChecker:
     """Asks the ML service, which knows what its models accept (None: no ML service configured)."""
 
-    def __init__(self, client: httpx.AsyncClient | None) -> None:
-        self._client = client
-
-    @staticmethod
-    def create(base_url: str | None, token: str | None, timeout_s: float = 120.0) -> httpx.AsyncClient | None:
-        """A client for `base_url` (None when there is none); a check may load a checkpoint first."""
-        if not base_url:
-            return None
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s)
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+    def __init__(self, client: httpx.AsyncClient | None, *, timeout_s: float = 120.0) -> None:
+        self._client, self._timeout = client, timeout_s  # a check may load a checkpoint first
 
     async def check_config(self, task_type: TaskType, config: Config) -> ModelIdentity:
         if self._client is None:
             raise SettingsUncheckable("settings cannot be checked: ML_SERVICE_URL is not set for the API")
         endpoint = analysis_of(task_type).endpoint
         try:
-            response = await self._client.post(f"/configs/{endpoint}", json={"config": config})
+            response = await self._client.post(f"/configs/{endpoint}", json={"config": config}, timeout=self._timeout)
         except httpx.HTTPError as exc:
             raise SettingsUncheckable(f"settings cannot be checked now: the ML service is unreachable ({exc})") from exc
         if response.status_code == 422:
