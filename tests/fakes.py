@@ -194,7 +194,7 @@ class InMemoryArtifactRepository:
         if replace:
             self._store.artifacts[task_id] = []
         self._store.artifacts.setdefault(task_id, []).extend(envelopes)
-        windows[window.index] = CommittedWindow(window.start_ms, window.end_ms, compute_ms)
+        windows[window.index] = CommittedWindow(window.start_ms, window.end_ms, compute_ms, now)
         return len(envelopes)
 
     async def restart_windows(self, task_id: TaskId) -> None:

@@ -62,6 +62,7 @@ async def test_scenes_run_in_windows_are_the_single_pass(
     settings = MlSettings(media_roots=[str(media_root)], valkey_url=valkey_url)
     sessions = session_factory(engine)
     progress: list[float] = []
+    etas: list[float | None] = []
     with Served(create_app(settings, ModelRegistry([ScenesModel()], device={"device": "cpu"}))) as ml:
         async with httpx.AsyncClient(base_url=ml.url, timeout=60) as client:
             runner = TaskRunner(
@@ -77,10 +78,13 @@ async def test_scenes_run_in_windows_are_the_single_pass(
             command = RunTask(TaskId(UUID(task["id"])), 1, TaskType.SCENE_DETECTION)
             while (report := await runner.execute(command)).outcome is RunOutcome.CONTINUE:
                 progress.append(report.progress)
+                etas.append(report.eta_s)
                 assert len(progress) < 50
     assert report.outcome is RunOutcome.COMPLETED
     windows = -(-sample_video.duration_ms // window_ms)
     assert len(progress) == windows - 1 and progress == sorted(progress) and 0 < progress[0] < 1
+    # Every window after the first says how long the rest takes, timed from the attempt's start.
+    assert all(eta is not None and eta > 0 for eta in etas), etas
 
     async with engine.connect() as connection:
         rows = await connection.execute(

@@ -37,7 +37,7 @@ class TaskFilter:
     task_id: TaskId | None = None
     status: TaskStatus | None = None
     task_type: TaskType | None = None
-    video_id: VideoId | None = None
+    video_ids: tuple[VideoId, ...] = ()  # any of these videos; empty: every video
     sort: TaskSort = TaskSort.CREATED_AT
     descending: bool = True
     limit: int = 50
@@ -113,6 +113,7 @@ class CommittedWindow:
     start_ms: int
     end_ms: int | None
     compute_ms: float
+    committed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ class Task:
     workers_lost: int = 0  # attempts that ended because their worker died; bounded by max_attempts
     job_id: str | None = None
     progress: float = 0.0  # committed media time over the video's duration
-    eta_s: float | None = None  # the rest at the throughput its committed windows measured
+    eta_s: float | None = None  # the rest at the wall-clock pace of its last windows (domain.progress)
     error: str | None = None
     error_kind: ErrorKind | None = None
     enqueued_at: datetime | None = None

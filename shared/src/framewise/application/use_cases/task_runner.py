@@ -26,6 +26,7 @@ from framewise.domain.artifact import envelopes_for, validate_payload
 from framewise.domain.errors import InvalidPayload, TaskNotFound
 from framewise.domain.ids import TaskId
 from framewise.domain.moments import moments_of
+from framewise.domain.progress import Checkpoint, fraction_done, time_left_s
 from framewise.domain.provenance import config_hash
 from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
@@ -283,7 +284,7 @@ class TaskRunner:
             fresh=fresh,
             hidden=progress.replacing,
         )
-        done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms)}
+        done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms, now)}
         last = all(w.index in done for w in windows)
         if last:  # a run that replaces a finished one takes its place now, in this transaction
             await artifacts.finish_run(task.id, run.run_id, now)
@@ -298,7 +299,7 @@ class TaskRunner:
             return RunReport(
                 RunOutcome.COMPLETED, artifacts=stored, reused_result=reused, window=window.index, progress=1.0
             )
-        fraction, eta_s = _progress(windows, done)
+        fraction, eta_s = _progress(windows, done, task.started_at)
         task.advance(command.attempt, fraction, eta_s, now)
         return RunReport(
             RunOutcome.CONTINUE,
@@ -376,16 +377,16 @@ class TaskRunner:
             return (await self._uow.tasks.get(task_id)).task_type
 
 
-def _progress(windows: list[Window], done: dict[int, CommittedWindow]) -> tuple[float, float | None]:
-    """Committed media time over the whole, and the time the rest takes at the throughput the
-    committed windows measured on this device."""
+def _progress(
+    windows: list[Window], done: dict[int, CommittedWindow], since: datetime | None
+) -> tuple[float, float | None]:
+    """Committed media time over the whole, and the wall time the rest takes at the pace of the
+    last windows committed since `since`, this attempt's start (`framewise.domain.progress`)."""
 
     def length(w: Window | CommittedWindow) -> int:
         return max(0, (w.end_ms or w.start_ms) - w.start_ms)
 
-    total = sum(length(w) for w in windows) or 1
+    total = sum(length(w) for w in windows)
     committed = sum(length(w) for w in done.values())
-    computed_ms = sum(w.compute_ms for w in done.values())
-    rest = total - committed
-    eta = rest * computed_ms / committed / 1000 if committed and computed_ms > 0 else None
-    return committed / total, eta
+    checkpoints = [Checkpoint(length(w), w.committed_at) for w in done.values()]
+    return fraction_done(total, committed), time_left_s(total - committed, checkpoints, since)

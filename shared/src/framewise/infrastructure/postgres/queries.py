@@ -77,8 +77,8 @@ class SqlTaskQueries:
             conditions.append(tasks.c.status == query.status.value)
         if query.task_type is not None:
             conditions.append(tasks.c.task_type == query.task_type.value)
-        if query.video_id is not None:
-            conditions.append(tasks.c.video_id == query.video_id)
+        if query.video_ids:
+            conditions.append(tasks.c.video_id.in_(query.video_ids))
         key: ColumnElement[Any] = {
             TaskSort.CREATED_AT: tasks.c.created_at,
             TaskSort.STARTED_AT: tasks.c.started_at,

@@ -257,7 +257,10 @@ class SqlArtifactRepository:
         run = (await self._session.execute(select(runs).where(runs.c.run_id == rows[0]["run_id"]))).mappings().one()
         return RunProgress(
             run=Provenance(**{name: run[name] for name in PROVENANCE_FIELDS}),
-            windows={r["window_index"]: CommittedWindow(r["start_ms"], r["end_ms"], r["compute_ms"]) for r in rows},
+            windows={
+                r["window_index"]: CommittedWindow(r["start_ms"], r["end_ms"], r["compute_ms"], r["committed_at"])
+                for r in rows
+            },
             shown_run=shown,
         )
 
