@@ -75,3 +75,24 @@ async def test_bulk_retry_and_cancel_act_on_what_the_filters_select(
 
     again = client.post("/api/v1/tasks/cancel", json={"video_id": b}).json()
     assert (again["matched"], again["changed"], again["left"]) == (6, 0, {"CANCELLED": 6})
+
+
+def test_one_listing_gives_the_tasks_of_several_videos(
+    client: TestClient, engine: AsyncEngine, redis: Redis, media_root: Path, sample_video: SampleVideo
+) -> None:
+    shutil.copy(sample_video.path, media_root / "a.mp4")
+    make_sample_video(media_root / "b.mp4", segments=[Segment(1.0, (10, 120, 40), "B")])
+    make_sample_video(media_root / "c.mp4", segments=[Segment(1.0, (120, 10, 40), "C")])
+    assert client.post("/api/v1/paths/discover").json()["tasks_created"] == 18
+    videos = {v["path"]: v["id"] for v in client.get("/api/v1/videos").json()["items"]}
+    a, b, c = videos["a.mp4"], videos["b.mp4"], videos["c.mp4"]
+
+    both = tasks(client, video_id=[a, c], order="asc")  # the library page asks for its videos' chips at once
+    assert len(both) == 12 and {t["video_id"] for t in both} == {a, c}
+    assert [t["created_at"] for t in both] == sorted(t["created_at"] for t in both)
+    assert {t["id"] for t in tasks(client, video_id=[b])} == {t["id"] for t in tasks(client, video_id=b)}
+    assert len(tasks(client, video_id=[a, b, c], task_type="ocr")) == 3
+
+    too_many = client.get("/api/v1/tasks", params={"video_id": [a] * 101})
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["loc"] == ["query", "video_id"]
+    assert client.get("/api/v1/tasks", params={"video_id": [a, "not-a-uuid"]}).status_code == 422

@@ -8,6 +8,7 @@ import {
   fileName,
   formatDuration,
   formatTime,
+  groupByVideo,
   hitHref,
   itemsAt,
   pageInfo,
@@ -19,6 +20,7 @@ import {
   shortcutOf,
   snippetParts,
   tasksInLaneOrder,
+  tasksOfVideos,
   windowAround,
 } from "./logic";
 
@@ -52,6 +54,24 @@ describe("formatting", () => {
     expect(pageInfo(120, 50, 0, 50)).toEqual({ text: "1–50 of 120", previousOffset: null, nextOffset: 50 });
     expect(pageInfo(120, 50, 100, 20)).toEqual({ text: "101–120 of 120", previousOffset: 50, nextOffset: null });
     expect(pageInfo(0, 50, 0, 0).text).toBe("nothing found");
+  });
+});
+
+describe("the library's chips", () => {
+  it("asks for the tasks of every video on the page in one listing", () => {
+    const query = new URLSearchParams(tasksOfVideos(["a", "b", "c"]));
+    expect(query.getAll("video_id")).toEqual(["a", "b", "c"]);
+    expect(query.get("order")).toBe("asc");
+    expect(Number(query.get("limit"))).toBeGreaterThanOrEqual(3 * 6);
+    expect(Number(new URLSearchParams(tasksOfVideos(Array(100).fill("v"))).get("limit"))).toBe(500);
+  });
+
+  it("groups a listing by video, in the order listed", () => {
+    const task = (video_id: string, task_type: string) => ({ video_id, task_type, status: "PENDING" as const, progress: 0 });
+    const grouped = groupByVideo([task("a", "ocr"), task("b", "ocr"), task("a", "scene_detection")]);
+    expect([...grouped.keys()]).toEqual(["a", "b"]);
+    expect(grouped.get("a")?.map((t) => t.task_type)).toEqual(["ocr", "scene_detection"]);
+    expect(grouped.get("c")).toBeUndefined();
   });
 });
 

@@ -80,6 +80,25 @@ export function anyActive(tasks: readonly TaskLike[]): boolean {
   return tasks.some((t) => t.status === "PENDING" || t.status === "RUNNING");
 }
 
+/** The query of one listing of all the tasks of these videos, oldest first (`video_id` repeated). */
+export function tasksOfVideos(videoIds: readonly string[]): string {
+  const params = new URLSearchParams(videoIds.map((id) => ["video_id", id]));
+  params.set("order", "asc");
+  params.set("limit", String(Math.min(500, Math.max(1, videoIds.length * 6 * 2))));
+  return params.toString();
+}
+
+/** Tasks by their video, in the order listed. */
+export function groupByVideo<T extends TaskLike & { video_id: string }>(tasks: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const task of tasks) {
+    const own = out.get(task.video_id);
+    if (own) own.push(task);
+    else out.set(task.video_id, [task]);
+  }
+  return out;
+}
+
 /** Tasks in lane order, one per analysis: the last listed wins (a video's tasks come oldest first). */
 export function tasksInLaneOrder<T extends TaskLike>(tasks: readonly T[]): T[] {
   const out: T[] = [];

@@ -35,18 +35,21 @@ interface Selected {
   artifact?: Artifact;
 }
 
-/** A lane's moments in time order (at most MAX_MOMENTS_PER_LANE of them), and how many there are. */
-async function laneMoments(videoId: string, analysis: Analysis): Promise<{ hits: Hit[]; total: number }> {
-  const out: Hit[] = [];
-  let total = 0;
-  for (let offset = 0; offset < MAX_MOMENTS_PER_LANE; offset += 100) {
+/** A lane's moments in time order, a page of 100 at a time (at most MAX_MOMENTS_PER_LANE of them):
+ * `draw` gets each page as it arrives, with how many moments there are in all. */
+async function laneMoments(
+  videoId: string,
+  analysis: Analysis,
+  draw: (page: Hit[], total: number) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  for (let offset = 0; offset < MAX_MOMENTS_PER_LANE && !stopped(); offset += 100) {
     const query = queryString({ video_id: videoId, types: analysis.moment, sort: "time", limit: 100, offset });
     const page = await get<Page<Hit>>(`/api/v1/search${query}`);
-    out.push(...page.items);
-    total = page.total;
-    if (offset + page.items.length >= page.total || page.items.length === 0) break;
+    if (stopped()) return;
+    draw(page.items, page.total);
+    if (offset + page.items.length >= page.total || page.items.length === 0) return;
   }
-  return { hits: out.sort((a, b) => a.start_ms - b.start_ms), total };
 }
 
 function provenanceList(provenance: Record<string, unknown>): HTMLElement {
@@ -184,92 +187,107 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
   };
   replace(details, h("h2", { id: "details-title" }, "Selected"), h("p", { class: "help" }, "Choose a moment or a box."));
 
-  // The timeline: one lane per analysis, drawn from the moments; a click seeks there.
+  // The timeline: one lane per analysis, in their fixed order, each filled page by page as its
+  // moments arrive (the player and the rest of the page do not wait for them); a click seeks there.
+  let left = false;
+  onLeave(() => {
+    left = true;
+  });
   const playheads: HTMLElement[] = [];
+  const toFill: Array<[Analysis, HTMLElement, HTMLElement]> = [];
   const lanes = h("div", { class: "timeline", role: "group", "aria-label": "Timeline" });
-  const moments = new Map<string, Hit[]>();
   const transcriptList = h("ol", { class: "transcript-list" });
-  const transcriptItems: HTMLElement[] = [];
-  await Promise.all(
-    ANALYSES.map(async (analysis) => {
-      const track = h("div", { class: "track", role: "group", "aria-label": `${analysis.name} lane` });
-      const head = h("div", { class: "playhead", "aria-hidden": "true" });
-      playheads.push(head);
-      track.append(head);
-      const laneName = h("span", { class: "lane-name" }, analysis.name);
-      lanes.append(h("div", { class: "lane", "data-lane": analysis.moment }, laneName, track));
-      let found: Hit[];
-      try {
-        const lane = await laneMoments(id, analysis);
-        found = lane.hits;
-        if (lane.total > found.length) {
-          // Never cut silently: the lane says it shows only the first ones (search finds them all).
-          laneName.textContent = `${analysis.name} (first ${found.length} of ${lane.total})`;
-        }
-      } catch (error) {
-        track.append(errorBox(error instanceof Error ? error.message : String(error)));
-        return;
-      }
-      moments.set(analysis.moment, found);
-      found.forEach((m, index) => {
-        const place = placeOnLane(m, duration);
-        const label = `${analysis.name}: ${m.text} at ${formatTime(m.start_ms)}`;
-        const button = h("button", {
-          type: "button",
-          class: "moment",
-          title: label,
-          "aria-label": label,
-          tabindex: index === 0 ? 0 : -1,
-        });
-        button.style.left = `${place.leftPct}%`;
-        button.style.width = `${place.widthPct}%`;
-        button.addEventListener("click", () => {
-          seek(m.start_ms);
-          select({ what: label, span: m, runId: m.run_id });
-        });
-        track.append(button);
+  const transcriptBody = h("div", {}, h("p", { class: "help" }, "Loading the transcript…"));
+  let segments: Hit[] = [];
+  let transcriptItems: HTMLElement[] = [];
+  const drawTranscript = (said: Hit[]): void => {
+    segments = said;
+    transcriptItems = said.map((s) => {
+      const item = h(
+        "button",
+        { type: "button", class: "segment" },
+        h("span", { class: "time" }, formatTime(s.start_ms)),
+        " ",
+        s.text,
+      );
+      item.addEventListener("click", () => {
+        seek(s.start_ms);
+        select({ what: `Transcript: ${s.text}`, span: s, runId: s.run_id });
       });
-      // Arrow keys move along a lane, so a lane is one tab stop however many moments it holds.
-      track.addEventListener("keydown", (event) => {
-        if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-        const buttons = [...track.querySelectorAll<HTMLButtonElement>("button.moment")];
-        const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
-        if (at < 0) return;
-        const to = buttons[Math.min(Math.max(at + (event.key === "ArrowRight" ? 1 : -1), 0), buttons.length - 1)];
-        buttons[at].tabIndex = -1;
-        to.tabIndex = 0;
-        to.focus();
-        event.preventDefault();
-      });
-    }),
-  );
-  // Lanes in their fixed order, whatever order the requests finished in.
-  for (const analysis of ANALYSES) {
-    const lane = lanes.querySelector(`[data-lane="${analysis.moment}"]`);
-    if (lane) lanes.append(lane);
-  }
-
-  const segments = (moments.get("transcript") ?? []).slice();
-  for (const s of segments) {
-    const item = h(
-      "button",
-      { type: "button", class: "segment" },
-      h("span", { class: "time" }, formatTime(s.start_ms)),
-      " ",
-      s.text,
-    );
-    item.addEventListener("click", () => {
-      seek(s.start_ms);
-      select({ what: `Transcript: ${s.text}`, span: s, runId: s.run_id });
+      return item;
     });
-    transcriptItems.push(item);
-    transcriptList.append(h("li", {}, item));
+    replace(transcriptList, transcriptItems.map((item) => h("li", {}, item)));
+    replace(
+      transcriptBody,
+      said.length ? transcriptList : h("p", { class: "help" }, "Nothing was said, or the transcript is not ready."),
+    );
+    lastActive = -1;
+    onTime(); // mark the segment being played now
+  };
+  const fillLane = async (analysis: Analysis, laneName: HTMLElement, track: HTMLElement): Promise<void> => {
+    const found: Hit[] = [];
+    try {
+      await laneMoments(
+        id,
+        analysis,
+        (page, total) => {
+          for (const m of page) {
+            const place = placeOnLane(m, duration);
+            const label = `${analysis.name}: ${m.text} at ${formatTime(m.start_ms)}`;
+            const button = h("button", {
+              type: "button",
+              class: "moment",
+              title: label,
+              "aria-label": label,
+              tabindex: found.length === 0 ? 0 : -1,
+            });
+            button.style.left = `${place.leftPct}%`;
+            button.style.width = `${place.widthPct}%`;
+            button.addEventListener("click", () => {
+              seek(m.start_ms);
+              select({ what: label, span: m, runId: m.run_id });
+            });
+            track.append(button);
+            found.push(m);
+          }
+          if (found.length >= MAX_MOMENTS_PER_LANE && total > found.length) {
+            // Never cut silently: the lane says it shows only the first ones (search finds them all).
+            laneName.textContent = `${analysis.name} (first ${found.length} of ${total})`;
+          }
+        },
+        () => left,
+      );
+    } catch (error) {
+      track.append(errorBox(error instanceof Error ? error.message : String(error)));
+    }
+    if (analysis.moment === "transcript" && !left) drawTranscript(found.slice().sort((a, b) => a.start_ms - b.start_ms));
+  };
+  for (const analysis of ANALYSES) {
+    const track = h("div", { class: "track", role: "group", "aria-label": `${analysis.name} lane` });
+    const head = h("div", { class: "playhead", "aria-hidden": "true" });
+    playheads.push(head);
+    track.append(head);
+    const laneName = h("span", { class: "lane-name" }, analysis.name);
+    lanes.append(h("div", { class: "lane", "data-lane": analysis.moment }, laneName, track));
+    // Arrow keys move along a lane, so a lane is one tab stop however many moments it holds.
+    track.addEventListener("keydown", (event) => {
+      if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+      const buttons = [...track.querySelectorAll<HTMLButtonElement>("button.moment")];
+      const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+      if (at < 0) return;
+      const to = buttons[Math.min(Math.max(at + (event.key === "ArrowRight" ? 1 : -1), 0), buttons.length - 1)];
+      buttons[at].tabIndex = -1;
+      to.tabIndex = 0;
+      to.focus();
+      event.preventDefault();
+    });
+    toFill.push([analysis, laneName, track]);
   }
   const transcript = h(
     "section",
     { class: "transcript", "aria-labelledby": "transcript-title" },
     h("h2", { id: "transcript-title" }, "Transcript"),
-    segments.length ? transcriptList : h("p", { class: "help" }, "Nothing was said, or the transcript is not ready."),
+    transcriptBody,
   );
 
   // Boxes of objects, faces and text at the current time, from the artifacts around it.
@@ -372,7 +390,10 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
     onTime();
   });
 
-  const tasks = await get<Page<Task>>(`/api/v1/videos/${id}/tasks`).catch(() => null);
+  const chips = h("ul", { class: "chips", "aria-label": "Analyses" });
+  void get<Page<Task>>(`/api/v1/videos/${id}/tasks`)
+    .then((tasks) => replace(chips, tasksInLaneOrder(tasks.items).map(chip)))
+    .catch((error: unknown) => replace(chips, errorBox(error instanceof Error ? error.message : String(error))));
   replace(
     main,
     h("h1", {}, name),
@@ -382,7 +403,7 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
       `${formatDuration(video.duration_ms)} · ${video.width ?? "?"}×${video.height ?? "?"} · ${video.path}`,
     ),
     video.error ? errorBox(`This file cannot be played: ${video.error}`) : null,
-    tasks ? h("ul", { class: "chips", "aria-label": "Analyses" }, tasksInLaneOrder(tasks.items).map(chip)) : null,
+    chips,
     jumpBar,
     h(
       "div",
@@ -392,4 +413,5 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
     ),
   );
   void loadWindow(Number.isFinite(startS) ? startS * 1000 : 0);
+  for (const [analysis, laneName, track] of toFill) void fillLane(analysis, laneName, track);
 }

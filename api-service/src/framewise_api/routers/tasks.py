@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from framewise.application.results import TaskFilter, TaskSelection, TaskSort
 from framewise.application.use_cases.task_bulk_canceller import TaskBulkCanceller
@@ -26,6 +26,8 @@ from framewise_api.schemas.reindex import BulkIn, BulkOut
 from framewise_api.schemas.tasks import EnqueueOut, TaskOut, TaskPage
 from framewise_api.security import require_caller
 
+MAX_VIDEO_IDS = 100  # the most videos one listing of tasks filters by
+
 router = APIRouter(
     prefix="/api/v1/tasks", tags=["tasks"], dependencies=[Depends(require_caller)], responses=errors(503)
 )
@@ -37,15 +39,18 @@ async def list_tasks(
     lister: Lister,
     status: TaskStatus | None = None,
     task_type: TaskType | None = None,
-    video_id: UUID | None = None,
+    video_id: Annotated[
+        list[UUID] | None, Query(max_length=MAX_VIDEO_IDS, description="one video, or several (repeat the key)")
+    ] = None,
     sort: TaskSort = TaskSort.CREATED_AT,
     order: Order = "desc",
 ) -> TaskPage:
-    """Tasks filtered by status, type and video; sorted by creation, start or running time."""
+    """Tasks filtered by status, type and video (one or several, as a library page asks for the
+    chips of all its videos at once); sorted by creation, start or running time."""
     query = TaskFilter(
         status=status,
         task_type=task_type,
-        video_id=VideoId(video_id) if video_id else None,
+        video_ids=tuple(VideoId(v) for v in video_id or ()),
         sort=sort,
         descending=order == "desc",
         limit=page.limit,

@@ -118,7 +118,7 @@ async def forget_video(video_id: UUID, forgetter: Forgetter) -> Response:
 @router.get("/{video_id}/tasks", responses=errors(404))
 async def list_video_tasks(video_id: UUID, lister: Lister) -> TaskPage:
     """The video's tasks (six per config), oldest first."""
-    return TaskPage.of(await lister.execute(TaskFilter(video_id=VideoId(video_id), descending=False, limit=100)))
+    return TaskPage.of(await lister.execute(TaskFilter(video_ids=(VideoId(video_id),), descending=False, limit=100)))
 
 
 @router.get("/{video_id}/artifacts", responses=errors(404))
