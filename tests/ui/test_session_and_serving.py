@@ -205,3 +205,18 @@ def test_without_a_build_the_api_runs_alone(backing: dict[str, Any], tmp_path: P
     with browser(backing, ui_dir=tmp_path / "nothing") as client:
         assert client.get("/").status_code == 404
         assert client.get("/healthz").status_code == 200
+
+
+def test_sign_ins_are_limited_per_client_address_and_a_refused_one_sets_nothing(backing: dict[str, Any]) -> None:
+    with browser(backing, rate_limit_sign_in=3) as client:
+        assert client.post("/api/v1/session", json={"token": "wrong-token-0123456789"}).status_code == 401
+        assert client.post("/api/v1/session", json={"token": "another-wrong-token-0123"}).status_code == 401
+        assert client.post("/api/v1/session", json={"token": TOKEN}).status_code == 200  # right or wrong, each counts
+        client.cookies.clear()
+        refused = client.post("/api/v1/session", json={"token": TOKEN})
+        assert refused.status_code == 429, refused.text
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "per client address" in refused.json()["detail"]
+        assert not [v for k, v in refused.headers.multi_items() if k == "set-cookie"]  # no session for it
+        assert client.get("/api/v1/tasks").status_code == 401
+        assert client.get("/api/v1/tasks", headers=AUTH).status_code == 200  # bearer tokens are not limited by it

@@ -96,7 +96,9 @@ async function problemMessage(response: Response): Promise<string> {
     const body = (await response.json()) as { title?: string; detail?: unknown; errors?: { msg?: string }[] };
     const detail = typeof body.detail === "string" ? body.detail : "";
     const first = body.errors?.[0]?.msg;
-    return [body.title ?? `Error ${response.status}`, detail || first].filter(Boolean).join(": ");
+    const wait = response.status === 429 ? response.headers.get("Retry-After") : null;
+    const message = [body.title ?? `Error ${response.status}`, detail || first].filter(Boolean).join(": ");
+    return wait ? `${message} (in ${wait} s)` : message;
   } catch {
     return `The API answered ${response.status} ${response.statusText}`.trim();
   }

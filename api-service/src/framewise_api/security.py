@@ -19,8 +19,8 @@ bearer_scheme = HTTPBearer(auto_error=False, description="one of the tokens in A
 
 
 class RateLimited(Exception):
-    def __init__(self, action: str, limit: int, window_s: int, retry_after_s: int) -> None:
-        super().__init__(f"{action}: at most {limit} requests per {window_s} s per token; try again later")
+    def __init__(self, action: str, limit: int, window_s: int, retry_after_s: int, per: str = "token") -> None:
+        super().__init__(f"{action}: at most {limit} requests per {window_s} s per {per}; try again later")
         self.retry_after_s = retry_after_s
 
 
@@ -69,7 +69,8 @@ class ValkeyRateLimiter:
             return
         stats = await self._limiter.get_window_stats(item, action, caller)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(action, limit, self._window_s, min(retry_after, self._window_s))
+        per = "client address" if caller.startswith("addr:") else "token"
+        raise RateLimited(action, limit, self._window_s, min(retry_after, self._window_s), per)
 
 
 SESSION_COOKIE = "framewise_session"

@@ -30,6 +30,7 @@ class ApiSettings(ServiceSettings):
     rate_limit_retry: Annotated[int, Field(ge=0)] = 120
     rate_limit_upload: Annotated[int, Field(ge=0)] = 30
     rate_limit_discover: Annotated[int, Field(ge=0)] = 30  # scans of every root or one folder
+    rate_limit_sign_in: Annotated[int, Field(ge=0)] = 10  # web UI sign-ins per client address, right or wrong
     # Media links (stream, thumbnail, captions) carry an HMAC signature bound to their video and an
     # expiry, so a browser's <video> and <img> need no bearer header. Unset: a key derived from API_TOKENS.
     media_signing_key: Annotated[SecretStr, Field(min_length=16)] | None = None

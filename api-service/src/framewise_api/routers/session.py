@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from framewise_api.dependencies import ContainerDep
 from framewise_api.problems import errors
 from framewise_api.schemas.session import SessionIn, SessionOut
 from framewise_api.security import SESSION_COOKIE, Caller, SessionSigner, TokenChecker
@@ -15,11 +16,15 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
 
 
-@router.post("", responses=errors(401))
-async def sign_in(body: SessionIn, request: Request, response: Response) -> SessionOut:
+@router.post("", responses=errors(401, 429))
+async def sign_in(body: SessionIn, request: Request, response: Response, container: ContainerDep) -> SessionOut:
     """Exchange an API token for a session cookie (HttpOnly, SameSite=Strict, `Secure` over https,
     expiring after SESSION_TTL_S). Restarting the API with other API_TOKENS revokes every session.
-    A token that is not configured is 401 and sets nothing."""
+    A token that is not configured is 401 and sets nothing. Each client address may try
+    RATE_LIMIT_SIGN_IN times per RATE_LIMIT_WINDOW_S (429 with Retry-After past it), so a token
+    cannot be guessed by trying."""
+    address = request.client.host if request.client else "unknown"
+    await container.rate_limiter.hit("sign_in", f"addr:{address}", container.settings.rate_limit_sign_in)
     checker: TokenChecker = request.app.state.token_checker
     ident = checker.identify(body.token.get_secret_value())
     if ident is None:
