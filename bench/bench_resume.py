@@ -28,6 +28,7 @@ from bench.bench_long_video import make_video
 from framewise.domain.analyses import CATALOGUE
 from framewise.domain.windows import plan
 from tests.e2e.processes import Stack, running_stack
+from tests.e2e.waits import wait_until
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 
@@ -40,16 +41,6 @@ def tasks(stack: Stack) -> dict[str, dict[str, Any]]:
 def all_done(stack: Stack) -> dict[str, dict[str, Any]] | None:
     seen = tasks(stack)
     return seen if len(seen) == 6 and all(t["status"] in TERMINAL for t in seen.values()) else None
-
-
-def wait_for(what: str, look: Any, timeout_s: float, every_s: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        seen = look()
-        if seen:
-            return seen
-        time.sleep(every_s)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def main() -> None:
@@ -76,7 +67,9 @@ def main() -> None:
             with stack.api() as api:
                 api.post("/api/v1/paths/discover", timeout=300).raise_for_status()
             began = time.monotonic()
-            wait_for("OCR half done", lambda: tasks(stack)["ocr"]["progress"] >= 0.5, args.timeout_min * 60)
+            wait_until(
+                lambda: tasks(stack)["ocr"]["progress"] >= 0.5, timeout=args.timeout_min * 60, message="OCR half done"
+            )
             half_s = time.monotonic() - began
             windows_done = tasks(stack)["ocr"]["progress"]
             # Half of the time a window has taken so far: the next window is about half computed.
@@ -86,14 +79,16 @@ def main() -> None:
             stack.services["worker-gpu"].wait(10)
             killed = time.monotonic()
             stack.start_worker("worker-gpu", "gpu")
-            moved_on = wait_for(
-                "OCR's next window after the kill",
+            moved_on = wait_until(
                 lambda: (time.monotonic() - killed) if tasks(stack)["ocr"]["progress"] > progress_at_kill else None,
-                args.timeout_min * 60,
+                timeout=args.timeout_min * 60,
+                message="OCR's next window after the kill",
             )
             with stack.api() as api:
                 duration_ms = int(api.get("/api/v1/videos").json()["items"][0]["duration_ms"])
-            final = wait_for("every task done", lambda: all_done(stack), args.timeout_min * 60, every_s=2)
+            final = wait_until(
+                lambda: all_done(stack), timeout=args.timeout_min * 60, message="every task done", every=2
+            )
             total_s = time.monotonic() - began
             ml = stack.services["ml"]
             done = Counter(str(e["model"]) for e in ml.events("inference_done"))

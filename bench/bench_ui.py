@@ -61,6 +61,7 @@ from bench._common import (
     report,
     store_marker,
 )
+from bench.bench_search import WORDS  # the same vocabulary as the search bench
 from framewise.domain.moments import moments_of
 from framewise.domain.payloads import ArtifactType
 from framewise.infrastructure.postgres.mapping import MOMENT_COLUMNS, moment_record
@@ -76,11 +77,6 @@ PAGE_CARDS, CHIPS = 24, 6
 MAX_LANE = 2000  # ui/src/pages/video.ts MAX_MOMENTS_PER_LANE
 HOUR_ID = uuid.UUID(int=0xF00D)
 TASK_TYPES = ("object_detection", "face_detection", "transcription", "ocr", "place_detection", "scene_detection")
-WORDS = (
-    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec "
-    "romeo sierra tango uniform victor whiskey xray yankee zulu thursday harbour station market river bridge "
-    "garden library tower castle meeting lecture budget weather football election concert exhibition"
-).split()
 LABELS = "car dog cat bicycle bus truck boat bird horse chair cup laptop book clock".split()
 PLACES = "seashore valley alp lakeside library restaurant church palace grocery_store harbor".split()
 
