@@ -31,6 +31,7 @@ from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
 from framewise.domain.windows import Window
+from framewise.domain.session import Session, SessionId
 
 
 class FixedClock:
@@ -420,3 +421,27 @@ class FakeMlClient:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+
+class InMemorySessionStore:
+    """Sessions in a dict; like Valkey, one past its expiry (by `clock`, when given) is gone."""
+
+    def __init__(self, clock: FixedClock | None = None) -> None:
+        self.sessions: dict[str, Session] = {}
+        self._clock = clock
+
+    def _live(self, session: Session) -> bool:
+        return self._clock is None or session.is_live(self._clock.now())
+
+    async def add(self, session: Session) -> None:
+        self.sessions[session.id] = session
+
+    async def get(self, session_id: SessionId) -> Session | None:
+        session = self.sessions.get(session_id)
+        return session if session is not None and self._live(session) else None
+
+    async def remove(self, session_id: SessionId) -> bool:
+        return self.sessions.pop(session_id, None) is not None
+
+    async def of_token(self, token_id: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.token_id == token_id and self._live(s)]

@@ -87,12 +87,14 @@ def test_declared_parameters_still_pass_signed_links_and_repeated_filters_includ
 ) -> None:
     video_id = discovered["video"]["id"]
     signer: MediaSigner = client.app.state.media_signer  # type: ignore[attr-defined]
-    signed = signer.query(UUID(video_id))
     anonymous = Anonymous(client)  # no bearer token: the signature is the credential
+    signed = signer.query("stream", UUID(video_id))
     stream = anonymous.get(f"/api/v1/videos/{video_id}/stream?{signed}", headers={"Range": "bytes=0-99"})
     assert stream.status_code == 206 and len(stream.content) == 100
+    signed = signer.query("thumbnail", UUID(video_id))
     still = anonymous.get(f"/api/v1/videos/{video_id}/thumbnail?t_ms=1000&width=160&{signed}")
     assert still.status_code == 200 and still.headers["content-type"] == "image/jpeg"
+    signed = signer.query("chapters", UUID(video_id))
     assert anonymous.get(f"/api/v1/videos/{video_id}/chapters.vtt?{signed}").status_code == 200
     body = assert_problem(anonymous.get(f"/api/v1/videos/{video_id}/chapters.vtt?{signed}&download=1"), 422)
     assert [e["loc"] for e in body["errors"]] == [["query", "download"]]

@@ -3,7 +3,9 @@ that changes nothing; streams answer byte ranges byte for byte; thumbnails are t
 captions parse in real WebVTT and SRT parsers; signed links work without a bearer header and fail
 when altered or expired."""
 
+import html
 import io
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -31,7 +33,7 @@ from framewise.infrastructure.postgres.database import session_factory
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_api.media_auth import MediaSigner
 from framewise_dev.media import SampleVideo
-from tests.api import api_client
+from tests.api import TOKEN, api_client
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -122,6 +124,56 @@ def test_search_answers_hits_with_signed_links_that_start_at_the_moment(client: 
     assert Image.open(io.BytesIO(still.content)).width == 320
 
 
+def test_a_signed_link_opens_only_the_resource_it_names(client: TestClient, analysed: dict) -> None:
+    """Finding 6: the signature of a hit's thumbnail_url also opened the stream, captions and chapters."""
+    hit = client.get("/api/v1/search", params={"q": "thursday"}).json()["items"][0]
+    anonymous = Anonymous(client)
+    base = f"/api/v1/videos/{analysed['video_id']}"
+    fields = {k: v[0] for k, v in parse_qs(urlsplit(hit["thumbnail_url"]).query).items()}
+    signed = f"exp={fields['exp']}&sig={fields['sig']}"
+    assert anonymous.get(hit["thumbnail_url"]).status_code == 200
+    for other in ("stream", "captions.vtt", "captions.srt", "chapters.vtt"):
+        refused = assert_problem(anonymous.get(f"{base}/{other}?{signed}"), 403)
+        assert "another resource" in refused["detail"] or "for another" in refused["detail"]
+    stream_fields = {k: v[0] for k, v in parse_qs(urlsplit(hit["stream_url"].split("#")[0]).query).items()}
+    from_stream = f"exp={stream_fields['exp']}&sig={stream_fields['sig']}"
+    assert_problem(anonymous.get(f"{base}/thumbnail?t_ms=0&{from_stream}"), 403)
+    signer: MediaSigner = client.app.state.media_signer  # type: ignore[attr-defined]
+    for kind, path in (("captions", "captions.vtt"), ("captions", "captions.srt"), ("chapters", "chapters.vtt")):
+        assert anonymous.get(f"{base}/{path}?{signer.query(kind, UUID(analysed['video_id']))}").status_code == 200
+
+
+def test_links_a_session_asked_for_end_with_the_session(client: TestClient, analysed: dict) -> None:
+    """Sign-out (or revocation) ends the media links issued under the session, not an hour later."""
+    client.cookies.clear()
+    signed_in = client.post("/api/v1/session", json={"token": TOKEN})
+    session_id = signed_in.json()["session_id"]
+    browser = {"Authorization": ""}  # what the browser sends: the cookie, no bearer header
+    hit = client.get("/api/v1/search", params={"q": "thursday"}, headers=browser).json()["items"][0]
+    assert f"sid={session_id}" in hit["thumbnail_url"] and f"sid={session_id}" in hit["stream_url"]
+    anonymous = Anonymous(client)
+    cookie = client.cookies.get("framewise_session")
+    client.cookies.clear()  # the link alone, as a shared or copied URL
+    assert anonymous.get(hit["thumbnail_url"]).status_code == 200
+    stream = hit["stream_url"].split("#")[0]
+    assert anonymous.get(stream, headers={"Range": "bytes=0-9"}).status_code == 206
+    other_session = stream.replace(session_id, "0" * 32)
+    assert_problem(anonymous.get(other_session), 403)  # the session is under the signature
+    unbound = re.sub(r"&sid=[0-9a-f]+", "", stream)
+    assert_problem(anonymous.get(unbound), 403)
+
+    client.cookies.set("framewise_session", cookie)
+    own_origin = {"Authorization": "", "Origin": "http://testserver"}
+    assert client.delete("/api/v1/session", headers=own_origin).status_code == 204
+    client.cookies.clear()
+    ended = assert_problem(anonymous.get(hit["thumbnail_url"]), 403)
+    assert "sign in again" in ended["detail"]
+    assert_problem(anonymous.get(stream, headers={"Range": "bytes=0-9"}), 403)
+    bearer_hit = client.get("/api/v1/search", params={"q": "thursday"}).json()["items"][0]
+    assert "sid=" not in bearer_hit["stream_url"]  # a program's links live until they expire
+    assert anonymous.get(bearer_hit["thumbnail_url"]).status_code == 200
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -201,9 +253,9 @@ def test_captions_and_chapters_parse_in_real_parsers(client: TestClient, analyse
     vtt = client.get(f"{base}/captions.vtt")
     assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
     captions = webvtt.from_string(vtt.text)
-    assert [(c.start, c.end, c.text) for c in captions] == [
+    assert [(c.start, c.end, html.unescape(c.text)) for c in captions] == [
         ("00:00:00.300", "00:00:01.900", "Meet me on Thursday."),
-        ("00:00:02.100", "00:00:03.500", "Bring the -> arrows"),
+        ("00:00:02.100", "00:00:03.500", "Bring the --> arrows"),  # escaped (--&gt;): text, never a timing line
     ]
     subtitles = list(srt.parse(client.get(f"{base}/captions.srt").text))
     assert [(s.start.total_seconds(), s.content) for s in subtitles] == [
@@ -219,7 +271,7 @@ def test_signed_links_work_without_a_token_and_fail_when_altered_or_expired(clie
     signer: MediaSigner = client.app.state.media_signer  # type: ignore[attr-defined]
     anonymous = Anonymous(client)
     base = f"/api/v1/videos/{video_id}/captions.vtt"
-    good = signer.query(video_id)
+    good = signer.query("captions", video_id)
     assert anonymous.get(f"{base}?{good}").status_code == 200
     assert_problem(anonymous.get(base), 401)
     fields = {k: v[0] for k, v in parse_qs(good).items()}
@@ -228,8 +280,7 @@ def test_signed_links_work_without_a_token_and_fail_when_altered_or_expired(clie
     assert_problem(anonymous.get(f"{base}?exp={int(fields['exp']) + 1}&sig={fields['sig']}"), 403)
     other = uuid4()
     assert_problem(anonymous.get(f"/api/v1/videos/{other}/captions.vtt?{good}"), 403)  # bound to its video
-    expired = signer.query(video_id, now=time.time() - 7200)
+    expired = signer.query("captions", video_id, now=time.time() - 7200)
     assert_problem(anonymous.get(f"{base}?{expired}"), 403)
     assert_problem(anonymous.get(f"{base}?exp=1"), 403)  # incomplete
     assert client.get(base).status_code == 200  # the bearer header keeps working for programs
-    assert "sig=" not in urlsplit(base).query

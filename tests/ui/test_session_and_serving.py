@@ -1,10 +1,15 @@
 """The web UI's session cookie and the serving of its built files, through the real app on real
-PostgreSQL and Valkey: the cookie's attributes, expiry, revocation by other tokens, sign-out, and
-pages that never shadow the API's own paths."""
+PostgreSQL and Valkey: the cookie's attributes as a browser reads them, server-side sessions that
+sign-out and revocation end at once (media links included), writes only from the UI's own origin,
+and pages that never shadow the API's own paths."""
 
+import asyncio
+import http.cookiejar
+import shutil
 import time
+import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +18,16 @@ from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from framewise_api.security import SESSION_COOKIE, SessionSigner, token_id
+from framewise.domain.session import Session, new_secret
+from framewise.infrastructure.valkey.session_store import ValkeySessionStore
+from framewise_api.security import SESSION_COOKIE, token_id
 from tests.api import AUTH, OTHER_TOKEN, TOKEN, api_app
+from tests.served import Served
 
 pytestmark = pytest.mark.integration
+
+OWN_ORIGIN = {"Origin": "http://testserver"}  # what a browser sends with the UI's fetch (POST, PUT, DELETE)
+OTHER_AUTH = {"Authorization": f"Bearer {OTHER_TOKEN}"}
 
 
 @pytest.fixture
@@ -40,6 +51,13 @@ def attributes(header: str) -> dict[str, str]:
     return {p.split("=", 1)[0].lower(): (p.split("=", 1)[1] if "=" in p else "") for p in parts[1:]}
 
 
+def sign_in(client: TestClient, token: str = TOKEN) -> str:
+    """Sign in; the session's id."""
+    answer = client.post("/api/v1/session", json={"token": token})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["session_id"])
+
+
 def test_a_token_opens_an_httponly_strict_expiring_session_that_authorises_the_api(backing: dict[str, Any]) -> None:
     with browser(backing, session_ttl_s=3600) as client:
         assert client.get("/api/v1/tasks").status_code == 401
@@ -48,7 +66,7 @@ def test_a_token_opens_an_httponly_strict_expiring_session_that_authorises_the_a
         assert signed_in.json()["token_id"] == token_id(TOKEN)
         header = set_cookie(signed_in)
         assert header.startswith(f"{SESSION_COOKIE}=")
-        assert TOKEN not in header  # the token itself is never in the cookie
+        assert TOKEN not in header and token_id(TOKEN) not in header  # a random secret: names nothing
         attrs = attributes(header)
         assert "httponly" in attrs and attrs["samesite"].lower() == "strict" and attrs["path"] == "/"
         assert attrs["max-age"] == "3600" and "expires" in attrs
@@ -59,7 +77,7 @@ def test_a_token_opens_an_httponly_strict_expiring_session_that_authorises_the_a
         assert tasks.status_code == 200 and tasks.json()["total"] == 0
         assert tasks.headers["cache-control"] == "no-store"  # cookie-authenticated answers are not cached
         me = client.get("/api/v1/session").json()
-        assert me["token_id"] == token_id(TOKEN)
+        assert me["token_id"] == token_id(TOKEN) and me["session_id"] == signed_in.json()["session_id"]
         assert 3590 <= _epoch(me["expires_at"]) - time.time() <= 3601
         # Bearer tokens keep working beside it, and a wrong bearer is not rescued by the cookie.
         assert client.get("/api/v1/tasks", headers=AUTH).status_code == 200
@@ -70,6 +88,35 @@ def test_a_token_opens_an_httponly_strict_expiring_session_that_authorises_the_a
 
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_browser_reads_the_cookie_as_expiring_after_the_ttl_not_in_2083(backing: dict[str, Any]) -> None:
+    """Finding 4: Expires carried the absolute expiry where seconds from now were expected."""
+    with Served(api_app(**backing, session_ttl_s=3600)) as served:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        request = urllib.request.Request(
+            f"{served.url}/api/v1/session",
+            data=f'{{"token": "{TOKEN}"}}'.encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with opener.open(request) as answer:
+            assert answer.status == 200
+            raw = answer.headers.get_all("Set-Cookie")
+        signed_in_at = time.time()
+        (cookie,) = list(jar)
+        assert cookie.name == SESSION_COOKIE and cookie.path == "/" and not cookie.secure
+        assert cookie.expires is not None and abs(cookie.expires - (signed_in_at + 3600)) <= 5, cookie.expires
+        assert cookie.has_nonstandard_attr("HttpOnly") and cookie.get_nonstandard_attr("SameSite") == "strict"
+        (header,) = raw
+        attrs = attributes(header)
+        assert attrs["max-age"] == "3600"
+        expires = datetime.strptime(attrs["expires"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+        assert abs(expires.timestamp() - (signed_in_at + 3600)) <= 5
+        # The cookie the jar keeps is sent back, as a browser would.
+        with opener.open(f"{served.url}/api/v1/session") as me:
+            assert me.status == 200
 
 
 def test_over_https_the_cookie_is_secure(backing: dict[str, Any]) -> None:
@@ -94,55 +141,185 @@ def test_a_wrong_or_missing_token_is_refused_with_a_message_and_sets_nothing(bac
         assert not client.cookies
 
 
-def test_an_expired_or_altered_session_is_refused(backing: dict[str, Any]) -> None:
-    signer = SessionSigner([TOKEN, OTHER_TOKEN], ttl_s=60)
-    expired, _ = signer.issue(token_id(TOKEN), now=time.time() - 61)
-    fresh, _ = signer.issue(token_id(TOKEN))
-    ident, exp, sig = fresh.split(".")
-    altered = [f"{ident}.{int(exp) + 3600}.{sig}", f"{token_id(OTHER_TOKEN)}.{exp}.{sig}", f"{ident}.{exp}", "x"]
+async def test_an_unknown_altered_or_expired_session_is_refused(backing: dict[str, Any], redis: Redis) -> None:
+    store = ValkeySessionStore(redis)
+    short_lived = new_secret()
+    now = datetime.now(UTC)
+    await store.add(Session.open(short_lived, token_id(TOKEN), now - timedelta(hours=1), 3600 + 1))
     with browser(backing) as client:
-        client.cookies.set(SESSION_COOKIE, fresh)
-        assert client.get("/api/v1/tasks").status_code == 200  # the same tokens sign the same way
-        for value in [expired, *altered]:
+        sign_in(client)
+        good = client.cookies[SESSION_COOKIE]
+        for value in [new_secret(), good[:-1] + ("A" if good[-1] != "A" else "B"), good + "x", "x", ""]:
             client.cookies.set(SESSION_COOKIE, value)
             refused = client.get("/api/v1/tasks")
             assert refused.status_code == 401, value
             assert "sign in again" in refused.json()["detail"]
+        client.cookies.set(SESSION_COOKIE, short_lived)
+        for _ in range(200):  # Valkey drops the session at its expiry, by itself
+            if client.get("/api/v1/tasks").status_code == 401:
+                break
+            await asyncio.sleep(0.05)
+        assert client.get("/api/v1/tasks").status_code == 401
+        assert await redis.keys("session:id:*") != []  # the other session is still there
+        client.cookies.set(SESSION_COOKIE, good)
+        assert client.get("/api/v1/tasks").status_code == 200
 
 
-def test_restarting_with_other_tokens_revokes_every_session(backing: dict[str, Any]) -> None:
+def test_removing_a_token_ends_its_sessions_and_a_restart_keeps_the_others(backing: dict[str, Any]) -> None:
     with browser(backing) as client:
-        client.post("/api/v1/session", json={"token": TOKEN}).raise_for_status()
+        sign_in(client)
         cookie = client.cookies[SESSION_COOKIE]
-    with browser(backing) as restarted:  # same tokens: still signed in
+    with browser(backing) as restarted:  # sessions live in Valkey: a restart keeps them
         restarted.cookies.set(SESSION_COOKIE, cookie)
         assert restarted.get("/api/v1/tasks").status_code == 200
     with browser(backing, api_tokens=[OTHER_TOKEN]) as rotated:  # TOKEN removed: its session is void
         rotated.cookies.set(SESSION_COOKIE, cookie)
         assert rotated.get("/api/v1/tasks").status_code == 401
-    with browser(backing, api_tokens=[TOKEN, "a-third-token-0123456789"]) as changed:  # any change of the set
-        changed.cookies.set(SESSION_COOKIE, cookie)
-        assert changed.get("/api/v1/tasks").status_code == 401
+    with browser(backing, api_tokens=[TOKEN, "a-third-token-0123456789"]) as added:  # another token added
+        added.cookies.set(SESSION_COOKIE, cookie)
+        assert added.get("/api/v1/tasks").status_code == 200
 
 
-def test_sign_out_clears_the_cookie(backing: dict[str, Any]) -> None:
+def test_sign_out_ends_the_session_even_for_a_copy_of_the_cookie(backing: dict[str, Any]) -> None:
+    """Finding 1: after sign-out, the old cookie read the library for its full 12 hours."""
     with browser(backing) as client:
-        client.post("/api/v1/session", json={"token": TOKEN}).raise_for_status()
+        sign_in(client)
+        copied = client.cookies[SESSION_COOKIE]
         assert client.get("/api/v1/videos").status_code == 200
-        out = client.delete("/api/v1/session")
+        out = client.delete("/api/v1/session", headers=OWN_ORIGIN)
         assert out.status_code == 204
         attrs = attributes(set_cookie(out))
         assert attrs["max-age"] == "0" and "httponly" in attrs and attrs["samesite"].lower() == "strict"
         assert SESSION_COOKIE not in client.cookies
         assert client.get("/api/v1/videos").status_code == 401
+        client.cookies.set(SESSION_COOKIE, copied)  # the same cookie, kept elsewhere
+        refused = client.get("/api/v1/videos")
+        assert refused.status_code == 401 and "sign in again" in refused.json()["detail"]
+        assert client.delete("/api/v1/session", headers=OWN_ORIGIN).status_code == 204  # and again: still 204
 
 
-def test_a_session_opens_media_links_for_the_player(backing: dict[str, Any]) -> None:
+def test_each_sign_in_is_its_own_session_listed_and_revocable_per_token(backing: dict[str, Any]) -> None:
+    with browser(backing) as client:
+        browsers: dict[str, str] = {}  # each browser's cookie, one client playing them in turn
+        ids: dict[str, str] = {}
+        for name, token in (("laptop", TOKEN), ("phone", TOKEN), ("other", OTHER_TOKEN)):
+            client.cookies.clear()
+            ids[name] = sign_in(client, token)
+            browsers[name] = client.cookies[SESSION_COOKIE]
+
+        def as_(name: str) -> TestClient:
+            client.cookies.clear()
+            client.cookies.set(SESSION_COOKIE, browsers[name])
+            return client
+
+        first, second = ids["laptop"], ids["phone"]
+        assert first != second and browsers["laptop"] != browsers["phone"]
+        listed = as_("laptop").get("/api/v1/sessions").json()["items"]
+        assert [(s["id"], s["current"]) for s in listed] == [(first, True), (second, False)]
+        client.cookies.clear()
+        by_bearer = client.get("/api/v1/sessions", headers=AUTH).json()["items"]
+        assert [s["id"] for s in by_bearer] == [first, second] and not any(s["current"] for s in by_bearer)
+        assert [s["id"] for s in client.get("/api/v1/sessions", headers=OTHER_AUTH).json()["items"]] == [ids["other"]]
+
+        # Another token's session is not this token's to end: 404, and it goes on.
+        assert client.delete(f"/api/v1/sessions/{first}", headers=OTHER_AUTH).status_code == 404
+        assert client.delete("/api/v1/sessions/not-an-id", headers=AUTH).status_code == 422
+        assert as_("phone").delete(f"/api/v1/sessions/{first}", headers=OWN_ORIGIN).status_code == 204
+        assert as_("laptop").get("/api/v1/videos").status_code == 401  # ended at once
+        assert as_("phone").get("/api/v1/videos").status_code == 200  # the other goes on
+        assert as_("phone").delete(f"/api/v1/sessions/{first}", headers=OWN_ORIGIN).status_code == 404
+
+        client.cookies.clear()
+        sign_in(client)
+        browsers["laptop"] = client.cookies[SESSION_COOKIE]
+        client.cookies.clear()
+        everything = client.delete("/api/v1/sessions", headers=AUTH)
+        assert everything.status_code == 200 and everything.json() == {"revoked": 2}
+        assert as_("laptop").get("/api/v1/videos").status_code == 401
+        assert as_("phone").get("/api/v1/videos").status_code == 401
+        assert as_("other").get("/api/v1/videos").status_code == 200  # another token's sessions are untouched
+        client.cookies.clear()
+        assert client.get("/api/v1/sessions", headers=AUTH).json()["items"] == []
+
+
+def test_two_sign_ins_in_the_same_second_get_different_cookies(backing: dict[str, Any]) -> None:
+    with browser(backing) as client:
+        cookies = set()
+        for _ in range(5):
+            sign_in(client)
+            cookies.add(client.cookies[SESSION_COOKIE])
+            client.cookies.clear()
+        assert len(cookies) == 5
+
+
+BODYLESS_WRITES = [
+    ("POST", "/api/v1/paths/discover"),
+    ("POST", "/api/v1/system/models/reload"),
+    ("POST", "/api/v1/tasks/00000000-0000-4000-8000-000000000000/cancel"),
+    ("POST", "/api/v1/tasks/00000000-0000-4000-8000-000000000000/retry"),
+    ("POST", "/api/v1/tasks/00000000-0000-4000-8000-000000000000/enqueue"),
+    ("DELETE", "/api/v1/videos/00000000-0000-4000-8000-000000000000"),
+    ("DELETE", "/api/v1/sessions"),
+    ("DELETE", "/api/v1/session"),
+]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": "http://127.0.0.1:18999"}, id="same-host-other-port"),
+        pytest.param({"Origin": "http://evil.example"}, id="other-site"),
+        pytest.param({"Origin": "null"}, id="opaque-origin"),
+        pytest.param({"Origin": "https://testserver"}, id="other-scheme"),
+        pytest.param({"Sec-Fetch-Site": "same-site"}, id="fetch-metadata-same-site"),
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, id="fetch-metadata-cross-site"),
+        pytest.param({}, id="says-nothing"),
+    ],
+)
+def test_a_write_with_the_cookie_from_another_origin_is_refused_and_does_nothing(
+    backing: dict[str, Any], sample_video: Any, headers: dict[str, str]
+) -> None:
+    """Finding 2: a page on http://127.0.0.1:18999 auto-submitting a form to POST /paths/discover got 200."""
+    shutil.copy(sample_video.path, backing["media_root"] / "clip.mp4")
+    with browser(backing) as client:
+        sign_in(client)
+        for method, url in BODYLESS_WRITES:
+            refused = client.request(method, url, headers=headers)
+            assert refused.status_code == 403, (method, url, refused.text)
+            assert "own origin" in refused.json()["detail"]
+        form = client.post(
+            "/api/v1/paths/discover",
+            content=b"",
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert form.status_code == 403
+        assert client.get("/api/v1/videos").json()["total"] == 0  # nothing was discovered
+        assert client.get("/api/v1/session").status_code == 200  # and the session was not ended
+
+
+def test_writes_from_the_uis_own_origin_and_by_bearer_token_go_through(
+    backing: dict[str, Any], sample_video: Any
+) -> None:
+    shutil.copy(sample_video.path, backing["media_root"] / "clip.mp4")
+    with browser(backing) as client:
+        sign_in(client)
+        assert client.post("/api/v1/paths/discover", headers=OWN_ORIGIN).status_code == 200
+        fetch_metadata = {"Sec-Fetch-Site": "same-origin"}  # a browser that sends no Origin
+        assert client.post("/api/v1/paths/discover", headers=fetch_metadata).status_code == 200
+        assert client.get("/api/v1/videos").json()["total"] == 1  # reads need no origin
+        client.cookies.clear()
+        assert client.post("/api/v1/paths/discover", headers=AUTH).status_code == 200  # programs: unaffected
+        assert (
+            client.post("/api/v1/paths/discover", headers={**AUTH, "Origin": "http://evil.example"}).status_code == 200
+        )
+
+
+def test_a_session_opens_media_for_the_player(backing: dict[str, Any]) -> None:
     """<video> and <track> send the cookie, not a header: media routes accept the session too."""
     with browser(backing) as client:
         missing = "/api/v1/videos/00000000-0000-0000-0000-000000000000/captions.vtt"
         assert client.get(missing).status_code == 401
-        client.post("/api/v1/session", json={"token": TOKEN}).raise_for_status()
+        sign_in(client)
         assert client.get(missing).status_code == 404  # past auth: the video does not exist
 
 

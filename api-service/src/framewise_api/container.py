@@ -17,6 +17,11 @@ from framewise.application.use_cases.model_reloader import ModelReloader
 from framewise.application.use_cases.moment_jumper import MomentJumper
 from framewise.application.use_cases.moment_searcher import MomentSearcher
 from framewise.application.use_cases.run_lister import RunLister
+from framewise.application.use_cases.session_bulk_revoker import SessionBulkRevoker
+from framewise.application.use_cases.session_finder import SessionFinder
+from framewise.application.use_cases.session_lister import SessionLister
+from framewise.application.use_cases.session_opener import SessionOpener
+from framewise.application.use_cases.session_revoker import SessionRevoker
 from framewise.application.use_cases.system_describer import SystemDescriber
 from framewise.application.use_cases.task_bulk_canceller import TaskBulkCanceller
 from framewise.application.use_cases.task_bulk_retrier import TaskBulkRetrier
@@ -47,8 +52,9 @@ from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTas
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise.infrastructure.queue.queue_depths import ValkeyQueueDepths
+from framewise.infrastructure.valkey.session_store import ValkeySessionStore
 from framewise_api.discovery import DiscoveryScheduler
-from framewise_api.security import ValkeyRateLimiter
+from framewise_api.security import ValkeyRateLimiter, token_id
 from framewise_api.settings import ApiSettings
 
 
@@ -188,6 +194,22 @@ class ApiContainer:
 
     def task_bulk_canceller(self) -> TaskBulkCanceller:
         return TaskBulkCanceller(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
+
+    def session_opener(self) -> SessionOpener:
+        return SessionOpener(ValkeySessionStore(self.pool), SystemClock(), ttl_s=self.settings.session_ttl_s)
+
+    def session_finder(self) -> SessionFinder:
+        token_ids = [token_id(t) for t in self.settings.api_tokens]
+        return SessionFinder(ValkeySessionStore(self.pool), SystemClock(), token_ids)
+
+    def session_lister(self) -> SessionLister:
+        return SessionLister(ValkeySessionStore(self.pool), SystemClock())
+
+    def session_revoker(self) -> SessionRevoker:
+        return SessionRevoker(ValkeySessionStore(self.pool))
+
+    def session_bulk_revoker(self) -> SessionBulkRevoker:
+        return SessionBulkRevoker(ValkeySessionStore(self.pool))
 
     def model_reloader(self) -> ModelReloader:
         return ModelReloader(self.ml_status)

@@ -18,7 +18,7 @@ from framewise_api.media_auth import MediaSigner
 from framewise_api.queue_metrics import QueueCollector
 from framewise_api.routers import artifacts, health, media, paths, reindex, search, session, system, tasks, videos
 from framewise_api.routers import settings as settings_routes
-from framewise_api.security import SessionSigner, TokenChecker
+from framewise_api.security import TokenChecker
 from framewise_api.settings import ApiSettings
 
 log = structlog.get_logger("framewise.api")
@@ -63,7 +63,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.token_checker = TokenChecker(settings.api_tokens)
     app.state.media_signer = MediaSigner.from_settings(settings)
-    app.state.session_signer = SessionSigner(settings.api_tokens, settings.session_ttl_s)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, quiet_paths=frozenset({"/healthz", "/metrics"}))
     problems.install(app)
@@ -72,6 +71,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.include_router(session.router)
+    app.include_router(session.sessions_router)
     app.include_router(system.router)
     app.include_router(settings_routes.router)
     app.include_router(settings_routes.video_router)

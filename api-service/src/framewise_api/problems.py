@@ -32,7 +32,7 @@ from framewise.infrastructure.problems import (
     unexpected_error,
 )
 from framewise_api.byte_ranges import MalformedRange, UnsatisfiableRange
-from framewise_api.security import RateLimited
+from framewise_api.security import CrossOriginWrite, RateLimited
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "errors", "install", "problem"]
 
@@ -49,7 +49,11 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
         "no or wrong bearer token (or session)",
         {"WWW-Authenticate": {"description": "the scheme to use: Bearer", "schema": {"type": "string"}}},
     ),
-    403: ("a path outside the media roots, or an altered or expired media link", {}),
+    403: (
+        "a path outside the media roots, an altered or expired media link, or a write with the session "
+        "cookie from another origin",
+        {},
+    ),
     404: ("no such resource", {}),
     409: ("not allowed in the resource's current state", {}),
     413: ("upload larger than UPLOAD_MAX_BYTES", {}),
@@ -132,6 +136,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MediaUnreadable)
     async def unreadable(request: Request, exc: MediaUnreadable) -> JSONResponse:
         return problem(request, 409, "Conflict", f"the video cannot be read: {exc}")
+
+    @app.exception_handler(CrossOriginWrite)
+    async def cross_origin(request: Request, exc: CrossOriginWrite) -> JSONResponse:
+        return problem(request, 403, "Forbidden", str(exc))
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:

@@ -15,6 +15,9 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
+from framewise.application.use_cases.session_finder import SessionFinder
+from framewise.domain.session import Session, session_id_of
+
 bearer_scheme = HTTPBearer(auto_error=False, description="one of the tokens in API_TOKENS")
 
 
@@ -76,37 +79,40 @@ class ValkeyRateLimiter:
 SESSION_COOKIE = "framewise_session"
 
 
-class SessionSigner:
-    """The web UI's session: `<token id>.<expiry>.<HMAC-SHA256 of both>` in an HttpOnly cookie, so
-    the token itself never sits in page storage. The key is derived from the configured tokens:
-    restarting with other API_TOKENS voids every session, and a session names the token it was
-    opened with, so removing that one token voids it too."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    def __init__(self, tokens: Sequence[str], ttl_s: int) -> None:
-        self._key = hashlib.sha256(b"framewise-session\0" + "\0".join(sorted(tokens)).encode()).digest()
-        self._ids = {token_id(t) for t in tokens}
-        self.ttl_s = ttl_s
 
-    def _sig(self, ident: str, exp: int) -> str:
-        return hmac.new(self._key, f"{ident}.{exp}".encode(), hashlib.sha256).hexdigest()
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
 
-    def issue(self, ident: str, now: float | None = None) -> tuple[str, int]:
-        """The cookie value for this token id and its expiry (Unix time)."""
-        exp = int(now if now is not None else time.time()) + self.ttl_s
-        return f"{ident}.{exp}.{self._sig(ident, exp)}", exp
 
-    def identify(self, value: str, now: float | None = None) -> str | None:
-        """The token id of a valid, unexpired session, else None."""
-        parts = value.split(".")
-        if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
-            return None
-        ident, exp, sig = parts[0], int(parts[1]), parts[2]
-        expected = self._sig(ident, exp).encode()
-        if not hmac.compare_digest(expected, sig.encode("utf-8", "replace")):
-            return None
-        if exp < (now if now is not None else time.time()) or ident not in self._ids:
-            return None
-        return ident
+def from_own_origin(request: Request) -> bool:
+    """Whether the browser says the request comes from a page of this very origin (the web UI's):
+    `Origin` (sent by browsers on every POST, PUT and DELETE, fetch and forms alike) must be the
+    scheme and Host this request was sent to; without it, `Sec-Fetch-Site` must be `same-origin`.
+    SameSite=Strict alone is not enough: it ignores ports, so another server on the same host is
+    "same site". A request that says neither is refused: every browser that runs the UI sends one."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        scheme = "https" if is_https(request) else request.url.scheme
+        return origin == f"{scheme}://{request.headers.get('host', '')}"
+    return request.headers.get("sec-fetch-site") == "same-origin"
+
+
+async def session_of(request: Request, cookie: str) -> Session | None:
+    finder: SessionFinder = request.app.state.container.session_finder()
+    return await finder.execute(session_id_of(cookie))
+
+
+class CrossOriginWrite(Exception):
+    """A request that would change something, sent with the session cookie by a page of another
+    origin (or by a client that says nothing of its origin): 403."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a request with the session cookie that changes something must come from the web UI's own origin "
+            "(Origin or Sec-Fetch-Site); programs send a bearer token instead"
+        )
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -116,17 +122,20 @@ def _unauthorized(detail: str) -> HTTPException:
 async def require_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> str:
-    """The calling token's id, or 401. A bearer token wins; without one, the UI's session cookie.
-    Health and metrics routes do not depend on this."""
+    """The calling token's id, or 401. A bearer token wins; without one, the UI's session cookie,
+    which must name a live session (revoked, expired or of a token no longer configured: 401) and,
+    on a request that changes something, come from the UI's own origin (403 otherwise: a page of
+    another origin cannot write with the user's cookie). Health and metrics routes do not depend on this."""
     if credentials is None:
-        session = request.cookies.get(SESSION_COOKIE)
-        if session is not None:
-            signer: SessionSigner = request.app.state.session_signer
-            caller = signer.identify(session)
-            if caller is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is not None:
+            session = await session_of(request, cookie)
+            if session is None:
                 raise _unauthorized("the session has expired or was revoked: sign in again")
-            request.state.caller = caller
-            return caller
+            if request.method not in SAFE_METHODS and not from_own_origin(request):
+                raise CrossOriginWrite()
+            request.state.caller, request.state.session = session.token_id, session
+            return session.token_id
         raise _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
     checker: TokenChecker = request.app.state.token_checker
     caller = checker.identify(credentials.credentials)

@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from framewise.application.results import SearchQuery, SearchSort
 from framewise.application.use_cases.moment_jumper import JumpFrom
@@ -9,7 +9,7 @@ from framewise.domain.errors import InvalidSearch
 from framewise.domain.ids import VideoId
 from framewise.domain.moments import MomentType, NearTerm
 from framewise_api.dependencies import Jumper, Labels, Searcher, SearchPaging
-from framewise_api.media_auth import MediaSigner
+from framewise_api.media_auth import MediaLinks, media_links
 from framewise_api.problems import errors
 from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
 from framewise_api.security import require_caller
@@ -82,11 +82,7 @@ def search_query(
 Query_ = Annotated[SearchQuery, Depends(search_query)]
 
 
-def signer_of(request: Request) -> MediaSigner:
-    return request.app.state.media_signer  # type: ignore[no-any-return]
-
-
-Signer = Annotated[MediaSigner, Depends(signer_of)]
+Signer = Annotated[MediaLinks, Depends(media_links)]  # bound to the session that asks, if a session asks
 
 
 @router.get("/search")

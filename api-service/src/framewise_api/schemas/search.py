@@ -2,7 +2,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import Jump, LabelCount, SearchHit
 from framewise.domain.moments import MomentType
-from framewise_api.media_auth import MediaSigner
+from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
 
 THUMBNAIL_WIDTH = 320
@@ -41,13 +41,15 @@ class SearchHitOut(BaseModel):
     score: float = Field(description="relevance to `q` (higher is better), or the confidence without `q`")
     confidence: float | None
     run_id: str
-    thumbnail_url: str = Field(description="a signed link to a still of the moment's best frame")
-    stream_url: str = Field(description="a signed link to the video, with a media fragment #t=<seconds>")
+    thumbnail_url: str = Field(description="a signed link to a still of the moment's best frame (opens only that)")
+    stream_url: str = Field(
+        description="a signed link to the video's stream (opens only that), with a media fragment #t=<seconds>"
+    )
 
     @classmethod
-    def of(cls, hit: SearchHit, signer: MediaSigner) -> "SearchHitOut":
-        signed = signer.query(hit.video_id)
+    def of(cls, hit: SearchHit, links: MediaLinks) -> "SearchHitOut":
         base = f"/api/v1/videos/{hit.video_id}"
+        still, stream = links.query("thumbnail", hit.video_id), links.query("stream", hit.video_id)
         return cls(
             video_id=str(hit.video_id),
             video_path=hit.path,
@@ -59,8 +61,8 @@ class SearchHitOut(BaseModel):
             score=hit.score,
             confidence=hit.confidence,
             run_id=hit.run_id,
-            thumbnail_url=f"{base}/thumbnail?t_ms={hit.best_ms}&width={THUMBNAIL_WIDTH}&{signed}",
-            stream_url=f"{base}/stream?{signed}#t={hit.start_ms / 1000:.3f}",
+            thumbnail_url=f"{base}/thumbnail?t_ms={hit.best_ms}&width={THUMBNAIL_WIDTH}&{still}",
+            stream_url=f"{base}/stream?{stream}#t={hit.start_ms / 1000:.3f}",
         )
 
 
@@ -73,8 +75,8 @@ class JumpOut(BaseModel):
     wrapped: bool = Field(description="true when it came from the other end of the library")
 
     @classmethod
-    def of(cls, jump: Jump, signer: MediaSigner) -> "JumpOut":
-        return cls(hit=SearchHitOut.of(jump.hit, signer) if jump.hit else None, wrapped=jump.wrapped)
+    def of(cls, jump: Jump, links: MediaLinks) -> "JumpOut":
+        return cls(hit=SearchHitOut.of(jump.hit, links) if jump.hit else None, wrapped=jump.wrapped)
 
 
 class LabelOut(BaseModel):

@@ -36,6 +36,7 @@ from framewise.domain.moments import Moment, MomentType
 from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest, Task
+from framewise.domain.session import Session, SessionId
 from framewise.domain.video import FileStat, MediaInfo, Video
 from framewise.domain.windows import Window
 
@@ -341,3 +342,21 @@ class FrameGrabber(Protocol):
     """A still of one exact frame of a file, as JPEG bytes, kept in a bounded cache."""
 
     async def jpeg(self, absolute_path: str, content_hash: str, t_ms: int, width: int | None) -> bytes: ...
+
+
+class SessionStore(Protocol):
+    """The web UI's open sessions by id, each dropped when it expires or is revoked."""
+
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: SessionId) -> Session | None:
+        """The session, or None when there is none (never opened, revoked or expired)."""
+        ...
+
+    async def remove(self, session_id: SessionId) -> bool:
+        """Drop it; False when there was none."""
+        ...
+
+    async def of_token(self, token_id: str) -> list[Session]:
+        """The live sessions opened with this token."""
+        ...

@@ -110,3 +110,15 @@ class InvalidSettings(DomainError):
 class SettingsUncheckable(DomainError):
     """Settings cannot be checked now: the ML service (which knows what its models accept) cannot
     be reached, or the analysis's model is not loaded. Nothing was changed."""
+
+
+class SessionNotFound(NotFound):
+    """No open session of the caller's token has this id (never one of another token: 404 alike)."""
+
+    def __init__(self, session_id: object) -> None:
+        super().__init__("session", session_id)
+
+
+class UnscopedBulkAction(DomainError):
+    """An action on many tasks at once was given no filter at all: it would touch the whole library,
+    which must be asked for in so many words (`all`)."""
