@@ -61,7 +61,13 @@ async def test_bulk_retry_and_cancel_act_on_what_the_filters_select(
     assert (retried["matched"], retried["changed"], retried["task_ids"], retried["left"]) == (1, 1, [ocr_a["id"]], {})
     assert (ocr_a["status"], ocr_a["attempt"]) == ("PENDING", 2) and ocr_a["job_id"] in await queued(redis)
 
-    everything = client.post("/api/v1/tasks/retry", json={}).json()  # no filter: every task, retried where it may be
+    for action in ("retry", "cancel"):  # no filter would be the whole library: it must be asked for by name
+        for body in ({}, {"status": [], "task_type": [], "video_id": None}, {"all": False}):
+            refused = client.post(f"/api/v1/tasks/{action}", json=body)
+            assert refused.status_code == 422, refused.text
+            assert '"all": true' in refused.json()["detail"]
+    assert len(tasks(client, status="FAILED")) == 3 and len(tasks(client, status="PENDING")) == 9  # nothing changed
+    everything = client.post("/api/v1/tasks/retry", json={"all": True}).json()  # every task, retried where it may be
     assert (everything["matched"], everything["changed"], everything["left"]) == (12, 3, {"PENDING": 9})
     assert tasks(client, status="FAILED") == []
 
@@ -96,3 +102,20 @@ def test_one_listing_gives_the_tasks_of_several_videos(
     too_many = client.get("/api/v1/tasks", params={"video_id": [a] * 101})
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["loc"] == ["query", "video_id"]
     assert client.get("/api/v1/tasks", params={"video_id": [a, "not-a-uuid"]}).status_code == 422
+
+
+async def test_a_re_index_of_everything_must_say_all(
+    client: TestClient, engine: AsyncEngine, redis: Redis, media_root: Path, sample_video: SampleVideo
+) -> None:
+    """Finding 5: `{"only_stale": false}` alone would have queued every task of the library again."""
+    shutil.copy(sample_video.path, media_root / "a.mp4")
+    assert client.post("/api/v1/paths/discover").json()["tasks_created"] == 6
+    jobs = await queued(redis)
+    refused = client.post("/api/v1/reindex", json={"only_stale": False})
+    assert refused.status_code == 422 and '"all": true' in refused.json()["detail"]
+    assert await queued(redis) == jobs
+    assert client.post("/api/v1/reindex", json={}).status_code == 200  # only what changed: a filter of its own
+    scoped = client.post("/api/v1/reindex", json={"only_stale": False, "task_types": ["ocr"], "dry_run": True})
+    assert scoped.status_code == 200 and scoped.json()["matched"] == 1
+    everything = client.post("/api/v1/reindex", json={"only_stale": False, "all": True, "dry_run": True})
+    assert everything.status_code == 200 and everything.json()["matched"] == 6

@@ -4,6 +4,7 @@ import {
   anyActive,
   boxOf,
   boxPercent,
+  bulkConfirmation,
   chipText,
   fileName,
   formatDuration,
@@ -21,6 +22,7 @@ import {
   snippetParts,
   tasksInLaneOrder,
   tasksOfVideos,
+  visibleText,
   windowAround,
 } from "./logic";
 
@@ -190,5 +192,26 @@ describe("boxes", () => {
       "object@2000:cup",
     ]);
     expect(itemsAt(items, 5000, 600)).toEqual([]);
+  });
+});
+
+describe("names shown as they are", () => {
+  it("makes control characters visible and never lets bidi controls reorder a name", () => {
+    expect(visibleText("line\nbreak.mp4")).toBe("line\u240Abreak.mp4");
+    expect(visibleText("esc\u001b[31mred.mp4")).toBe("esc\u241B[31mred.mp4");
+    expect(visibleText("tab\there\u007f")).toBe("tab\u2409here\u2421");
+    expect(visibleText("clip\u202Egpj.mp4")).toBe("clip<U+202E>gpj.mp4");
+    expect(visibleText("a\u200Bb\u2066c\u0085d")).toBe("a<U+200B>b<U+2066>c<U+0085>d");
+    expect(visibleText("Café 東京 ñ.mp4")).toBe("Café 東京 ñ.mp4");
+    expect(fileName("dir/evil\nname.mp4")).toBe("evil\u240Aname.mp4");
+  });
+});
+
+describe("bulk actions", () => {
+  it("says what acting on every selected task will do before it is done", () => {
+    expect(bulkConfirmation("retry", 12, "FAILED", "Transcript")).toBe(
+      "Retry all 12 failed Transcript tasks? Each is queued again as a new attempt.",
+    );
+    expect(bulkConfirmation("cancel", 1, "PENDING")).toBe("Cancel all 1 pending task? Running ones are stopped.");
   });
 });

@@ -54,10 +54,34 @@ export function formatTime(ms: number): string {
   return `${formatDuration(ms)}.${tenths}`;
 }
 
-/** The file's name from its path under the root. */
+/**
+ * A file name or path as it may be shown: the API keeps the true name, which may hold control
+ * characters (a newline, an escape) or bidi controls that would reorder what follows (U+202E turns
+ * "clip\u202Egpj.mp4" into "clip4pm.jpg"). C0 controls and DEL become their Unicode control
+ * pictures (U+240A for a newline), C1 controls, bidi and invisible format characters a visible
+ * "<U+202E>", so what is shown is what is there.
+ */
+export function visibleText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    return `<U+${code.toString(16).toUpperCase().padStart(4, "0")}>`;
+  });
+}
+
+/** The file's name from its path under the root, shown visibly (see visibleText). */
 export function fileName(path: string): string {
   const parts = path.split("/");
-  return parts[parts.length - 1] || path;
+  return visibleText(parts[parts.length - 1] || path);
+}
+
+/** What the work page asks before acting on every task of a status (and an analysis). */
+export function bulkConfirmation(action: "retry" | "cancel", total: number, status: string, analysis?: string): string {
+  const what = `${total} ${status.toLowerCase()}${analysis ? ` ${analysis}` : ""} task${total === 1 ? "" : "s"}`;
+  return action === "retry"
+    ? `Retry all ${what}? Each is queued again as a new attempt.`
+    : `Cancel all ${what}? Running ones are stopped.`;
 }
 
 export interface TaskLike {

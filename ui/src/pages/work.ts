@@ -1,6 +1,6 @@
 import { ApiError, get, post, type Page, type Task } from "../api";
 import { append, h, replace } from "../dom";
-import { ANALYSES, analysisOfTask, formatDuration, queryString, STATUSES } from "../logic";
+import { ANALYSES, analysisOfTask, bulkConfirmation, formatDuration, queryString, STATUSES } from "../logic";
 import type { PageContext } from "../main";
 import { pager, select } from "./common";
 
@@ -240,6 +240,8 @@ export async function workPage({ main, params, navigate }: PageContext): Promise
   const everyName = `${verb} all ${page.total} ${status.toLowerCase()}${taskType ? ` ${analysisOfTask(taskType)?.name ?? taskType}` : ""} tasks`;
   const every = canRetry || canCancel ? h("button", { type: "button", class: "quiet" }, everyName) : null;
   every?.addEventListener("click", async () => {
+    const analysis = taskType ? (analysisOfTask(taskType)?.name ?? taskType) : undefined;
+    if (!window.confirm(bulkConfirmation(canRetry ? "retry" : "cancel", page.total, status, analysis))) return;
     every.disabled = true;
     try {
       const done = await post<{ matched: number; changed: number; task_ids: string[] }>(

@@ -46,9 +46,10 @@ def _reindex(body: VideoReindexIn, selection: TaskSelection, correlation_id: str
 async def reindex(body: ReindexIn, reindexer: Reindexer, correlation_id: CorrelationId) -> ReindexOut:
     """Re-run the stale tasks (or, with `only_stale: false`, all finished, failed and cancelled ones)
     of the library, a root or folder, a video, for some analyses. Each one's finished run stays
-    readable and searchable until its new run completes and replaces it at once."""
+    readable and searchable until its new run completes and replaces it at once. `only_stale: false`
+    with no filter at all is a 422 unless the body says `"all": true`."""
     video_id = VideoId(body.video_id) if body.video_id else None
-    selection = TaskSelection(task_types=frozenset(body.task_types), video_id=video_id)
+    selection = TaskSelection(task_types=frozenset(body.task_types), video_id=video_id, everything=body.all)
     return ReindexOut.of(await reindexer.execute(_reindex(body, selection, correlation_id, body.folder)))
 
 

@@ -103,6 +103,7 @@ def _selection(body: BulkIn) -> TaskSelection:
         statuses=frozenset(body.status),
         task_types=frozenset(body.task_type),
         video_id=VideoId(body.video_id) if body.video_id else None,
+        everything=body.all,
     )
 
 
@@ -111,11 +112,13 @@ async def retry_tasks(
     body: BulkIn, retrier: Annotated[TaskBulkRetrier, Depends(_bulk_retrier)], correlation_id: CorrelationId
 ) -> BulkOut:
     """Retry every FAILED or CANCELLED task the filters select (status, analysis, video), each as a
-    new attempt queued at once; the others selected are counted in `left` and not touched."""
+    new attempt queued at once; the others selected are counted in `left` and not touched. No
+    filter at all is a 422 unless the body says `"all": true`."""
     return BulkOut.of(await retrier.execute(_selection(body), correlation_id))
 
 
 @router.post("/cancel", responses=errors(422))
 async def cancel_tasks(body: BulkIn, canceller: Annotated[TaskBulkCanceller, Depends(_bulk_canceller)]) -> BulkOut:
-    """Cancel every PENDING or RUNNING task the filters select; the others are counted in `left`."""
+    """Cancel every PENDING or RUNNING task the filters select; the others are counted in `left`. No
+    filter at all is a 422 unless the body says `"all": true`."""
     return BulkOut.of(await canceller.execute(_selection(body)))

@@ -38,6 +38,11 @@ class ReindexIn(VideoReindexIn):
         description="only videos under this media root or folder (absolute, or relative to the first root)",
         examples=["lectures"],
     )
+    all: bool = Field(
+        False,
+        description="with only_stale false and no filter (video_id, folder, task_types), re-run every task of "
+        "the library: without it, that is a 422",
+    )
 
 
 class ReindexItemOut(BaseModel):
@@ -88,6 +93,9 @@ class BulkIn(BaseModel):
     status: list[TaskStatus] = Field(default_factory=list, description="only tasks in these statuses; empty: any")
     task_type: list[TaskType] = Field(default_factory=list, description="only these analyses; empty: all")
     video_id: UUID | None = Field(None, description="only this video's tasks")
+    all: bool = Field(
+        False, description="with no filter, act on every task of the library: without it, no filter is a 422"
+    )
 
 
 class BulkOut(BaseModel):

@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import JsonValue
 
+from framewise.domain.errors import UnscopedBulkAction
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import MomentType, NearTerm
 from framewise.domain.payloads import ArtifactType
@@ -141,6 +142,17 @@ class TaskSelection:
     video_id: VideoId | None = None
     root: str | None = None
     folder: str | None = None
+    everything: bool = False  # the caller said "all" in so many words: no filter may select the library
+
+    def check_scoped(self) -> None:
+        """An action on many tasks with no filter at all would touch the whole library: refused
+        (`UnscopedBulkAction`) unless `everything` says that is what is meant."""
+        scoped = self.statuses or self.task_types or self.video_id or self.root is not None or self.folder is not None
+        if not scoped and not self.everything:
+            raise UnscopedBulkAction(
+                "no filter selects every task in the library: give status, task_type, video_id or folder, "
+                'or send "all": true to mean every task'
+            )
 
 
 @dataclass(frozen=True)

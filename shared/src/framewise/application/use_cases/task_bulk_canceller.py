@@ -8,14 +8,15 @@ CANCELLABLE = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING})
 
 
 class TaskBulkCanceller:
-    """Cancel every PENDING or RUNNING task `selection` picks: CANCELLED is committed for all in
-    one transaction, then their jobs are aborted (as one cancel does); the others it picks are
-    counted by status and left alone."""
+    """Cancel every PENDING or RUNNING task `selection` picks (an empty one only with `everything`):
+    CANCELLED is committed for all in one transaction, then their jobs are aborted (as one cancel
+    does); the others it picks are counted by status and left alone."""
 
     def __init__(self, uow: UnitOfWork, queue: JobQueue, clock: Clock) -> None:
         self._uow, self._queue, self._clock = uow, queue, clock
 
     async def execute(self, selection: TaskSelection) -> BulkReport:
+        selection.check_scoped()  # no filter: the whole library, only when asked for by name
         cancelled: list[JobRequest | None] = []
         ids = []
         left: Counter[str] = Counter()

@@ -8,13 +8,14 @@ RETRYABLE = frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED})
 
 
 class TaskBulkRetrier:
-    """Retry every FAILED or CANCELLED task `selection` picks, in one transaction, then queue them;
-    the others it picks are counted by status and left alone."""
+    """Retry every FAILED or CANCELLED task `selection` picks (an empty one only with `everything`),
+    in one transaction, then queue them; the others it picks are counted by status and left alone."""
 
     def __init__(self, uow: UnitOfWork, queue: JobQueue, clock: Clock) -> None:
         self._uow, self._queue, self._clock = uow, queue, clock
 
     async def execute(self, selection: TaskSelection, correlation_id: str | None = None) -> BulkReport:
+        selection.check_scoped()  # no filter: the whole library, only when asked for by name
         jobs: list[JobRequest] = []
         left: Counter[str] = Counter()
         now = self._clock.now()

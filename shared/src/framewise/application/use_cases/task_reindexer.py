@@ -81,6 +81,8 @@ class TaskReindexer:
         if command.folder is not None:  # PathOutsideRoots, or NotFound for no such folder
             root, folder = self._library.locate(command.folder)
             command = replace(command, selection=replace(command.selection, root=root, folder=folder))
+        if not command.only_stale:  # "only what changed" is a filter; every task of the library is not
+            command.selection.check_scoped()
         async with self._uow:  # read and decide without locks: the ML service may take a while
             layers = await self._uow.settings.all()
             selected = await self._uow.tasks.select(command.selection)
