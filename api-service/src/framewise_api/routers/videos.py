@@ -8,6 +8,7 @@ from framewise.domain.errors import VideoNotFound
 from framewise.domain.ids import VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.video import VideoStatus
+from framewise_api.byte_ranges import ascii_int
 from framewise_api.dependencies import (
     ArtifactPaging,
     Artifacts,
@@ -92,7 +93,7 @@ async def upload_video(
         request.stream(),
         max_bytes=container.settings.upload_max_bytes,
         correlation_id=correlation_id,
-        declared_bytes=int(declared) if declared is not None and declared.isdigit() else None,
+        declared_bytes=ascii_int(declared) if declared is not None else None,
     )
     response.headers["Location"] = f"/api/v1/videos/{uploaded.video_id}"
     return UploadOut.of(uploaded)
