@@ -1,5 +1,6 @@
 """The real API app on the real stores, driven in-process through Starlette's TestClient."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from framewise_api.main import create_app
+from framewise_api.rate_limit import ValkeyRateLimiter
 from framewise_api.settings import ApiSettings
 
 TOKEN = "test-token-0123456789abcdef"
@@ -37,3 +39,25 @@ def api_app(database_url: str, valkey_url: str, media_root: Path, **overrides: A
         **overrides,
     }
     return create_app(ApiSettings(_env_file=None, **values))  # type: ignore[call-arg]
+
+
+class ManualClock:
+    """Unix seconds that move only when the test moves them (from the wall clock's now)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def drive_rate_limits(client: TestClient) -> ManualClock:
+    """Put the running app's rate limiter on a clock the test drives: its verdicts are a function of
+    that clock alone, never of how long the test took."""
+    container = client.app.state.container  # type: ignore[attr-defined]
+    clock = ManualClock()
+    container.rate_limiter = ValkeyRateLimiter(container.pool, container.settings.rate_limit_window_s, clock)
+    return clock

@@ -8,7 +8,6 @@ import asyncio
 import re
 import shutil
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import SampleVideo
-from tests.api import AUTH, api_app, api_client
+from tests.api import AUTH, api_app, api_client, drive_rate_limits
 from tests.integration.test_api_security import assert_nothing_stored, assert_problem, files_in, upload
 from tests.served import Served
 
@@ -164,36 +163,35 @@ def test_no_server_banner_and_request_heads_are_bounded(served: Served) -> None:
     assert httpx.get(f"{served.url}/healthz").status_code == 200  # and the server is fine
 
 
-async def wait_until(moment: float) -> None:
-    """Wait on the clock itself (the limiter's state is a function of it)."""
-    await asyncio.sleep(max(0.0, moment - time.time()))
-
-
 async def test_the_limit_is_a_moving_window_that_never_admits_twice_the_limit_at_a_boundary(
     engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
 ) -> None:
-    window = 4
+    window = 60
     with api_client(database_url, valkey_url, media_root, rate_limit_discover=3, rate_limit_window_s=window) as client:
-        start = time.time() // window * window
-        if time.time() - start > window - 1.2:  # too late in this fixed window to land three requests in it
-            start += window
-        await wait_until(start + window - 1.0)  # late in a fixed window
+        clock = drive_rate_limits(client)
+        clock.now = (clock.now // window + 1) * window - 1.0  # one second before a fixed window's end
         assert [client.post("/api/v1/paths/discover").status_code for _ in range(3)] == [200, 200, 200]
-        await wait_until(start + window + 0.05)  # a fixed-window counter would start afresh here and admit three more
+        clock.advance(1.5)  # a fixed-window counter would start afresh here and admit three more
         refused = client.post("/api/v1/paths/discover")
         assert refused.status_code == 429  # the moving window still holds the three of a moment ago
-        assert 1 <= int(refused.headers["Retry-After"]) <= window
+        assert refused.headers["Retry-After"] == str(window - 1)  # when the first of them leaves the window
+        clock.advance(window - 1.5 - 0.01)
+        assert client.post("/api/v1/paths/discover").status_code == 429  # a hundredth of a second early
+        clock.advance(0.02)
+        assert client.post("/api/v1/paths/discover").status_code == 200  # the first three left together
+        assert [client.post("/api/v1/paths/discover").status_code for _ in range(3)] == [200, 200, 429]
 
 
 async def test_refused_requests_do_not_spend_the_budget(
     engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
 ) -> None:
-    with api_client(database_url, valkey_url, media_root, rate_limit_discover=2, rate_limit_window_s=2) as client:
-        first = time.time()
+    with api_client(database_url, valkey_url, media_root, rate_limit_discover=2, rate_limit_window_s=60) as client:
+        clock = drive_rate_limits(client)
         assert [client.post("/api/v1/paths/discover").status_code for _ in range(2)] == [200, 200]
         for _ in range(5):
+            clock.advance(10)
             assert client.post("/api/v1/paths/discover").status_code == 429
-        await wait_until(first + 2.2)  # the accepted two have left the window; the refusals never entered
+        clock.advance(10.5)  # the accepted two have left the window; the five refusals never entered it
         assert client.post("/api/v1/paths/discover").status_code == 200
         assert client.post("/api/v1/paths", json={"path": "."}).status_code == 200
         assert client.post("/api/v1/paths/discover").status_code == 429  # one folder counts as a scan too

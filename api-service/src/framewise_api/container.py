@@ -54,7 +54,8 @@ from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise.infrastructure.queue.queue_depths import ValkeyQueueDepths
 from framewise.infrastructure.valkey.session_store import ValkeySessionStore
 from framewise_api.discovery import DiscoveryScheduler
-from framewise_api.security import ValkeyRateLimiter, token_id
+from framewise_api.rate_limit import ValkeyRateLimiter
+from framewise_api.security import token_id
 from framewise_api.settings import ApiSettings
 
 

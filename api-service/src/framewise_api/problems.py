@@ -32,7 +32,8 @@ from framewise.infrastructure.problems import (
     unexpected_error,
 )
 from framewise_api.byte_ranges import MalformedRange, UnsatisfiableRange
-from framewise_api.security import CrossOriginWrite, RateLimited
+from framewise_api.rate_limit import RateLimited
+from framewise_api.security import CrossOriginWrite
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "errors", "install", "problem"]
 

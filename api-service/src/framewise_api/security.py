@@ -1,30 +1,17 @@
-"""Who is calling (bearer tokens, or the web UI's session cookie) and how often they may act
-(per-token limits)."""
+"""Who is calling: bearer tokens, or the web UI's session cookie (rate limits: rate_limit.py)."""
 
 import hashlib
 import hmac
-import math
-import time
 from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import Redis
 
 from framewise.application.use_cases.session_finder import SessionFinder
 from framewise.domain.session import Session, session_id_of
 
 bearer_scheme = HTTPBearer(auto_error=False, description="one of the tokens in API_TOKENS")
-
-
-class RateLimited(Exception):
-    def __init__(self, action: str, limit: int, window_s: int, retry_after_s: int, per: str = "token") -> None:
-        super().__init__(f"{action}: at most {limit} requests per {window_s} s per {per}; try again later")
-        self.retry_after_s = retry_after_s
 
 
 def token_id(token: str) -> str:
@@ -46,34 +33,6 @@ class TokenChecker:
             if hmac.compare_digest(token, candidate):
                 found = ident
         return found
-
-
-class ValkeyRateLimiter:
-    """Moving-window limits per (action, caller), kept in Valkey by the `limits` library so every API
-    process shares them: at most `limit` accepted requests in any `window_s` seconds, never twice the
-    limit across a window boundary, and a refused request is not counted against the budget."""
-
-    def __init__(self, redis: Redis, window_s: int) -> None:
-        # The API's own connection pool to Valkey (closed with it); the URI only names the client kind.
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix="ratelimit",
-            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # limits types its options narrowly
-        )
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._window_s = window_s
-
-    async def hit(self, action: str, caller: str, limit: int) -> None:
-        if limit <= 0:
-            return  # 0 switches this limit off
-        item = RateLimitItemPerSecond(limit, self._window_s)
-        if await self._limiter.hit(item, action, caller):
-            return
-        stats = await self._limiter.get_window_stats(item, action, caller)
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        per = "client address" if caller.startswith("addr:") else "token"
-        raise RateLimited(action, limit, self._window_s, min(retry_after, self._window_s), per)
 
 
 SESSION_COOKIE = "framewise_session"
