@@ -316,6 +316,13 @@ class FakeHeartbeats:
     def __init__(self, uow: "FakeUnitOfWork") -> None:
         self._uow = uow
         self.beats = 0
+        self._waiting: list[tuple[int, asyncio.Event]] = []
+
+    def after(self, beats: int) -> asyncio.Event:
+        """An event set once `beats` beats have landed: a clock that moves by beats, not by seconds."""
+        event = asyncio.Event()
+        self._waiting.append((beats, event))
+        return event
 
     async def beat(self, task_id: TaskId, attempt: int, now: datetime) -> bool:
         task = self._uow.committed.tasks.get(task_id)
@@ -323,6 +330,9 @@ class FakeHeartbeats:
             return False
         task.heartbeat_at = now
         self.beats += 1
+        for beats, event in self._waiting:
+            if self.beats >= beats:
+                event.set()
         return True
 
 
@@ -397,11 +407,18 @@ class FakeMlResultCache:
 class FakeMlClient:
     """Answers from a script: a response, or an exception to raise, per call."""
 
-    def __init__(self, *answers: InferenceResponse | Exception, available: bool = True, takes_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        *answers: InferenceResponse | Exception,
+        available: bool = True,
+        takes_s: float = 0.0,
+        until: asyncio.Event | None = None,
+    ) -> None:
         self.answers = list(answers)
         self.available = available
         self.unavailable_reason: str | None = None  # what is_available says while not available
         self.takes_s = takes_s  # how long each inference takes (real time)
+        self.until = until  # or: each inference runs until this event is set
         self.cancelled = 0
         self.requests: list[tuple[TaskType, InferenceRequest, str]] = []
 
@@ -413,7 +430,7 @@ class FakeMlClient:
     async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
         self.requests.append((task_type, request, correlation_id))
         try:
-            await asyncio.sleep(self.takes_s)
+            await (self.until.wait() if self.until is not None else asyncio.sleep(self.takes_s))
         except asyncio.CancelledError:
             self.cancelled += 1
             raise

@@ -186,12 +186,17 @@ async def test_an_unavailable_analysis_defers_and_leaves_the_task_pending() -> N
 
 
 async def test_a_long_inference_beats_the_heartbeat_while_it_runs() -> None:
+    """The inference lasts three beats (it ends when the third lands), whatever the wall clock does;
+    each beat stamps the runner's clock on the task."""
     uow = FakeUnitOfWork()
     task = seeded(uow)
     heartbeats = FakeHeartbeats(uow)
-    ml = FakeMlClient(response(SCENES), takes_s=0.35)
-    report = await runner(uow, ml, heartbeats=heartbeats, heartbeat_s=0.1).execute(RunTask(task.id, 1))
-    assert report.outcome is RunOutcome.COMPLETED and heartbeats.beats >= 2
+    clock = FixedClock(NOW + timedelta(minutes=5))
+    ml = FakeMlClient(response(SCENES), until=heartbeats.after(3))
+    running = runner(uow, ml, heartbeats=heartbeats, heartbeat_s=0.01, clock=clock).execute(RunTask(task.id, 1))
+    report = await asyncio.wait_for(running, 60)
+    assert report.outcome is RunOutcome.COMPLETED and heartbeats.beats == 3
+    assert uow.committed.tasks[task.id].heartbeat_at == clock.now()
 
 
 async def test_a_task_cancelled_while_its_inference_runs_stops_it_and_stores_nothing() -> None:
