@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import PERSON_BOX, SampleVideo
 from tests.e2e.processes import AUTH, Stack, running_stack
+from tests.e2e.waits import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -161,11 +162,15 @@ async def test_every_analysis_with_weights_completes_across_real_processes_with_
         waiting = httpx.get(f"{api}/api/v1/tasks", params={"status": "PENDING"}, headers=AUTH).json()["items"]
         assert waiting == []
         find_the_moment(api, video_id, analysis_video, media_root / "analysis.mp4")
-        time.sleep(1.0)
+
+        def traced(name: str) -> bool:
+            return any(line.get("correlation_id") == "skeleton-trace-1" for line in stack.services[name].lines())
+
+        for name in ("api", "worker-cpu", "worker-gpu", "ml"):  # each service logged the request's trace
+            wait_until(lambda name=name: traced(name), timeout=30, message=f"{name} logged skeleton-trace-1")
 
     for name in ("api", "worker-cpu", "worker-gpu", "ml"):
         lines = stack.services[name].lines()
-        assert any(line.get("correlation_id") == "skeleton-trace-1" for line in lines), name
         assert all({"service", "level", "event", "correlation_id"} <= set(line) for line in lines), name
     cpu_jobs = {
         line.get("task_id") for line in stack.services["worker-cpu"].lines() if line.get("event") == "job_started"

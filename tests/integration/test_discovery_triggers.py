@@ -27,6 +27,19 @@ def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+def wait_until_watching(client: TestClient, root: Path) -> None:
+    """The watcher adds its watches on its first iteration: until it reports a change, make one (a new
+    folder, which it reports) and look again; it is watching once a change has reached it."""
+    for attempt in range(100):
+        (root / f"probe-{attempt}").mkdir()
+        try:
+            eventually(lambda: client.get("/api/v1/paths").json()["watcher_changes"] > 0, timeout=3.0)
+        except AssertionError:
+            continue
+        return
+    raise AssertionError("the watcher never reported a change")
+
+
 def paths(client: TestClient) -> list[str]:
     return sorted(v["path"] for v in client.get("/api/v1/videos").json()["items"])
 
@@ -62,7 +75,7 @@ def test_the_watcher_finds_a_new_file_in_a_nested_folder(
     settings = {"discovery_watch": mode, "discovery_poll_interval_s": 0.3, "discovery_settle_s": 0.5}
     with api_client(database_url, valkey_url, media_root, **settings) as client:
         eventually(lambda: client.get("/api/v1/paths").json()["watch"] == mode)
-        time.sleep(1.0)  # the watcher registers its watches on its first iteration
+        wait_until_watching(client, media_root)
         (media_root / "deep" / "er").mkdir(parents=True)
         shutil.copy(sample_video.path, media_root / "deep" / "er" / "watched.mkv")
         (media_root / "notes.txt").write_text("not a video, not a trigger")

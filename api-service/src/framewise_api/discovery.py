@@ -52,6 +52,7 @@ class DiscoveryScheduler:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.watch_mode: str = "off"
+        self.watcher_changes = 0  # relevant changes the watcher has reported: proof that it is watching
 
     async def scan(self, trigger: str, correlation_id: str | None = None, folder: str | None = None) -> DiscoveryReport:
         """One discovery run (of every root, or of one folder), serialised with every other run;
@@ -131,6 +132,7 @@ class DiscoveryScheduler:
                     debounce=1600,
                     recursive=True,
                 ):
+                    self.watcher_changes += len(changes)
                     log.info("watcher_saw_changes", count=len(changes))
                     self._later(self._settle_s, "watcher")
             except asyncio.CancelledError:

@@ -16,6 +16,7 @@ async def list_paths(container: ContainerDep) -> PathsOut:
         roots=container.roots,
         upload_dir=str(container.uploads.folder),
         watch=container.discovery.watch_mode,
+        watcher_changes=container.discovery.watcher_changes,
         discovery_interval_s=s.discovery_interval_s,
         settle_s=s.discovery_settle_s,
     )

@@ -10,6 +10,7 @@ class PathsOut(BaseModel):
     roots: list[str] = Field(examples=[["/srv/media", "/mnt/archive"]])
     upload_dir: str = Field(examples=["/srv/media/uploads"])
     watch: str  # how the watcher follows the roots now: native, poll or off
+    watcher_changes: int  # relevant changes (a video file, a new folder) the watcher has seen since start
     discovery_interval_s: float
     settle_s: float
 
