@@ -15,14 +15,24 @@ def _vtt_time(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def _line(text: str) -> str:
-    """One line of cue text: no line breaks, no arrow that would read as a timing line."""
-    return " ".join(text.split()).replace("-->", "->")
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _srt_line(text: str) -> str:
+    """One line of SubRip cue text: no line breaks, no arrow that would read as a timing line."""
+    return _one_line(text).replace("-->", "->")
+
+
+def _vtt_line(text: str) -> str:
+    """One line of WebVTT cue text, as text: `&`, `<` and `>` escaped, so a transcript that says `<b>`
+    or `R&D` is not read as markup (and an arrow cannot read as a timing line: its `>` is escaped)."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_vtt(cues: list[Cue]) -> str:
     return str(
-        WebVTT(captions=[Caption(_vtt_time(c.start_ms), _vtt_time(c.end_ms), _line(c.text)) for c in cues]).content
+        WebVTT(captions=[Caption(_vtt_time(c.start_ms), _vtt_time(c.end_ms), _vtt_line(c.text)) for c in cues]).content
     )
 
 
@@ -32,7 +42,7 @@ def to_srt(cues: list[Cue]) -> str:
             index=i,
             start=timedelta(milliseconds=c.start_ms),
             end=timedelta(milliseconds=c.end_ms),
-            content=_line(c.text),
+            content=_srt_line(c.text),
         )
         for i, c in enumerate(cues, 1)
     ]
