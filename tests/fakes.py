@@ -28,10 +28,10 @@ from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
+from framewise.domain.session import Session, SessionId
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
 from framewise.domain.windows import Window
-from framewise.domain.session import Session, SessionId
 
 
 class FixedClock:

@@ -63,7 +63,9 @@ class Machine:
             "APT_GET": str(self.apt_get),
             "APT_CACHE": str(self.apt_cache),
         }
-        return subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            ["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
 
     def apt_calls(self) -> list[list[str]]:
         if not self.apt_log.exists():
@@ -92,7 +94,8 @@ fi""",
     )
     apt_cache = executable(
         tmp_path / "apt-cache",
-        """if [ -n "$NO_CHROMIUM" ] && [ "$2" = chromium ]; then echo "  Candidate: (none)"; else echo "  Candidate: 1.0-1"; fi""",
+        'if [ -n "$NO_CHROMIUM" ] && [ "$2" = chromium ]; then echo "  Candidate: (none)"\n'
+        'else echo "  Candidate: 1.0-1"; fi',
     )
     return Machine(tools, fonts, log, apt_get, apt_cache)
 
@@ -202,7 +205,7 @@ def test_the_real_apt_would_install_the_selection_beside_the_images_node_and_rep
         "APT_CACHE": apt_cache,
     }
     result = subprocess.run(
-        ["bash", str(SCRIPT), "--dry-run"], env=env, capture_output=True, text=True, timeout=300
+        ["bash", str(SCRIPT), "--dry-run"], env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr
     assert f"would install {' '.join(OTHER_TOOLS.values())} and replace nothing" in result.stderr
