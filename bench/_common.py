@@ -1,5 +1,6 @@
 """Shared plumbing for the benchmarks: stores, a real API process, percentiles, the report."""
 
+import argparse
 import json
 import os
 import socket
@@ -18,6 +19,17 @@ from framewise_api.migrate import upgrade
 from framewise_dev.stores import start_stores
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def bench_arguments(
+    module_doc: str | None, prog: str, argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None
+) -> argparse.Namespace:
+    """The benchmark's command line: `--help` prints what it measures and exits before anything starts."""
+    parser = parser or argparse.ArgumentParser()
+    parser.prog = prog
+    parser.description = (module_doc or "").split("\n\n")[0]
+    parser.epilog = "Prints a table and keeps JSON in bench/results/ (make bench runs them all)."
+    return parser.parse_args(argv)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench._common import AUTH, api_process, bench_stores, percentile, report
+from bench._common import AUTH, api_process, bench_arguments, bench_stores, percentile, report
 
 VIDEOS = int(os.environ.get("BENCH_VIDEOS", "16667"))  # x 6 tasks = 100,002 tasks; x 36 = 600,012 artifacts
 ARTIFACTS_PER_TASK = 6
@@ -117,6 +117,7 @@ def measure(client: httpx.Client, path: str) -> dict[str, object]:
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_api_queries")
     with bench_stores() as (database_url, valkey_url), tempfile.TemporaryDirectory() as media:
         seconds = asyncio.run(seed(database_url))
         with (

@@ -16,7 +16,7 @@ from uuid import uuid4
 
 import asyncpg
 
-from bench._common import bench_stores, machine_cpu_s, own_cpu_s, report, store_marker, wait_for_quiet
+from bench._common import bench_arguments, bench_stores, machine_cpu_s, own_cpu_s, report, store_marker, wait_for_quiet
 from framewise.domain.artifact import ArtifactEnvelope, envelopes_for
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.provenance import Provenance, config_hash
@@ -124,6 +124,7 @@ async def measure(database_url: str) -> tuple[dict[str, list[float]], int]:
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_artifacts")
     load = os.getloadavg()[0]
     with bench_stores() as (database_url, _):
         marker = store_marker(database_url)

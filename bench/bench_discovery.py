@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import text
 
-from bench._common import bench_stores, report
+from bench._common import bench_arguments, bench_stores, report
 from framewise.application.ports import UnitOfWork
 from framewise.application.results import DiscoveryReport
 from framewise.application.use_cases.video_discoverer import VideoDiscoverer
@@ -167,6 +167,7 @@ class Bench:
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_discovery")
     with bench_stores() as (database_url, valkey_url), tempfile.TemporaryDirectory() as tmp:
         media = Path(tmp) / "media"
         media.mkdir()

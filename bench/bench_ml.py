@@ -18,9 +18,9 @@ hand-measured boxes.
 `python -m bench.bench_ml objects places` runs only the analyses named.
 """
 
+import argparse
 import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bench._common import report
+from bench._common import bench_arguments, report
 from framewise.contracts.ml import InferenceRequest
 from framewise_dev.media import (
     CAT_BOX,
@@ -287,9 +287,14 @@ def photo_accuracy(registry: ModelRegistry, folder: Path) -> list[dict[str, str]
     return rows
 
 
+ANALYSES = ["objects", "faces", "transcribe", "ocr", "places", "scenes"]
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("analyses", nargs="*", choices=ANALYSES, help="the analyses to measure (default: all)")
+    only = bench_arguments(__doc__, "bench_ml", parser=parser).analyses or ANALYSES
     threads = set_torch_threads(0)
-    only = sys.argv[1:] or ["objects", "faces", "transcribe", "ocr", "places", "scenes"]
     with tempfile.TemporaryDirectory(prefix="framewise-bench-ml-") as tmp:
         folder = Path(tmp)
         cache = Path(os.environ.get("MODEL_CACHE_DIR", folder / "models"))

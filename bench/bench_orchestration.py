@@ -38,6 +38,7 @@ from arq.connections import ArqRedis
 from arq.constants import result_key_prefix
 
 from bench._common import (
+    bench_arguments,
     bench_stores,
     free_port,
     machine_cpu_s,
@@ -432,6 +433,7 @@ def cases() -> list[Case]:
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_orchestration")
     configure_logging("bench", "console", "WARNING")  # the driver stands in for the API; its job lines are noise here
     load = os.getloadavg()[0]
     rows: list[dict[str, object]] = []

@@ -20,7 +20,7 @@ import av
 import httpx
 import numpy as np
 
-from bench._common import AUTH, api_process, bench_stores, percentile, report
+from bench._common import AUTH, api_process, bench_arguments, bench_stores, percentile, report
 from framewise.domain.moments import frame_moments, normalise, trigrams
 from framewise.domain.payloads import ArtifactType
 from framewise.infrastructure.media.thumbnails import CachedFrameGrabber
@@ -233,6 +233,7 @@ def building_rows() -> list[dict[str, object]]:
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_search")
     with bench_stores() as (database_url, valkey_url), tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         artifacts, moments = asyncio.run(seed(database_url))

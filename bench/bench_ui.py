@@ -55,6 +55,7 @@ from bench._common import (
     AUTH,
     BENCH_TOKEN,
     api_process,
+    bench_arguments,
     bench_stores,
     machine_cpu_s,
     own_cpu_s,
@@ -565,6 +566,7 @@ def measure(
 
 
 def main() -> None:
+    bench_arguments(__doc__, "bench_ui")
     if not Path(CHROMIUM).is_file():
         raise SystemExit(f"{CHROMIUM} is missing: apt install chromium (or set BENCH_CHROMIUM)")
     build_ui()

@@ -79,3 +79,24 @@ def test_an_unknown_option_is_refused_before_anything_runs(tmp_path: object) -> 
         check=False,
     )
     assert done.returncode == 2 and "unrecognized arguments" in done.stderr
+
+
+BENCHES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "bench").glob("bench_*.py"))
+
+
+@pytest.mark.parametrize("bench", BENCHES)
+def test_every_benchmarks_help_prints_its_usage_and_runs_nothing(bench: str, tmp_path: Path) -> None:
+    """`python -m bench.<name> --help` says what it measures; it starts no store, server or model."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{bench}", "--help"],
+        env={**os.environ, "PYTHONPATH": str(root), "TMPDIR": str(tmp_path)},
+        cwd=str(root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: {bench}"), done.stdout
+    assert list(tmp_path.iterdir()) == []  # no temporary store or media folder was made
