@@ -39,6 +39,7 @@ from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_settings_reader import VideoSettingsReader
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.clock import SystemClock
+from framewise.infrastructure.local_services import JsonFileLocalServices
 from framewise.infrastructure.media.av_prober import AvMediaProber
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.media.paths import resolve_roots
@@ -168,7 +169,12 @@ class ApiContainer:
         return CueLister(SqlVideoQueries(self.sessions), SqlArtifactQueries(self.sessions))
 
     def system_describer(self) -> SystemDescriber:
-        return SystemDescriber(self.ml_status, ValkeyQueueDepths(self.pool), SqlTaskQueries(self.sessions))
+        return SystemDescriber(
+            self.ml_status,
+            ValkeyQueueDepths(self.pool),
+            SqlTaskQueries(self.sessions),
+            JsonFileLocalServices(self.settings.services_state_file),
+        )
 
     def analysis_settings_saver(self) -> AnalysisSettingsSaver:
         uow, library = SqlUnitOfWork(self.sessions), LocalMediaLibrary(self.roots)

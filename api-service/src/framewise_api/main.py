@@ -8,6 +8,7 @@ import structlog
 from fastapi import Depends, FastAPI
 from prometheus_client import REGISTRY
 
+from framewise.infrastructure.local_services import JsonFileLocalServices
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.settings import load_settings
 from framewise.infrastructure.web import ObservabilityMiddleware, SecurityHeadersMiddleware, serve_app
@@ -19,6 +20,7 @@ from framewise_api.queue_metrics import QueueCollector
 from framewise_api.routers import artifacts, health, media, paths, reindex, search, session, system, tasks, videos
 from framewise_api.routers import settings as settings_routes
 from framewise_api.security import TokenChecker
+from framewise_api.service_metrics import LocalServiceCollector
 from framewise_api.settings import ApiSettings
 
 log = structlog.get_logger("framewise.api")
@@ -31,6 +33,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         app.state.container = container
         queues = QueueCollector(settings.valkey_url)
         REGISTRY.register(queues)
+        local_services = LocalServiceCollector(JsonFileLocalServices(settings.services_state_file))
+        REGISTRY.register(local_services)
         log.info(
             "service_started",
             media_roots=container.roots,
@@ -47,6 +51,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             await container.discovery.stop()
             REGISTRY.unregister(queues)
+            REGISTRY.unregister(local_services)
             queues.close()
             await container.close()
             log.info("service_stopped")

@@ -46,6 +46,9 @@ class ApiSettings(ServiceSettings):
     ml_token: SecretStr | None = None
 
     _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
+    # The local supervisor's description of the services it runs (`make run` sets it): shown by
+    # GET /api/v1/system and counted in /metrics. Unset, the system view lists no local services.
+    services_state_file: Path | None = None
 
     @field_validator("api_tokens")
     @classmethod

@@ -81,10 +81,26 @@ class TasksOut(BaseModel):
     by_type: dict[TaskType, dict[TaskStatus, int]]
 
 
+class LocalServiceOut(BaseModel):
+    """One service that `make run` supervises on this machine."""
+
+    name: str = Field(description="ml, worker-gpu, worker-cpu or api")
+    state: str = Field(description="running, restarting (after a crash, once its backoff passes), down, stopped")
+    pid: int | None = Field(description="its process id while it runs")
+    restarts: int = Field(description="how many times it was started again after exiting on its own")
+    last_exit_code: int | None = Field(description="how it last exited: an exit code, or minus the killing signal")
+    last_exit: str | None = Field(description='the same in words: "exit code 1", "killed by SIGKILL"')
+    reason: str | None = Field(None, description="why it is down: its last exit and how often it crashed")
+    log: str | None = Field(None, description="its log file, on the machine that runs it")
+
+
 class SystemOut(BaseModel):
     ml: MlOut
     queues: list[QueueOut]
     tasks: TasksOut
+    services: list[LocalServiceOut] = Field(
+        description="the local services when `make run` supervises this API (empty otherwise)"
+    )
 
     @classmethod
     def of(cls, report: SystemReport) -> Self:
@@ -102,6 +118,7 @@ class SystemOut(BaseModel):
                 by_status={s: by_status[s] for s in TaskStatus},
                 by_type=by_type,
             ),
+            services=[LocalServiceOut.model_validate(s, from_attributes=True) for s in report.services],
         )
 
 

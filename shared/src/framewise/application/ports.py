@@ -14,6 +14,7 @@ from framewise.application.results import (
     Jump,
     KnownFile,
     LabelCount,
+    LocalService,
     MlServiceStatus,
     ModelReload,
     Page,
@@ -247,6 +248,14 @@ class MlStatusReader(Protocol):
 
 class QueueDepths(Protocol):
     async def depths(self) -> list[QueueDepth]: ...
+
+
+class LocalServices(Protocol):
+    """The services a local supervisor (`make run`) runs beside this one, as it last described them."""
+
+    async def local_services(self) -> list[LocalService]:
+        """Never raises: empty when no supervisor runs this service or its description cannot be read."""
+        ...
 
 
 class TaskCounter(Protocol):

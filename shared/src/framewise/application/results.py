@@ -270,12 +270,29 @@ class TaskCount:
 
 
 @dataclass(frozen=True)
+class LocalService:
+    """One service as the local supervisor (`make run`) keeps it: running, restarting after a crash,
+    down (it crashed too often), or stopped."""
+
+    name: str
+    state: str  # running, restarting, down, stopped
+    pid: int | None
+    restarts: int
+    last_exit_code: int | None  # negative: the signal that ended it
+    last_exit: str | None  # the same in words: "exit code 1", "killed by SIGKILL"
+    reason: str | None = None  # why it is down
+    log: str | None = None  # its log file
+
+
+@dataclass(frozen=True)
 class SystemReport:
-    """One view of the installation for its operator: the ML service, the queues and the tasks."""
+    """One view of the installation for its operator: the ML service, the queues, the tasks, and the
+    local services when a supervisor runs them (empty otherwise)."""
 
     ml: MlServiceStatus
     queues: list[QueueDepth]
     tasks: list[TaskCount]
+    services: list[LocalService] = field(default_factory=list)
 
 
 class MlError(Exception):
