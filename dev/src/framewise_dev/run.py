@@ -2,26 +2,38 @@
 
 Starts embedded PostgreSQL and Valkey (unless DATABASE_URL / VALKEY_URL name servers of yours),
 applies the migrations, writes a sample video if the media folder is empty, then runs the ML
-service, a GPU-pool and a CPU-pool worker and the API under honcho. Ctrl-C stops them all, then
-the stores.
+service, a GPU-pool and a CPU-pool worker and the API under `Supervisor`, which restarts a service
+that exits on its own and leaves down one that keeps crashing. Ctrl-C (or SIGTERM) stops the workers
+first, then the API and the ML service, then the stores. Nothing outlives it, even a SIGKILL
+(docs/design/make-run.md).
 """
 
 import argparse
 import os
 import secrets
+import shlex
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
-from honcho.manager import Manager
-from honcho.printer import Printer
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from framewise_dev.local_processes import Console, LocalLauncher
 from framewise_dev.media import make_analysis_video
+from framewise_dev.ports import taken_ports
+from framewise_dev.restart_policy import RestartPolicy
+from framewise_dev.state_file import write_state
 from framewise_dev.stores import EmbeddedStores, start_stores
+from framewise_dev.supervisor import ServiceSpec, Supervisor
 from framewise_dev.ui_build import UI_DIR, UiBuildError, build_ui
+
+SERVICES = ("ml", "worker-gpu", "worker-cpu", "api")
+TICK_S = 0.2  # how often the supervisor looks at its services
 
 
 class DevSettings(BaseSettings):
@@ -37,6 +49,23 @@ class DevSettings(BaseSettings):
     ml_port: Annotated[int, Field(ge=1, le=65535)] = 8001
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
     log_format: str = "console"
+    # A service that exits on its own is restarted after a backoff doubling from RESTART_BACKOFF_S to
+    # RESTART_BACKOFF_MAX_S; at RESTART_MAX_CRASHES crashes within RESTART_WINDOW_S it stays down.
+    restart_backoff_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    restart_backoff_max_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    restart_max_crashes: Annotated[int, Field(ge=1, le=1000)] = 6
+    restart_window_s: Annotated[float, Field(gt=0)] = 600.0
+    shutdown_grace_s: Annotated[int, Field(ge=0, le=3600)] = 30  # the workers' own; they get 15 s more to exit
+    # For tests and debugging: a service's command line replaced, as JSON ({"worker-cpu": "false"}).
+    service_commands: dict[str, str] = {}
+
+    @field_validator("service_commands")
+    @classmethod
+    def _known_services(cls, commands: dict[str, str]) -> dict[str, str]:
+        unknown = set(commands) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"unknown services {sorted(unknown)}; the services are {', '.join(SERVICES)}")
+        return commands
 
 
 def first_root(settings: DevSettings) -> Path:
@@ -99,42 +128,117 @@ def ensure_ui() -> None:
         print(f"framewise: the web UI is not built ({exc}); the API runs without it", flush=True)
 
 
+def service_specs(settings: DevSettings, env: dict[str, str]) -> list[ServiceSpec]:
+    """The four services, in their start order; the workers stop first (stop_order 0) and drain."""
+    python, port = sys.executable, settings.worker_metrics_port
+    logs = Path(settings.data_dir).resolve() / "logs"
+    worker_stop_s = settings.shutdown_grace_s + 15.0
+    commands = {
+        "ml": [python, "-m", "framewise_ml.main"],
+        "worker-gpu": [python, "-m", "framewise_worker.main"],
+        "worker-cpu": [python, "-m", "framewise_worker.main"],
+        "api": [python, "-m", "framewise_api.main"],
+    }
+    commands.update({name: shlex.split(line) for name, line in settings.service_commands.items()})
+    envs = {
+        "ml": env,
+        "worker-gpu": {**env, "GPU_MODE": "gpu", "WORKER_METRICS_PORT": str(port + 1 if port else 0)},
+        "worker-cpu": {**env, "GPU_MODE": "cpu", "WORKER_METRICS_PORT": str(port + 2 if port else 0)},
+        "api": env,
+    }
+    return [
+        ServiceSpec(
+            name,
+            tuple(commands[name]),
+            envs[name],
+            str(logs / f"{name}.log"),
+            stop_order=0 if name.startswith("worker") else 1,
+            stop_timeout_s=worker_stop_s if name.startswith("worker") else 15.0,
+        )
+        for name in SERVICES
+    ]
+
+
+def service_ports(settings: DevSettings) -> dict[str, int]:
+    port = settings.worker_metrics_port
+    ports = {"API_PORT": settings.api_port, "ML_PORT": settings.ml_port}
+    if port:
+        ports["WORKER_METRICS_PORT + 1 (the GPU-pool worker's)"] = port + 1
+        ports["WORKER_METRICS_PORT + 2 (the CPU-pool worker's)"] = port + 2
+    return ports
+
+
+def start_store_guard(data_dir: Path) -> None:
+    """The guard that stops the embedded stores if this process dies without doing it (SIGKILL)."""
+    subprocess.Popen(
+        [sys.executable, "-m", "framewise_dev.store_guard", str(os.getpid()), str(data_dir)],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def supervise(settings: DevSettings, env: dict[str, str]) -> None:
+    """Run the services until SIGINT or SIGTERM, then stop them in order."""
+    specs = service_specs(settings, env)
+    state_file = Path(env["SERVICES_STATE_FILE"])
+    console = Console(sys.stdout, max(len(s.name) for s in specs))
+    policy = RestartPolicy(
+        backoff_s=settings.restart_backoff_s,
+        backoff_max_s=max(settings.restart_backoff_max_s, settings.restart_backoff_s),
+        max_crashes=settings.restart_max_crashes,
+        window_s=settings.restart_window_s,
+    )
+    supervisor = Supervisor(
+        specs,
+        LocalLauncher(console),
+        policy,
+        say=console.say,
+        on_change=lambda views: write_state(state_file, views, supervisor_pid=os.getpid()),
+    )
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    supervisor.start()
+    while not stopping.wait(TICK_S):
+        supervisor.tick()
+    console.say("stopping: the workers first, then the API and the ML service")
+    supervisor.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     argparse.ArgumentParser(
         prog="framewise-dev",
         allow_abbrev=False,
         description="`make run`: start the whole system on this machine (embedded PostgreSQL and Valkey unless "
         "DATABASE_URL / VALKEY_URL are set, the migrations, a sample video if the media folder is empty, then "
-        "the ML service, a GPU-pool and a CPU-pool worker and the API); Ctrl-C stops it all. Reads .env.",
+        "the ML service, a GPU-pool and a CPU-pool worker and the API, each restarted if it exits); Ctrl-C "
+        "stops it all. Reads .env.",
     ).parse_args(argv)
     settings = DevSettings()
+    taken = taken_ports(service_ports(settings))
+    if taken:
+        for line in taken:
+            print(f"framewise: {line}", file=sys.stderr, flush=True)
+        sys.exit("framewise: not started: stop that process, or choose other ports (.env or the environment)")
+    data_dir = Path(settings.data_dir).resolve()
     stores: EmbeddedStores | None = None
     database_url, valkey_url = settings.database_url, settings.valkey_url
     if database_url is None or valkey_url is None:
-        stores = start_stores(Path(settings.data_dir).resolve())
+        stores = start_stores(data_dir)
+        start_store_guard(data_dir)
         database_url = database_url or stores.database_url
         valkey_url = valkey_url or stores.valkey_url
         print(f"framewise: embedded stores up (data in {settings.data_dir}/)", flush=True)
     try:
         env = process_env(settings, database_url, valkey_url)
-        python = sys.executable
-        subprocess.run([python, "-m", "framewise_api.migrate", "upgrade", "head"], env=env, check=True)
+        env["SERVICES_STATE_FILE"] = str(data_dir / "services.json")
+        subprocess.run([sys.executable, "-m", "framewise_api.migrate", "upgrade", "head"], env=env, check=True)
         ensure_sample(first_root(settings))
         ensure_ui()
-        manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-        port = settings.worker_metrics_port
-        manager.add_process("ml", f"{python} -m framewise_ml.main", env=env)
-        manager.add_process(
-            "worker-gpu",
-            f"{python} -m framewise_worker.main",
-            env={**env, "GPU_MODE": "gpu", "WORKER_METRICS_PORT": str(port + 1 if port else 0)},
-        )
-        manager.add_process(
-            "worker-cpu",
-            f"{python} -m framewise_worker.main",
-            env={**env, "GPU_MODE": "cpu", "WORKER_METRICS_PORT": str(port + 2 if port else 0)},
-        )
-        manager.add_process("api", f"{python} -m framewise_api.main", env=env)
         print(
             f"framewise: web UI and API on http://127.0.0.1:{settings.api_port} (docs at /docs), "
             f"ML service on http://127.0.0.1:{settings.ml_port}; Ctrl-C stops everything",
@@ -148,13 +252,12 @@ def main(argv: list[str] | None = None) -> None:
                 f"http://127.0.0.1:{settings.api_port}/api/v1/tasks",
                 flush=True,
             )
-        manager.loop()
-        code = manager.returncode or 0
+        print(f"framewise: each service's log is in {data_dir / 'logs'}/ too", flush=True)
+        supervise(settings, env)
     finally:
         if stores is not None:
             stores.stop()
             print("framewise: embedded stores stopped", flush=True)
-    sys.exit(code)
 
 
 if __name__ == "__main__":
