@@ -80,7 +80,8 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def analysis_video(tmp_path_factory: pytest.TempPathFactory) -> SampleVideo:
-    """Four 2 s shots (FRAMEWISE, SCENE TWO + a face, HUE ONLY, THE END), speech from 0.3 s."""
+    """Seven 2 s shots (FRAMEWISE, SCENE TWO + a face, HUE ONLY, CAT + the cat, CUP + the cup, the palace
+    filling the frame, THE END), speech from 0.3 s."""
     require_tool("espeak-ng")
     video = make_analysis_video(tmp_path_factory.mktemp("analysis") / "analysis.mp4")
     assert video.speech is not None

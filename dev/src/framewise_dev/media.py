@@ -175,20 +175,27 @@ def make_sample_video(
 
 
 # The face picture of the analysis video: scikit-image's astronaut photograph cropped to PHOTO_CROP,
-# pasted at FACE_AT with side FACE_SIDE. FACE_IN_PHOTO is the face's box in the 512x512 original,
-# measured by hand.
+# pasted at FACE_AT with side FACE_SIDE. FACE_IN_PHOTO is the face's box in the 512x512 original and
+# PERSON_IN_PHOTO the person's (hair to the crop's lower edge, the suit's collar ring on the left),
+# both measured by hand on the photograph.
 PHOTO_CROP = (130, 20, 330, 220)
 FACE_AT = (185, 95)
 FACE_SIDE = 120
 FACE_IN_PHOTO = (180, 60, 270, 175)
+PERSON_IN_PHOTO = (132, 21, 302, 220)
 SPEECH = "the quick brown fox jumps over the lazy dog"
+
+
+def _astronaut_in_frame(in_photo: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    """A box measured in the astronaut photograph, where the analysis video shows it."""
+    scale = FACE_SIDE / (PHOTO_CROP[2] - PHOTO_CROP[0])
+    x1, y1, x2, y2 = (v - PHOTO_CROP[i % 2] for i, v in enumerate(in_photo))
+    return (FACE_AT[0] + x1 * scale, FACE_AT[1] + y1 * scale, FACE_AT[0] + x2 * scale, FACE_AT[1] + y2 * scale)
 
 
 def face_box() -> tuple[float, float, float, float]:
     """Where the face is in the analysis video's frames (x1, y1, x2, y2 in pixels)."""
-    scale = FACE_SIDE / (PHOTO_CROP[2] - PHOTO_CROP[0])
-    x1, y1, x2, y2 = (v - PHOTO_CROP[i % 2] for i, v in enumerate(FACE_IN_PHOTO))
-    return (FACE_AT[0] + x1 * scale, FACE_AT[1] + y1 * scale, FACE_AT[0] + x2 * scale, FACE_AT[1] + y2 * scale)
+    return _astronaut_in_frame(FACE_IN_PHOTO)
 
 
 def paste_face(image: Image.Image, _index: int) -> None:
@@ -239,12 +246,13 @@ def _photo(name: str, box: tuple[int, int, int, int], cover: bool) -> Image.Imag
 
 # The photographs of the analysis video, in its 320x240 frames, under the shot's word. A box keeps
 # the photograph's aspect ratio (both are 3:2); the palace covers its whole shot, as a place should.
-# *_IN_PHOTO are the objects' boxes in the original photographs, measured by hand.
+# *_IN_PHOTO are the objects' boxes in the original photographs, measured by hand on them (the cat's
+# head is cut by the picture's top, left and bottom edges; its right ear ends at x = 398).
 CAT_BOX = (61, 104, 259, 236)
 CUP_BOX = (61, 104, 259, 236)
-CAT_IN_PHOTO, CHELSEA_SIZE = (0, 0, 430, 300), (451, 300)  # the cat fills the picture but a strip on the right
+CAT_IN_PHOTO, CHELSEA_SIZE = (0, 0, 398, 300), (451, 300)  # the cat fills the picture but the background on the right
 CUP_IN_PHOTO, COFFEE_SIZE = (170, 15, 415, 295), (600, 400)  # the cup and its handle, not the saucer
-PERSON_BOX = (FACE_AT[0], FACE_AT[1], FACE_AT[0] + FACE_SIDE, FACE_AT[1] + FACE_SIDE)  # head and shoulders fill it
+PERSON_BOX = _astronaut_in_frame(PERSON_IN_PHOTO)  # the astronaut, head and shoulders, where the video shows her
 
 
 def box_in_frame(
