@@ -274,7 +274,7 @@ async def test_a_name_of_exactly_200_bytes_and_a_unicode_name_are_accepted(
     longest = "a" * 196 + ".mp4"
     assert upload(client, longest, video_bytes).status_code == 201
     decomposed = "cafe\u0301 \u65e5\u672c.mp4"  # NFD 'é': stored NFC-normalised
-    stored = upload(client, quote(decomposed, safe=""), video_bytes)
+    stored = upload(client, quote(decomposed, safe=""), video_bytes + b"\0" * 16)  # other content: kept apart
     assert stored.status_code == 201, stored.text
     assert stored.json()["path"] == "uploads/caf\u00e9 \u65e5\u672c.mp4"
     assert sorted(p.name for p in (media_root / "uploads").iterdir()) == [
@@ -282,7 +282,7 @@ async def test_a_name_of_exactly_200_bytes_and_a_unicode_name_are_accepted(
         longest,
         "caf\u00e9 \u65e5\u672c.mp4",
     ]
-    assert len(await rows(engine, "SELECT id FROM videos WHERE status = 'ready'")) == 1  # the same content twice
+    assert len(await rows(engine, "SELECT id FROM videos WHERE status = 'ready'")) == 2  # two contents
     assert len(await rows(engine, "SELECT path FROM video_files")) == 2
 
 
@@ -402,16 +402,23 @@ async def test_a_good_upload_is_stored_registered_and_queued(
     assert await redis.zcard("gpu_jobs") > 0 and await redis.zcard("cpu_jobs") > 0
     assert client.get(created.headers["Location"]).json()["status"] == "ready"
 
-    again = upload(client, "clip.mp4", video_bytes)
-    assert again.status_code == 201, again.text
-    assert again.json()["path"] == "uploads/clip (1).mp4"
-    assert sorted(p.name for p in (media_root / "uploads").iterdir()) == [".incoming", "clip (1).mp4", "clip.mp4"]
-    assert (media_root / "uploads" / "clip.mp4").read_bytes() == video_bytes  # never overwritten
-    # The same content again: one more file of the same video, nothing analysed twice.
-    assert (again.json()["video_id"], again.json()["tasks_created"]) == (body["video_id"], 0)
-    assert len(await rows(engine, "SELECT id FROM videos")) == 1
-    assert len(await rows(engine, "SELECT path FROM video_files")) == 2
+    # The same content again, under any name: the library has it, so it is not stored a second time.
+    again = upload(client, "other name.mp4", video_bytes)
+    assert again.status_code == 200, again.text
+    assert again.headers["Location"] == created.headers["Location"]
+    assert (again.json()["video_id"], again.json()["path"], again.json()["tasks_created"]) == (
+        body["video_id"],
+        "uploads/clip.mp4",
+        0,
+    )
+    assert sorted(p.name for p in (media_root / "uploads").iterdir()) == [".incoming", "clip.mp4"]
+    assert list((media_root / "uploads" / ".incoming").iterdir()) == []
+    assert len(await rows(engine, "SELECT path FROM video_files")) == 1
     assert len(await queued(redis)) == 6
+    # Other content under a name already taken: stored beside it, never over it.
+    other = upload(client, "clip.mp4", video_bytes + b"\0" * 16)
+    assert other.status_code == 201 and other.json()["path"] == "uploads/clip (1).mp4"
+    assert (media_root / "uploads" / "clip.mp4").read_bytes() == video_bytes  # never overwritten
 
 
 async def test_an_oversized_upload_gets_413_declared_or_streamed_and_leaves_nothing(
@@ -446,8 +453,8 @@ async def test_an_upload_of_exactly_the_limit_is_accepted_streamed_or_declared(
 ) -> None:
     with api_client(database_url, valkey_url, media_root, upload_max_bytes=len(video_bytes)) as client:
         assert upload(client, "a.mp4", video_bytes).status_code == 201
-        assert upload(client, "b.mp4", chunked(video_bytes)).status_code == 201
-    assert (media_root / "uploads" / "b.mp4").read_bytes() == video_bytes
+        assert upload(client, "b.mp4", chunked(video_bytes)).status_code == 200  # accepted: known content, kept once
+    assert (media_root / "uploads" / "a.mp4").read_bytes() == video_bytes
 
 
 BAD_CONTENT: dict[str, Callable[[bytes], bytes]] = {
@@ -576,14 +583,14 @@ async def test_upload_is_limited_per_token_and_a_refused_upload_stores_nothing(
     with api_client(database_url, valkey_url, media_root, rate_limit_upload=2, rate_limit_window_s=60) as client:
         drive_rate_limits(client)
         assert upload(client, "a.mp4", video_bytes).status_code == 201
-        assert upload(client, "b.mp4", video_bytes).status_code == 201
+        assert upload(client, "b.mp4", video_bytes + b"\0" * 16).status_code == 201  # other content: stored too
         assert_rate_limited(upload(client, "c.mp4", video_bytes), 60)
         assert_rate_limited(upload(client, "d.mp4", chunked(video_bytes)), 60)
         assert sorted(files_in(media_root)) == ["uploads/a.mp4", "uploads/b.mp4"]
-        assert len(await rows(engine, "SELECT path FROM video_files")) == 2  # one video: the same content
-        assert len(await queued(redis)) == 6
+        assert len(await rows(engine, "SELECT path FROM video_files")) == 2
+        assert len(await queued(redis)) == 12
 
-        assert upload(client, "c.mp4", video_bytes, headers=OTHER_AUTH).status_code == 201
+        assert upload(client, "c.mp4", video_bytes + b"\0" * 32, headers=OTHER_AUTH).status_code == 201
     assert files_in(media_root) == ["uploads/a.mp4", "uploads/b.mp4", "uploads/c.mp4"]
 
 

@@ -55,7 +55,8 @@ def test_each_operation_lists_only_the_errors_it_can_answer(document: dict[str, 
     assert errors_of(document, "get", "/api/v1/tasks/{task_id}") == {401, 404, 422, 503}
     assert errors_of(document, "post", "/api/v1/tasks/{task_id}/enqueue") == {401, 404, 409, 422, 429, 503}
     assert errors_of(document, "post", "/api/v1/tasks/{task_id}/cancel") == {401, 404, 409, 422, 503}
-    assert errors_of(document, "post", "/api/v1/videos") == {401, 413, 415, 422, 429, 503}
+    assert errors_of(document, "post", "/api/v1/videos") == {401, 408, 413, 415, 422, 429, 503}
+    assert errors_of(document, "delete", "/api/v1/sessions/{session_id}") == {401, 403, 404, 422, 503}
     assert errors_of(document, "get", "/api/v1/videos/{video_id}/tasks") == {401, 404, 422, 503}
     assert errors_of(document, "get", "/api/v1/videos/{video_id}/stream") == {
         400, 401, 403, 404, 409, 416, 422, 503
@@ -85,6 +86,7 @@ def test_the_headers_that_come_with_an_answer_are_declared(document: dict[str, A
                 if status in operation["responses"]:
                     assert "Retry-After" in operation["responses"][status]["headers"], (method, path, status)
     assert "Location" in document["paths"]["/api/v1/videos"]["post"]["responses"]["201"]["headers"]
+    assert "Location" in document["paths"]["/api/v1/videos"]["post"]["responses"]["200"]["headers"]
     ranged = document["paths"]["/api/v1/videos/{video_id}/stream"]["get"]["responses"]
     assert {"Content-Range", "Accept-Ranges"} <= set(ranged["206"]["headers"])
     assert "Content-Range" in ranged["416"]["headers"]

@@ -58,6 +58,7 @@ from framewise_api.discovery import DiscoveryScheduler
 from framewise_api.rate_limit import ValkeyRateLimiter
 from framewise_api.security import token_id
 from framewise_api.settings import ApiSettings
+from framewise_api.uploads import UploadSlots
 
 
 @dataclass
@@ -73,9 +74,11 @@ class ApiContainer:
     ml_status: HttpxMlStatus = field(default_factory=lambda: HttpxMlStatus(None))
     model_checker: HttpxModelChecker = field(default_factory=lambda: HttpxModelChecker(None))
     discovery: DiscoveryScheduler = field(init=False)
+    upload_slots: UploadSlots = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
+        self.upload_slots = UploadSlots(s.upload_concurrency)
         self.discovery = DiscoveryScheduler(
             lambda correlation_id, folder: self.video_discoverer().execute(correlation_id, folder),
             self.pool,

@@ -18,6 +18,7 @@ from framewise.domain.errors import (
     SettingsUncheckable,
     UnsupportedUpload,
     UploadFolderUnusable,
+    UploadStalled,
     UploadTooLarge,
     VideoNotPlayable,
 )
@@ -34,6 +35,7 @@ from framewise.infrastructure.problems import (
 from framewise_api.byte_ranges import MalformedRange, UnsatisfiableRange
 from framewise_api.rate_limit import RateLimited
 from framewise_api.security import CrossOriginWrite
+from framewise_api.uploads import TooManyUploads
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "Problem", "errors", "install", "problem"]
 
@@ -56,6 +58,7 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
         {},
     ),
     404: ("no such resource", {}),
+    408: ("an upload that sent no byte for UPLOAD_IDLE_TIMEOUT_S: dropped, nothing kept", {}),
     409: ("not allowed in the resource's current state", {}),
     413: ("upload larger than UPLOAD_MAX_BYTES", {}),
     415: ("upload without a video extension", {}),
@@ -113,6 +116,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
     VideoNotPlayable: ProblemType(409),
     PathOutsideRoots: ProblemType(403),
     UploadTooLarge: ProblemType(413),
+    UploadStalled: ProblemType(408),
     UnsupportedUpload: ProblemType(415),
     UploadFolderUnusable: ProblemType(503, retry_after_s=60),
     SettingsUncheckable: ProblemType(503, retry_after_s=30),
@@ -137,6 +141,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MediaUnreadable)
     async def unreadable(request: Request, exc: MediaUnreadable) -> JSONResponse:
         return problem(request, 409, "Conflict", f"the video cannot be read: {exc}")
+
+    @app.exception_handler(TooManyUploads)
+    async def too_many_uploads(request: Request, exc: TooManyUploads) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return problem(request, 429, "Too Many Requests", str(exc), headers=headers)
 
     @app.exception_handler(CrossOriginWrite)
     async def cross_origin(request: Request, exc: CrossOriginWrite) -> JSONResponse:

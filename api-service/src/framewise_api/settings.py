@@ -25,6 +25,8 @@ class ApiSettings(ServiceSettings):
     discovery_poll_interval_s: Annotated[float, Field(gt=0)] = 10.0
     upload_dir: str | None = None
     upload_max_bytes: Annotated[int, Field(ge=1)] = 4 * 1024**3
+    upload_idle_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0  # no byte for this long: 408
+    upload_concurrency: Annotated[int, Field(ge=0)] = 2  # uploads at once per token (429 past it; 0: unbounded)
     rate_limit_window_s: Annotated[int, Field(ge=1, le=86_400)] = 60
     rate_limit_enqueue: Annotated[int, Field(ge=0)] = 600
     rate_limit_retry: Annotated[int, Field(ge=0)] = 120

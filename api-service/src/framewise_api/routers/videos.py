@@ -28,7 +28,8 @@ from framewise_api.routers.artifacts import TimeMs
 from framewise_api.schemas.artifacts import ArtifactPage
 from framewise_api.schemas.tasks import TaskPage
 from framewise_api.schemas.videos import UploadOut, VideoOut, VideoPage
-from framewise_api.security import require_caller
+from framewise_api.security import Caller, require_caller
+from framewise_api.uploads import idle_limited
 
 # Every route under /videos/{video_id}/ answers 404 for an unknown video (known_video, after auth).
 router = APIRouter(
@@ -65,8 +66,12 @@ async def list_videos(
     status_code=201,
     dependencies=[rate_limit("upload")],
     responses={
+        200: {
+            "description": "the library already has this content: that video, nothing stored",
+            "headers": {"Location": {"description": "the video's URL", "schema": {"type": "string"}}},
+        },
         201: {"headers": {"Location": {"description": "the new video's URL", "schema": {"type": "string"}}}},
-        **errors(413, 415, 429),
+        **errors(408, 413, 415, 429),
     },
     openapi_extra={
         "requestBody": {
@@ -82,20 +87,28 @@ async def upload_video(
     uploader: Uploader,
     container: ContainerDep,
     correlation_id: CorrelationId,
+    caller: Caller,
 ) -> UploadOut:
     """Upload one video as the raw request body. It is streamed to disk under the size limit
-    (413 past it), must have a video extension (415) and probe as a video (422), and is then moved
-    into the upload folder atomically and discovered: new content's six tasks are queued at once;
-    content already in the library joins its video (its id is returned) and costs no analysis."""
+    (413 past it), must have a plain name (422: no control, bidi or zero-width characters) with a
+    video extension (415) and probe as a video (422), and is then moved into the upload folder
+    atomically and discovered: new content's six tasks are queued at once (201). Content the
+    library already has (a file of it is there) is not stored again: 200 with that video. An upload
+    that sends no byte for UPLOAD_IDLE_TIMEOUT_S is dropped (408, nothing kept), and each token
+    runs at most UPLOAD_CONCURRENCY at once (429)."""
     declared = request.headers.get("content-length")
-    uploaded = await uploader.execute(
-        filename,
-        request.stream(),
-        max_bytes=container.settings.upload_max_bytes,
-        correlation_id=correlation_id,
-        declared_bytes=ascii_int(declared) if declared is not None else None,
-    )
+    settings = container.settings
+    async with container.upload_slots.hold(caller):
+        uploaded = await uploader.execute(
+            filename,
+            idle_limited(request.stream(), settings.upload_idle_timeout_s),
+            max_bytes=settings.upload_max_bytes,
+            correlation_id=correlation_id,
+            declared_bytes=ascii_int(declared) if declared is not None else None,
+        )
     response.headers["Location"] = f"/api/v1/videos/{uploaded.video_id}"
+    if uploaded.existing:
+        response.status_code = 200  # nothing was created: the answer is the video the library has
     return UploadOut.of(uploaded)
 
 

@@ -122,3 +122,10 @@ class SessionNotFound(NotFound):
 class UnscopedBulkAction(DomainError):
     """An action on many tasks at once was given no filter at all: it would touch the whole library,
     which must be asked for in so many words (`all`)."""
+
+
+class UploadStalled(UploadRejected):
+    """No byte of the upload arrived for the idle limit: the partial file is removed (408)."""
+
+    def __init__(self, idle_s: float) -> None:
+        super().__init__(f"no byte of the upload arrived for {idle_s:g} s: it was dropped; send it again")

@@ -22,14 +22,23 @@ def is_video_name(name: str) -> bool:
     return not name.startswith(".") and extension_of(name) in VIDEO_EXTENSIONS
 
 
+# Characters a name must not hold to be shown as it is: controls (Cc), format characters (Cf: the
+# bidi controls such as U+202E, which make "clip<U+202E>4pm.exe" look like "clipexe.mp4", zero-width
+# ones), line and paragraph separators, private-use characters and lone surrogates.
+INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
+
+
 def upload_name(name: str) -> str:
     """The name an uploaded file is stored under: one NFC-normalised path component with a video
     extension; `InvalidUploadName` or `UnsupportedUpload` (no video extension) say what is wrong."""
     cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned or cleaned in {".", ".."} or cleaned.startswith("."):
         raise InvalidUploadName(f"file name {name!r} is empty or hidden")
-    if any(c in cleaned for c in "/\\") or any(unicodedata.category(c) == "Cc" for c in cleaned):
-        raise InvalidUploadName(f"file name {name!r} must be a plain name, without separators or control characters")
+    if any(c in cleaned for c in "/\\") or any(unicodedata.category(c) in INVISIBLE for c in cleaned):
+        raise InvalidUploadName(
+            f"file name {name!r} must be a plain name, without separators, control, format (bidi, zero-width) "
+            "or line-separating characters"
+        )
     if len(cleaned.encode()) > MAX_NAME_BYTES:
         raise InvalidUploadName(f"file name is longer than {MAX_NAME_BYTES} bytes")
     if extension_of(cleaned) not in VIDEO_EXTENSIONS:

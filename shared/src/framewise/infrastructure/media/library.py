@@ -6,7 +6,7 @@ from pathlib import Path
 
 import structlog
 
-from framewise.domain.errors import NotFound
+from framewise.domain.errors import InvalidPath, NotFound, PathOutsideRoots
 from framewise.domain.video import FileStat, is_video_name
 from framewise.infrastructure.media.paths import confine
 
@@ -22,7 +22,14 @@ class LocalMediaLibrary:
         return await asyncio.to_thread(self._scan, root, under)
 
     def absolute(self, root: str, path: str) -> str:
-        return str(confine(Path(root) / path, self._roots))
+        try:
+            return str(confine(Path(root) / path, self._roots))
+        except PathOutsideRoots:
+            # A known file swapped for a link out of the roots: name it as the library knows it
+            # (its path under its root), never the server path it was joined into or resolves to.
+            raise PathOutsideRoots(path) from None
+        except InvalidPath as exc:
+            raise InvalidPath(path, exc.reason) from None
 
     def locate(self, folder: str) -> tuple[str, str]:
         real = confine(folder, self._roots)

@@ -2,7 +2,7 @@
 
 import asyncio
 import os
-import tempfile
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -39,7 +39,7 @@ class LocalUploadStorage:
 
     async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> str:
         await asyncio.to_thread(self._check)
-        fd, name = tempfile.mkstemp(dir=self._incoming, suffix=".part")
+        fd, name = self._create_staging_file()
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
@@ -54,6 +54,19 @@ class LocalUploadStorage:
             await self.discard(name)
             raise
         return name
+
+    def _create_staging_file(self) -> tuple[int, str]:
+        """A new file of a random name, created as any program creates a file (mode 0666 less the
+        umask: 0644 as a rule), where mkstemp's 0600 would leave uploads unreadable to the readers
+        (a backup, a media server) that can read every discovered file. The published file is a
+        hard link to it: the same mode."""
+        for _ in range(100):
+            name = str(self._incoming / f"{secrets.token_hex(12)}.part")
+            try:
+                return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666), name
+            except FileExistsError:
+                continue
+        raise FileExistsError("no free staging name")  # 96 random bits: never
 
     async def publish(self, staged: str, name: str) -> FileStat:
         final = await asyncio.to_thread(self._link_unique, Path(staged), name)
