@@ -1,6 +1,15 @@
 import { get, type Page, type Task, thumbnailUrl, type Video } from "../api";
 import { errorBox, h, replace } from "../dom";
-import { anyActive, fileName, formatDuration, groupByVideo, queryString, tasksInLaneOrder, tasksOfVideos } from "../logic";
+import {
+  anyActive,
+  fileName,
+  formatDuration,
+  groupByVideo,
+  queryString,
+  tasksInLaneOrder,
+  tasksOfVideos,
+  visibleText,
+} from "../logic";
 import type { PageContext } from "../main";
 import { chip, pager, select } from "./common";
 
@@ -95,7 +104,7 @@ export async function libraryPage({ main, params, navigate, onLeave }: PageConte
           "div",
           { class: "facts" },
           h("h2", {}, h("a", { href: `/videos/${video.id}` }, fileName(video.path))),
-          h("p", { class: "meta" }, `${formatDuration(video.duration_ms)} · ${video.path}`),
+          h("p", { class: "meta" }, `${formatDuration(video.duration_ms)} · ${visibleText(video.path)}`),
           video.error ? errorBox(`Invalid: ${video.error}`) : null,
           chips,
         ),

@@ -20,6 +20,7 @@ import {
   type Span,
   tasksInLaneOrder,
   windowAround,
+  visibleText,
 } from "../logic";
 import type { PageContext } from "../main";
 import { chip } from "./common";
@@ -400,7 +401,7 @@ export async function videoPage({ main, params, navigate, onLeave }: PageContext
     h(
       "p",
       { class: "meta" },
-      `${formatDuration(video.duration_ms)} · ${video.width ?? "?"}×${video.height ?? "?"} · ${video.path}`,
+      `${formatDuration(video.duration_ms)} · ${video.width ?? "?"}×${video.height ?? "?"} · ${visibleText(video.path)}`,
     ),
     video.error ? errorBox(`This file cannot be played: ${video.error}`) : null,
     chips,
