@@ -40,8 +40,8 @@ from framewise_ml.settings import MlSettings
 pytestmark = pytest.mark.ml
 TOKEN = "provenance-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-EXAMPLES = 20  # per analysis: 120 requests in all, and the twins
-LONGEST_WINDOW_MS = 1500  # every request reads at most this much video: CPU inference stays cheap
+EXAMPLES = 100  # per analysis: 600 requests in all, and the twins
+LONGEST_WINDOW_MS = 1000  # every request reads at most this much video: 600 requests stay cheap on a CPU
 SHORTER_SIDE_PX = 240  # the analysis video is 320 x 240
 
 

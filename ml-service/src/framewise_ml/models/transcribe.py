@@ -50,7 +50,6 @@ class TranscribeModel(InferenceModel):
         # Whisper's model is not thread-safe: two decodes at once garble each other's text, and a
         # failure inside word alignment leaves its attention hooks installed for good. One at a time.
         self._decoding = threading.Lock()
-        self._last = DEFAULT_CHECKPOINT
 
     @property
     def producer_version(self) -> str:
@@ -60,7 +59,9 @@ class TranscribeModel(InferenceModel):
 
     @property
     def weights(self) -> str:
-        return self._identities.get(self._last, "none")
+        """The default checkpoint's (what a request without profile or language runs): /health says the
+        same whatever the last request chose; each answer's provenance names the checkpoint it ran."""
+        return self._identities.get(DEFAULT_CHECKPOINT, "none")
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         """The checkpoint this request's profile and language choose (the one it ran, or would run
@@ -149,7 +150,6 @@ class TranscribeModel(InferenceModel):
         started = time.perf_counter()
         result = self._transcribe(checkpoint, audio, None if language == "auto" else language, words)
         inference_ms = round((time.perf_counter() - started) * 1000, 2)
-        self._last = checkpoint
         offset = request.start_ms or 0
         detected = str(result.get("language") or language)
         voiced = _voiced_spans(audio)
