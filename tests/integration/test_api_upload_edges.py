@@ -204,3 +204,16 @@ def test_a_file_swapped_for_a_link_out_of_the_root_is_refused_without_naming_a_s
         assert str(media_root) not in refused.text and str(outside) not in refused.text
         assert str(tmp_path) not in refused.text
         assert "clip.mp4" in body["detail"]  # named as the library knows it
+
+
+def test_a_discovered_name_with_control_characters_is_kept_as_it_is(
+    client: TestClient, media_root: Path, video_bytes: bytes
+) -> None:
+    """The API keeps a file's true name (JSON escapes it); the web UI shows its controls visibly
+    (ui/src/logic.ts visibleText, tested with Vitest)."""
+    name = "line\nbreak \x1b[31mred.mp4"
+    (media_root / name).write_bytes(video_bytes)
+    assert client.post("/api/v1/paths/discover").json()["tasks_created"] == 6
+    answer = client.get("/api/v1/videos")
+    assert [v["path"] for v in answer.json()["items"]] == [name]
+    assert "\\n" in answer.text and "\\u001b" in answer.text  # escaped in the JSON, never raw
