@@ -97,3 +97,14 @@ def test_nginx_serves_the_api_and_refuses_everything_else(behind_nginx: str) -> 
         assert client.post("/infer/scenes", json={"video_path": "/etc/passwd"}).status_code == 404
         too_big = client.post("/api/v1/videos?filename=x.mp4", content=b"\0" * (1024 * 1024 + 1), headers=AUTH)
         assert too_big.status_code == 413  # nginx's limit, matching the API's UPLOAD_MAX_BYTES
+
+
+def test_a_write_from_the_uis_own_page_passes_through_nginx_on_another_port(behind_nginx: str) -> None:
+    """nginx hands the API the Host the browser sent, port included, so the UI's own Origin matches
+    it (with `$host` the port was dropped and every write of the UI through nginx was a 403)."""
+    with httpx.Client(base_url=behind_nginx, timeout=10) as browser:
+        assert browser.post("/api/v1/session", json={"token": TOKEN}).status_code == 200
+        own = browser.post("/api/v1/paths/discover", headers={"Origin": behind_nginx})
+        assert own.status_code == 200, own.text
+        other_port = behind_nginx.rsplit(":", 1)[0] + ":18999"
+        assert browser.post("/api/v1/paths/discover", headers={"Origin": other_port}).status_code == 403
