@@ -1,16 +1,21 @@
-"""On-screen text with EasyOCR on real weights: each shot's word, read inside that shot."""
+"""On-screen text on real weights, with either engine (RapidOCR's PP-OCRv4, EasyOCR): each shot's
+words read inside that shot as one line; the engine a request chose is in its provenance."""
 
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.payloads import OCRDetectionV1
-from framewise_dev.media import SampleVideo
+from framewise_dev.media import SampleVideo, Segment, make_sample_video, text_font
 from framewise_ml.models.base import ModelContext, ModelState
 from framewise_ml.models.ocr import OcrModel
 
 pytestmark = pytest.mark.ml
+
+
+ENGINES = ["rapidocr", "easyocr"]
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +24,11 @@ def ocr(model_cache: Path) -> OcrModel:
     model.load()
     assert model.status.state is ModelState.READY, model.status.reason
     return model
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def shot_of(video: SampleVideo, timestamp_ms: int) -> int:
@@ -30,8 +40,8 @@ def read(ocr: OcrModel, video: SampleVideo, **config: object) -> list[OCRDetecti
     return [OCRDetectionV1.model_validate(item) for item in ocr.predict(request, video.path).items]
 
 
-def test_each_shot_text_is_read_inside_that_shot(ocr: OcrModel, analysis_video: SampleVideo) -> None:
-    items = read(ocr, analysis_video)
+def test_each_shot_text_is_read_inside_that_shot(ocr: OcrModel, analysis_video: SampleVideo, engine: str) -> None:
+    items = read(ocr, analysis_video, engine=engine)
     with_text = [
         t
         for t in range(0, analysis_video.duration_ms, 1000)
@@ -46,16 +56,16 @@ def test_each_shot_text_is_read_inside_that_shot(ocr: OcrModel, analysis_video: 
 
 
 def test_unchanged_frames_are_not_read_again_and_nothing_is_lost(
-    ocr: OcrModel, analysis_video: SampleVideo, monkeypatch: pytest.MonkeyPatch
+    ocr: OcrModel, analysis_video: SampleVideo, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
-    reader = ocr._reader(("en",))
+    reader = ocr.engines[engine]
     calls = []
-    original = reader.readtext
-    monkeypatch.setattr(reader, "readtext", lambda image, **kw: calls.append(1) or original(image, **kw))
-    skipping = read(ocr, analysis_video, interval_ms=500)
+    original = reader.read
+    monkeypatch.setattr(reader, "read", lambda *args: calls.append(1) or original(*args))
+    skipping = read(ocr, analysis_video, interval_ms=500, engine=engine)
     reads_when_skipping = len(calls)
     calls.clear()
-    every_frame = read(ocr, analysis_video, interval_ms=500, change_threshold=0)
+    every_frame = read(ocr, analysis_video, interval_ms=500, change_threshold=0, engine=engine)
     shots = len(analysis_video.segments)
     assert len(calls) == 4 * shots and reads_when_skipping == shots  # one read per shot
     assert [(i.timestamp_ms, i.text) for i in skipping] == [(i.timestamp_ms, i.text) for i in every_frame]
@@ -64,9 +74,49 @@ def test_unchanged_frames_are_not_read_again_and_nothing_is_lost(
 def test_unknown_language_is_refused(ocr: OcrModel, analysis_video: SampleVideo) -> None:
     with pytest.raises(ValueError, match="languages"):
         read(ocr, analysis_video, languages=["tlh"])
+    with pytest.raises(ValueError, match="easyocr engine does not read them"):  # PP-OCR's Chinese, asked of EasyOCR
+        read(ocr, analysis_video, languages=["ch_sim"], engine="easyocr")
+    with pytest.raises(ValueError, match="engine"):
+        read(ocr, analysis_video, engine="tesseract")
 
 
-def test_missing_weights_fail_the_model_naming_the_file(tmp_path: Path) -> None:
-    model = OcrModel(ModelContext(tmp_path))
+@pytest.mark.parametrize(
+    ("engine", "missing"), [("rapidocr", "ch_PP-OCRv4_det_infer.onnx"), ("easyocr", "craft_mlt_25k.pth")]
+)
+def test_missing_weights_fail_the_model_naming_the_file(tmp_path: Path, engine: str, missing: str) -> None:
+    model = OcrModel(ModelContext(tmp_path), engine)
     model.load()
-    assert model.status.state is ModelState.FAILED and "craft_mlt_25k.pth" in (model.status.reason or "")
+    assert model.status.state is ModelState.FAILED and missing in (model.status.reason or "")
+
+
+def test_auto_reads_with_rapidocr_on_the_cpu_and_provenance_names_the_engine_a_request_chose(
+    ocr: OcrModel, analysis_video: SampleVideo
+) -> None:
+    assert ocr.producer == "rapidocr" and ocr.selected_by == "OCR_ENGINE=auto: rapidocr on the CPU"
+    assert OcrModel(ModelContext(Path("/nonexistent"), "cuda")).producer == "easyocr"  # EasyOCR runs on CUDA
+    request = InferenceRequest(video_path=str(analysis_video.path))
+    rapid = ocr.provenance(request, analysis_video.path)
+    easy = ocr.provenance(request.model_copy(update={"config": {"engine": "easyocr"}}), analysis_video.path)
+    assert (rapid.producer, easy.producer) == ("rapidocr", "easyocr")
+    assert rapid.producer_version.startswith("rapidocr-onnxruntime-") and easy.producer_version.startswith("easyocr-")
+    assert rapid.weights == ocr.weights != easy.weights  # /health names the default engine's weights
+    assert rapid.weights.startswith("sha256:") and easy.weights.startswith("sha256:")
+
+
+def test_words_of_one_line_are_one_text_with_one_box(ocr: OcrModel, tmp_path: Path, engine: str) -> None:
+    """A sign with words set apart (NO   ENTRY) and a second line below: two texts, in reading order."""
+    sign = make_sample_video(
+        tmp_path / f"sign-{engine}.mp4",
+        segments=[Segment(1.0, (20, 20, 20), "NO   ENTRY", moving_square=False, painter=second_line)],
+        width=640,
+        height=360,
+    )
+    items = read(ocr, sign, engine=engine)
+    assert [i.text for i in items] == ["NO ENTRY", "EXIT ONLY"]
+    (top, bottom) = items
+    assert max(p.y for p in top.polygon) < min(p.y for p in bottom.polygon)
+
+
+def second_line(image: Image.Image, _index: int) -> None:
+    draw = ImageDraw.Draw(image)
+    draw.text((200, 250), "EXIT ONLY", font=text_font(36), fill=(235, 235, 235))

@@ -60,7 +60,7 @@ DEFAULT_SEGMENTS = [
 ]
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def text_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     for candidate in ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"):
         try:
             return ImageFont.truetype(candidate, size)
@@ -79,7 +79,7 @@ def _frame(segment: Segment, index: int, width: int, height: int) -> np.ndarray:
         x = (index * 4) % max(1, width - side)
         draw.rectangle((x, height - 2 * side, x + side, height - side), fill=(235, 235, 235))
     if segment.text:
-        font = _font(max(12, height // 8))
+        font = text_font(max(12, height // 8))
         box = draw.textbbox((0, 0), segment.text, font=font)
         tx = (width - (box[2] - box[0])) // 2
         draw.text((tx, height // 4), segment.text, font=font, fill=(255, 255, 255))

