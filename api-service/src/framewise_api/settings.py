@@ -46,11 +46,11 @@ class ApiSettings(ServiceSettings):
     # system view says it is not configured. ML_TOKEN is the one the workers send.
     ml_service_url: Annotated[str, Field(min_length=1)] | None = None
     ml_token: SecretStr | None = None
-
-    _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
     # The local supervisor's description of the services it runs (`make run` sets it): shown by
     # GET /api/v1/system and counted in /metrics. Unset, the system view lists no local services.
     services_state_file: Path | None = None
+
+    _split = field_validator("media_roots", "api_tokens", mode="before")(split_commas)
 
     @field_validator("api_tokens")
     @classmethod

@@ -36,8 +36,8 @@ from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment, MomentType
 from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
-from framewise.domain.task import JobRequest, Task
 from framewise.domain.session import Session, SessionId
+from framewise.domain.task import JobRequest, Task
 from framewise.domain.video import FileStat, MediaInfo, Video
 from framewise.domain.windows import Window
 
