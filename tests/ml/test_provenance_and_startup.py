@@ -135,11 +135,13 @@ KNOBS: dict[str, dict[str, Knob]] = {
         "batch": number(1, 64, integer=True),
     },
     "transcribe": {
+        "engine": choice("auto", "faster-whisper", "openai-whisper"),
         "profile": choice(*PROFILES),
         "language": choice("en", "auto", "de", "fr", "es", "ja", invalid=("", "EN", "english", "xx", "klingon")),
         "word_timestamps": flag(),
     },
     "ocr": {
+        "engine": choice("auto", "rapidocr", "easyocr"),
         "interval_ms": number(200, 600_000, integer=True, cheap=(200, 3000)),
         # A language named twice is read once.
         "languages": strings("en"),
@@ -322,12 +324,19 @@ def check_answer(service: Service, call: Call, config: dict[str, JsonValue], bod
     # What served it is what /health says serves that analysis.
     health = service.client.get("/health").json()
     model = health["models"][analysis.endpoint]
-    assert (provenance["producer"], provenance["producer_version"]) == (model["producer"], model["version"])
+    engine = config.get("engine", "auto")
+    default_engine = engine in ("auto", model["producer"])
+    if default_engine:  # what /health names
+        assert (provenance["producer"], provenance["producer_version"]) == (model["producer"], model["version"])
+    else:  # the engine the request chose
+        assert provenance["producer"] == engine and provenance["producer_version"].startswith(f"{engine}-")
     if analysis.endpoint == "transcribe" and {"profile", "language"} & set(config):
         # The checkpoint the request's profile and language chose: /health names the default one.
         assert provenance["weights"].startswith("sha256:"), provenance
-    else:
+    elif default_engine:
         assert provenance["weights"] == model["weights"]
+    else:  # the other engine's own weights
+        assert provenance["weights"].startswith("sha256:") and provenance["weights"] != model["weights"]
     assert provenance["device"] == health["device"]["device"]
     if "profile" in KNOBS[analysis.endpoint] and "profile" in config:
         assert provenance["model_profile"] == config["profile"]

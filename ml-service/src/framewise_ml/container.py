@@ -43,7 +43,12 @@ class MlContainer:
             device = detect_device()
             ctx = ModelContext(settings.model_cache_dir.resolve(), device["device"], settings.allow_random_weights)
             registry = ModelRegistry.default(
-                ctx, settings.objects_model, settings.places_model, settings.ocr_engine, settings.torch_threads
+                ctx,
+                settings.objects_model,
+                settings.places_model,
+                settings.ocr_engine,
+                settings.torch_threads,
+                settings.transcribe_engine,
             )
         return cls(
             settings,

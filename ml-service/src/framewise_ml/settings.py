@@ -31,6 +31,8 @@ class MlSettings(ServiceSettings):
     )  # auto: Places365 if its checkpoint is cached, else efficientnet-lite0
     # auto: rapidocr on the CPU for the scripts it reads, easyocr on CUDA and for other languages
     ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "easyocr"
+    # faster-whisper (CTranslate2: int8 on the CPU, float16 on CUDA) unless openai-whisper is named
+    transcribe_engine: Literal["auto", "faster-whisper", "openai-whisper"] = "auto"
     torch_threads: Annotated[int, Field(ge=0, le=256)] = 0
     valkey_url: str | None = None
     ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S

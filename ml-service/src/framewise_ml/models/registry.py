@@ -135,11 +135,12 @@ class ModelRegistry:
         places: PlacesChoice = PlacesChoice.AUTO,
         ocr_engine: str = "auto",
         threads: int = 0,
+        transcribe_engine: str = "auto",
     ) -> "ModelRegistry":
         models: list[InferenceModel] = [
             objects_model(ctx, objects),
             FacesModel(ctx),
-            TranscribeModel(ctx),
+            TranscribeModel(ctx, transcribe_engine, threads),
             OcrModel(ctx, ocr_engine, threads),
             places_model(ctx, places),
             ScenesModel(),

