@@ -6,7 +6,7 @@ Reported per analysis: wall time, real-time factor (media seconds per wall secon
 the ML service's peak RSS after the long video against after a one-minute one (memory must not grow
 with length); and how long the GPU gate stays busy after a client abandons an OCR window (aim: one
 batch). The work redone after a SIGKILL at 50 % is a property of the worker, proven end to end by
-`tests/e2e/test_faults.py::test_a_worker_killed_mid_video_resumes_from_its_last_committed_window`
+`tests/e2e/test_faults.py::test_a_worker_killed_mid_window_the_ml_service_drops_it_and_a_new_worker_commits_each_window_once`
 (at most the window in flight is computed again).
 
 `python -m bench.bench_long_video [--minutes 60] [--window-s 300] [analysis ...]`; the model cache

@@ -22,6 +22,13 @@ inference at the proxy (`MlProxy.hold`: the ML service computes, the worker wait
 waits until it sees it in flight (`wait_inference_in_flight`) before it kills, stops or cancels; every
 other wait is a bounded wait on what the API, the logs, the proxy or the ML service show, and no test
 asserts how long anything took.
+
+Two tests prove what happens on the ML service itself when its client goes away mid-window (a worker
+SIGKILLed, a task cancelled), so nothing may hold an answer there: their workers talk to the ML service
+directly, and the window they strike is made really long instead (OCR reading a changing picture five
+times a second: the flicker clips). The ML service must drop that window, not finish it: it logs it
+abandoned, counts it on its /metrics, never logs it done, and its gate is free long before the window
+could have ended.
 """
 
 import hashlib
@@ -82,6 +89,45 @@ def make_long_video(path: Path) -> SampleVideo:
     return make_sample_video(path, segments=segments)
 
 
+# Windows the ML service really spends long on, with nothing holding their answers: OCR sampling every
+# 200 ms (HEAVY_OCR, set as the library's analysis settings) over a picture that changes at every
+# sample, so that every sampled frame is read (a frame like the last one read is not read again). A
+# flicker clip is two OCR windows (ANALYSIS_WINDOWS): the first of one still picture, read once, cheap,
+# committed before the test strikes in the second, where the picture changes every 0.2 s. The ML
+# service stops an abandoned request between two frames: within one read. Measured here on 2 cores
+# shared with other work, one such read takes 0.4 to 1.8 s with EasyOCR (OCR_ENGINE's default), 0.15
+# to 0.6 s with RapidOCR.
+HEAVY_OCR = {"ocr": {"interval_ms": 200}}
+# "flicker": its second window is 40 reads (17 to 73 s here with EasyOCR): a strike right after it
+# starts lands long before it could end, and it stays cheap enough to be computed again.
+FLICKER_S = 8
+# "marathon": its second window is 3000 reads: 650 s measured here with RapidOCR, the faster engine
+# (over 20 min with EasyOCR): far longer than any wait of the test that strikes it.
+MARATHON_S = 600
+
+
+def make_flicker_video(path: Path, window_s: int) -> SampleVideo:
+    """`window_s` of one still picture, then `window_s` of a new picture (light and dark in turn, a
+    word each) every 0.2 s; 5 frames a second, each one sampled, to keep it cheap to make and decode."""
+    dark, light = (20, 30, 120), (230, 220, 120)
+    segments = [Segment(window_s, dark, "START", moving_square=False)]
+    segments += [
+        Segment(0.2, light if n % 2 == 0 else dark, WORDS[n % len(WORDS)], moving_square=False)
+        for n in range(window_s * 5)
+    ]
+    return make_sample_video(path, segments=segments, fps=5)
+
+
+def windows_of(window_s: int) -> dict[str, str]:
+    return {"ANALYSIS_WINDOWS": f"ocr={window_s}"}
+
+
+MADE_WHEN_NEEDED: dict[str, Callable[[Path], object]] = {
+    "flicker": lambda path: make_flicker_video(path, FLICKER_S),
+    "marathon": lambda path: make_flicker_video(path, MARATHON_S),  # seconds to make: only when used
+}
+
+
 # -- the shared ML service ------------------------------------------------------------------------
 
 
@@ -109,7 +155,8 @@ class SharedMl:
 def fault_media(
     tmp_path_factory: pytest.TempPathFactory, analysis_video: SampleVideo, sample_video: SampleVideo
 ) -> Path:
-    """The module's media root: `_masters/` holds one master of each clip; each test gets a folder."""
+    """The module's media root: `_masters/` holds one master of each clip (the flicker clips are made
+    when a test first places them); each test gets a folder."""
     root = tmp_path_factory.mktemp("fault-media").resolve()
     masters = root / "_masters"
     masters.mkdir()
@@ -152,6 +199,8 @@ def place(library: Path, kind: str, copies: int = 1) -> None:
     video is its content (identical files are one video, analysed once), so each copy ends with an
     MP4 `free` box of its own: the same pictures, other bytes, another video."""
     master = library.parent / "_masters" / f"{kind}.mp4"
+    if not master.exists() and kind in MADE_WHEN_NEEDED:
+        MADE_WHEN_NEEDED[kind](master)
     for n in range(copies):
         target = library / (f"{kind}.mp4" if copies == 1 else f"{kind}-{n:03d}.mp4")
         shutil.copy(master, target)
@@ -175,11 +224,15 @@ def launch(
     engine: AsyncEngine,  # empties PostgreSQL first
     redis: Redis,  # empties Valkey first
 ) -> Launch:
-    """Start the API and the named workers (name -> GPU_MODE) on the test's folder, behind the proxy."""
+    """Start the API and the named workers (name -> GPU_MODE) on the test's folder, behind the proxy
+    (or, `direct`, straight at the ML service: a worker's connection that closes reaches it)."""
 
     @contextmanager
     def _launch(
-        workers: dict[str, str], env: dict[str, str] | None = None, worker_env: dict[str, dict[str, str]] | None = None
+        workers: dict[str, str],
+        env: dict[str, str] | None = None,
+        worker_env: dict[str, dict[str, str]] | None = None,
+        direct: bool = False,
     ) -> Iterator[Stack]:
         with running_stack(
             tmp_path,
@@ -187,7 +240,7 @@ def launch(
             valkey_url=valkey_url,
             media_root=library,
             model_cache=model_cache,
-            ml_url=proxy.url,
+            ml_url=proxy.upstream if direct else proxy.url,
             workers=workers,
             env={**FAST, **(env or {})},
             worker_env=worker_env,
@@ -965,68 +1018,153 @@ async def committed_windows(engine: AsyncEngine, task_id: str) -> list[tuple[int
         return [(index, attempt) for index, attempt in rows]
 
 
-async def test_a_worker_killed_mid_video_resumes_from_its_last_committed_window(
-    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+def heavy_ocr_only(stack: Stack, kind: str) -> dict[str, Any]:
+    """Set the library's OCR to HEAVY_OCR, discover the one clip `kind`, and cancel its every task
+    but the OCR before any worker runs: the ML service then has that OCR alone, so its gate shows
+    nothing but that task's windows. The OCR task."""
+    with stack.api() as api:
+        assert api.put("/api/v1/settings/library", json={"analyses": HEAVY_OCR}).status_code == 200
+    discover(stack, videos=1)
+    ocr = task_of(stack, kind, "ocr")
+    assert ocr["config"] == HEAVY_OCR["ocr"]
+    with stack.api() as api:
+        for task in all_tasks(api):
+            if task["id"] != ocr["id"]:
+                assert api.post(f"/api/v1/tasks/{task['id']}/cancel").status_code == 200
+    return ocr
+
+
+def wait_second_window_computing(stack: Stack, ml: SharedMl, task_id: str) -> dict[str, Any]:
+    """Wait until the task has committed its first window (RUNNING, progress above 0: that window's
+    inference is over) and the ML service computes the next one (its gate shows one inference
+    running, and this task is all it has). The task, as the API shows it then."""
+
+    def computing() -> dict[str, Any]:
+        task = get_task(stack, task_id)
+        if task["status"] != "RUNNING" or not task["progress"]:
+            raise NotYet(f"task {task['status']}, progress {task['progress']}")
+        gate = ml_gate(ml.url)
+        if gate["running"] != 1:
+            raise NotYet(f"first window committed; ML gate {gate}")
+        return task
+
+    return wait_until(computing, timeout=120, message="the second window computing on the ML service", every=0.1)
+
+
+def ml_idle(ml: SharedMl) -> bool:
+    gate = ml_gate(ml.url)
+    return gate["running"] == 0 and gate["waiting"] == 0
+
+
+def abandoned_count(ml: SharedMl, model: str) -> float:
+    """The ML service's ML_REQUESTS counter of requests abandoned by their client, for `model`."""
+    metrics = httpx.get(f"{ml.url}/metrics", timeout=10).text
+    found = re.search(rf'^framewise_ml_requests_total{{model="{model}",outcome="abandoned"}} (\S+)$', metrics, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def artifact_rows(engine: AsyncEngine, task_id: str) -> int:
+    async with engine.connect() as connection:
+        query = text("SELECT count(*) FROM artifacts WHERE task_id = :t")
+        return int((await connection.execute(query, {"t": task_id})).scalar_one())
+
+
+@pytest.mark.timeout(420)
+async def test_a_worker_killed_mid_window_the_ml_service_drops_it_and_a_new_worker_commits_each_window_once(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
 ) -> None:
-    place(library, "long")
-    workers = {"worker-cpu": "cpu", "worker-gpu-a": "gpu", "worker-gpu-b": "gpu"}
-    with launch(workers, env=WINDOWED) as stack:
-        discover(stack, videos=1)
-        ocr = task_of(stack, "long", "ocr")
-        wait_until(
-            lambda: get_task(stack, ocr["id"])["progress"] >= 0.5,
-            timeout=120,
-            message="two of the long OCR's four windows committed",
-            every=0.05,
-        )
-        proxy.hold("/infer/ocr", video="long.mp4")  # the next window is in flight when its worker dies
-        victim = wait_running(stack, ocr["id"])
-        wait_inference_in_flight(stack, proxy, ocr["id"], "/infer/ocr")
+    place(library, "flicker")
+    # Straight at the ML service: the dead worker's connection closes there, and nothing holds an answer.
+    with launch({}, env=windows_of(FLICKER_S), direct=True) as stack:
+        ocr = heavy_ocr_only(stack, "flicker")
+        victim = stack.start_worker("worker-gpu", "gpu")
+        wait_second_window_computing(stack, ml, ocr["id"])
         before = await committed_windows(engine, ocr["id"])
+        abandoned = abandoned_count(ml, "ocr")
         victim.signal(signal.SIGKILL)
         assert victim.wait(10) == -signal.SIGKILL
-        proxy.release("/infer/ocr", video="long.mp4")
-        alive = [w for w in stack.workers() if w is not victim]
-        wait_settled(stack, timeout=180, alive=alive)
+
+        # The ML service drops the window it was computing (between two frames, its slot free) instead of
+        # finishing it for nobody. No worker runs meanwhile, so nothing else can take the gate.
+        wait_until(
+            lambda: ml.service.events("inference_abandoned", task_id=ocr["id"]) and ml_idle(ml),
+            timeout=60,
+            message="the killed worker's window abandoned by the ML service, its gate idle",
+        )
+        assert abandoned_count(ml, "ocr") == abandoned + 1
+        done_then = ml.service.events("inference_done", task_id=ocr["id"])
+        assert [line["attempt"] for line in done_then] == [1], done_then  # the first window only
+
+        # A new worker takes the task over (its reconciler reclaims it once the lease lapsed) and finishes it.
+        successor = stack.start_worker("worker-gpu-2", "gpu")
+
+        def completed() -> bool:
+            if successor.process.poll() is not None:
+                pytest.fail(f"{successor.name} exited ({successor.process.returncode}); see {successor.log}")
+            task = get_task(stack, ocr["id"])
+            if task["status"] in {"FAILED", "CANCELLED"}:
+                pytest.fail(f"the OCR ended {task['status']}: {task['error']}")
+            return bool(task["status"] == "COMPLETED")
+
+        wait_until(completed, timeout=240, message="the OCR COMPLETED by the new worker")
         final = get_task(stack, ocr["id"])
 
     windows = await committed_windows(engine, ocr["id"])
-    assert final["status"] == "COMPLETED" and final["attempt"] >= 2 and final["progress"] == 1.0
-    assert [index for index, _ in windows] == [0, 1, 2, 3]  # each window committed once
-    assert windows[: len(before)] == before and len(before) >= 2  # the dead attempt's windows were kept
-    assert all(attempt == final["attempt"] for _, attempt in windows[len(before) :])  # the rest: the new one
-    requests = [r for r in proxy.answered("/infer/ocr") if r.status == 200]
-    assert len(requests) <= 4 + 1  # at most the window in flight at the kill was computed again
-    async with engine.connect() as connection:
-        rows = (
-            await connection.execute(text("SELECT count(*) FROM artifacts WHERE task_id = :t"), {"t": ocr["id"]})
-        ).scalar_one()
-    assert rows == ml.expected("long", "ocr")  # exactly the single pass's artifacts: none lost, none twice
+    assert final["attempt"] >= 2 and final["progress"] == 1.0, final
+    assert before == [(0, 1)]
+    assert windows == [(0, 1), (1, final["attempt"])]  # each window committed once; the first one kept
+    assert successor.events("reconciler_action", action="reclaimed", task_id=ocr["id"])
+    assert successor.events("job_completed", task_id=ocr["id"])
+    assert not victim.events("job_completed", task_id=ocr["id"])
+    # Each window computed to its end exactly once: the one in flight at the kill was dropped, not finished.
+    done = ml.service.events("inference_done", task_id=ocr["id"])
+    assert [line["attempt"] for line in done] == [1, final["attempt"]], done
+    # Exactly what those two answers held: none lost, none twice.
+    assert await artifact_rows(engine, ocr["id"]) == sum(int(str(line["items"])) for line in done) > 0
 
 
-async def test_a_cancelled_long_task_stops_within_its_window_and_frees_the_gate(
-    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl, proxy: MlProxy
+@pytest.mark.timeout(240)
+async def test_a_cancelled_task_stops_its_window_on_the_ml_service_mid_way_and_frees_the_gate(
+    launch: Launch, library: Path, engine: AsyncEngine, ml: SharedMl
 ) -> None:
-    place(library, "long")
-    with launch({"worker-cpu": "cpu", "worker-gpu": "gpu"}, env=WINDOWED) as stack:
-        discover(stack, videos=1)
-        ocr = task_of(stack, "long", "ocr")
-        wait_until(
-            lambda: get_task(stack, ocr["id"])["progress"] > 0, timeout=120, message="a window committed", every=0.05
-        )
-        proxy.hold("/infer/ocr", video="long.mp4")
-        wait_inference_in_flight(stack, proxy, ocr["id"], "/infer/ocr")
+    place(library, "marathon")
+    # Straight at the ML service: the worker's dropped call closes its connection there.
+    with launch({}, env=windows_of(MARATHON_S), direct=True) as stack:
+        ocr = heavy_ocr_only(stack, "marathon")
+        gpu = stack.start_worker("worker-gpu", "gpu")
+        wait_second_window_computing(stack, ml, ocr["id"])
         before = await committed_windows(engine, ocr["id"])
+        abandoned = abandoned_count(ml, "ocr")
+        cancelled_at = now()
         with stack.api() as api:
             assert api.post(f"/api/v1/tasks/{ocr['id']}/cancel").json()["status"] == "CANCELLED"
-        # The worker's heartbeat sees the cancel and drops the call; the ML service stops it between
-        # batches (or finishes the one it is in), and its GPU slot is free again.
-        proxy.release("/infer/ocr", video="long.mp4")
-        wait_until(lambda: ml_gate(ml.url)["running"] == 0, timeout=60, message="the ML gate free after the cancel")
-        wait_settled(stack, timeout=120, alive=stack.workers())
+
+        # The window has thousands of reads to go (minutes: see MARATHON_S); the worker drops its call,
+        # the ML service stops between two frames, and its gate is free long before the window could end.
+        wait_until(lambda: ml_idle(ml), timeout=60, message="the ML gate idle after the cancel")
+        wait_until(
+            lambda: ml.service.events("inference_abandoned", task_id=ocr["id"]),
+            timeout=30,
+            message="the cancelled window logged abandoned by the ML service",
+        )
+        assert abandoned_count(ml, "ocr") == abandoned + 1
+
+        def stopped() -> bool:  # the heartbeat found the task cancelled and dropped the call, or arq aborted it
+            return any(
+                (line["event"] in {"job_skipped", "job_aborted"} and line.get("task_id") == ocr["id"])
+                or ("aborted" in str(line["event"]) and ocr["id"] in str(line["event"]))
+                for line in since(cancelled_at, gpu.lines())
+            )
+
+        wait_until(stopped, timeout=30, message="the worker's job stopped after the cancel")
         final = get_task(stack, ocr["id"])
-    assert final["status"] == "CANCELLED" and 0 < final["progress"] < 1
+
+    assert final["status"] == "CANCELLED" and 0 < final["progress"] < 1, final
+    assert before == [(0, 1)]
     assert await committed_windows(engine, ocr["id"]) == before  # no window committed after the cancel
+    done = ml.service.events("inference_done", task_id=ocr["id"])
+    assert len(done) == 1, done  # the first window's; the cancelled one never ran to its end
+    assert await artifact_rows(engine, ocr["id"]) == int(str(done[0]["items"]))
 
 
 async def test_a_short_clip_queued_behind_a_long_video_finishes_first(
