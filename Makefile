@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install models run test test-fast lint bench up down constraints clean ui
+.PHONY: install models run test test-fast lint bench mutation up down constraints clean ui
 
 MODEL_CACHE_DIR ?= models
 
@@ -62,6 +62,13 @@ bench: install
 	    case $$b in *bench_make_run.py) continue;; esac; \
 	    echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; \
 	done
+
+# Mutation testing of domain/ and application/use_cases/ with mutmut, on copies in .mutation/ (docs/testing.md);
+# not part of `make test` or CI. One worker, niced: well over an hour on 2 cores. MUTANTS='framewise.domain.task.*'
+# limits it to some mutants.
+MUTANTS ?=
+mutation: install
+	nice -n 10 $(BIN)/python -m framewise_dev.mutation $(foreach m,$(MUTANTS),'$(m)')
 
 # The deployed shape (docker-compose.yml): needs a Docker engine, and POSTGRES_PASSWORD in .env.
 COMPOSE ?= docker compose

@@ -108,3 +108,25 @@ def test_reindex_leaves_a_task_that_is_queued_or_running(status: TaskStatus) -> 
     with pytest.raises(IllegalTransition):
         t.reindex({"language": "fr"}, datetime(2026, 1, 2, tzinfo=UTC))
     assert t.config == {} and t.attempt == 1
+
+
+def test_a_good_layer_is_parsed_into_a_copy_of_each_analysiss_keys() -> None:
+    raw = {"transcription": {"language": "fr", "beam": None}, "ocr": {}}
+    parsed = parse_analyses(raw)
+    assert parsed == {TaskType.TRANSCRIPTION: {"language": "fr", "beam": None}, TaskType.OCR: {}}
+    raw["transcription"]["language"] = "de"  # type: ignore[index]
+    assert parsed[TaskType.TRANSCRIPTION]["language"] == "fr"
+
+
+def test_a_bad_layer_says_why_naming_the_analyses_there_are() -> None:
+    with pytest.raises(InvalidSettings) as unknown:
+        parse_analyses({"subtitles": {}})
+    assert unknown.value.reason == f"'subtitles' is not an analysis (analyses: {', '.join(TaskType)})"
+    with pytest.raises(InvalidSettings) as not_keys:
+        parse_analyses({"ocr": {1: "x"}})
+    assert (not_keys.value.field, not_keys.value.reason) == ("analyses.ocr", "must be an object of config keys")
+
+
+def test_null_for_a_key_no_weaker_layer_set_is_the_default_already() -> None:
+    effective = effective_config(T, [layer(Scope.LIBRARY, {"beam": None})], {"language": None})
+    assert (effective.config, effective.sources) == ({}, {})

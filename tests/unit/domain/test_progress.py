@@ -73,3 +73,25 @@ def test_at_a_steady_pace_the_estimate_is_the_rest_at_that_pace(
         checkpoints.append(Checkpoint(size, clock))
     estimate = time_left_s(remaining_ms, checkpoints, since=since)
     assert estimate == pytest.approx(remaining_ms / 1000 * seconds_per_media_s, rel=1e-3)
+
+
+def test_nothing_left_is_zero_even_before_anything_was_measured() -> None:
+    assert time_left_s(0, [], since=START) == 0.0
+    assert time_left_s(0, [], since=None) == 0.0
+
+
+def test_without_the_attempts_start_the_first_window_only_marks_where_the_next_one_starts() -> None:
+    assert time_left_s(600_000, [], since=None) is None
+    first, second = Checkpoint(300_000, at(1000)), Checkpoint(100_000, at(1050))
+    assert time_left_s(600_000, [second, first], since=None) == pytest.approx(300)  # 50 s for 100 s of media
+
+
+def test_windows_without_media_give_no_pace_and_one_millisecond_is_a_pace() -> None:
+    assert time_left_s(600_000, [Checkpoint(0, at(30))], since=START) is None
+    assert time_left_s(600_000, [Checkpoint(1, at(30))], since=START) == pytest.approx(600_000 * 30)
+
+
+@settings(max_examples=200)
+@given(total_ms=st.integers(1, 10**9), committed_ms=st.integers(0, 2 * 10**9))
+def test_the_fraction_done_is_the_committed_share_of_any_known_length(total_ms: int, committed_ms: int) -> None:
+    assert fraction_done(total_ms, committed_ms) == min(1.0, committed_ms / total_ms)

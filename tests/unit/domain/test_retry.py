@@ -1,5 +1,7 @@
 """The one retry policy: its bounds, its backoff, and the settings it is built from."""
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +69,27 @@ def test_a_backoff_above_its_maximum_stops_the_worker_at_start(monkeypatch: pyte
     monkeypatch.setenv("RETRY_BACKOFF_S", "500")
     with pytest.raises(ValueError, match="backoff"):
         WorkerSettings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "bad", [{"call_backoff_s": 0.0}, {"try_backoff_s": 0.0}, {"call_backoff_s": 11.0}, {"try_backoff_s": -1.0}]
+)
+def test_a_backoff_of_zero_or_above_its_maximum_is_refused(bad: dict) -> None:
+    with pytest.raises(ValueError, match="backoff"):
+        RetryPolicy(**bad)
+
+
+def test_a_backoff_may_equal_its_maximum() -> None:
+    policy = RetryPolicy(call_backoff_s=10.0, call_backoff_max_s=10.0, try_backoff_s=5.0, try_backoff_max_s=5.0)
+    assert 2.5 <= policy.try_backoff(3) <= 5.0
+
+
+@pytest.mark.parametrize(("tries", "ceiling"), [(0, 2.0), (1, 2.0), (2, 4.0), (3, 8.0), (6, 64.0), (7, 120.0)])
+def test_the_backoff_draws_between_half_the_base_and_a_doubling_ceiling(
+    tries: int, ceiling: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = RetryPolicy()  # 2 s, at most 120 s
+    drawn: list[tuple[float, float]] = []
+    monkeypatch.setattr(random, "uniform", lambda low, high: drawn.append((low, high)) or high)
+    assert policy.try_backoff(tries) == ceiling
+    assert drawn == [(1.0, ceiling)]

@@ -5,6 +5,7 @@ import pytest
 from framewise.domain.windows import (
     Stitching,
     Window,
+    WindowSizes,
     cuts_inside,
     plan,
     request_span,
@@ -84,3 +85,72 @@ def test_cuts_join_into_the_scenes_of_one_pass() -> None:
         {"scene_index": 2, "start_ms": 10_000, "end_ms": 20_000},
     ]
     assert scenes_from_cuts([], 20_000) == [{"scene_index": 0, "start_ms": 0, "end_ms": 20_000}]  # no invented cut
+
+
+def test_context_before_a_window_stops_at_the_start_of_the_video() -> None:
+    assert request_span(Stitching.CUTS, Window(1, 2000, 4000), 8000) == (0, 4000)
+    assert request_span(Stitching.SPEECH, Window(0, 0, 2000), 8000) == (0, 7000)
+
+
+def test_a_word_whose_middle_is_on_the_boundary_belongs_to_the_window_starting_there() -> None:
+    segment = {
+        "text": "a b",
+        "start_ms": 9000,
+        "end_ms": 10_400,
+        "words": [word("a", 9000, 9600), word("b", 9800, 10_200)],
+    }
+    first, second = Window(0, 0, 10_000), Window(1, 10_000, 20_000)
+    assert [k["text"] for k in words_inside(first, [segment])] == ["a"]
+    assert [k["text"] for k in words_inside(second, [segment])] == ["b"]
+
+
+def test_segments_without_words_and_wholly_inside_ones_are_kept_as_they_are() -> None:
+    window = Window(1, 10_000, 20_000)
+    plain_inside = {"text": "hello", "start_ms": 12_000, "end_ms": 13_000}
+    plain_outside = {"text": "before", "start_ms": 8000, "end_ms": 9000}
+    worded = {
+        "text": "x y",
+        "start_ms": 14_000,
+        "end_ms": 15_000,
+        "words": [word("x", 14_000, 14_400), word("y", 14_500, 15_000)],
+    }
+    on_edge = {"text": "edge", "start_ms": 19_000, "end_ms": 21_000}  # middle 20 000: the next window's
+    kept = words_inside(window, ["not a segment", plain_outside, plain_inside, on_edge, worded])
+    assert kept == [plain_inside, worded]
+    assert all(k is not s for k, s in zip(kept, [plain_inside, worded], strict=True))  # copies
+
+
+def test_a_cut_segment_spans_from_its_first_kept_word_to_its_last() -> None:
+    words = [word("a", 9000, 9400), word("b", 10_000, 10_400), word("c", 10_500, 10_900), word("d", 11_000, 11_600)]
+    segment = {"text": "a b c d", "start_ms": 9000, "end_ms": 11_600, "words": words}
+    [kept] = words_inside(Window(1, 10_000, 20_000), [segment])
+    assert (kept["text"], kept["start_ms"], kept["end_ms"], len(kept["words"])) == ("b c d", 10_000, 11_600, 3)
+
+
+def test_a_window_without_scenes_ends_where_it_does_or_where_it_starts() -> None:
+    assert cuts_inside(Window(1, 1000, 2000), []) == ([], 2000)
+    assert cuts_inside(Window(0, 500, None), []) == ([], 500)
+
+
+def test_scenes_split_at_every_cut_inside_the_video_and_an_empty_video_has_none() -> None:
+    assert scenes_from_cuts([1, 5], 10) == [
+        {"scene_index": 0, "start_ms": 0, "end_ms": 1},
+        {"scene_index": 1, "start_ms": 1, "end_ms": 5},
+        {"scene_index": 2, "start_ms": 5, "end_ms": 10},
+    ]
+    assert scenes_from_cuts([], 0) == []
+
+
+def test_an_analysis_may_have_windows_of_its_own_length() -> None:
+    sizes = WindowSizes(default_ms=300_000, by_analysis={"transcription": 60_000})
+    assert (sizes.of("transcription"), sizes.of("ocr")) == (60_000, 300_000)
+
+
+def test_without_a_grid_windows_are_as_long_as_asked_and_a_one_millisecond_video_has_one() -> None:
+    assert plan(10_000, 3333) == [
+        Window(0, 0, 3333),
+        Window(1, 3333, 6666),
+        Window(2, 6666, 9999),
+        Window(3, 9999, 10_000),
+    ]
+    assert plan(1, 1000) == [Window(0, 0, 1)]
