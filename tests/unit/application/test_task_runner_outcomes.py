@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from framewise.application.results import MlBusy, MlPermanentError, MlTransientError, RunOutcome
+from framewise.application.results import Availability, MlBusy, MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
-from framewise.contracts.ml import InferenceRequest, InferenceResponse
+from framewise.contracts.ml import InferenceRequest, InferenceResponse, Timings
+from framewise.domain.provenance import Provenance, config_hash
 from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
-from framewise.domain.task import ErrorKind, Task
+from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
 from framewise.domain.windows import WindowSizes
 from tests.fakes import FakeHeartbeats, FakeMediaLibrary, FakeMlClient, FakeMlResultCache, FakeUnitOfWork, FixedClock
@@ -181,3 +182,90 @@ async def test_windows_of_another_model_are_dropped_and_the_run_starts_over() ->
         await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION))
     assert {a.provenance.weights for a in uow.committed.artifacts[task.id]} == {"w2"}
     assert sorted(uow.committed.windows[task.id]) == [0, 1, 2, 3]
+
+
+class Speech:
+    """An ML client transcribing a 10 s video that says one word a second (`w0` at 0-400 ms, `w1` at
+    1000-1400 ms...), each in a segment of its own, for whatever span it is asked."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int | None, int | None]] = []
+
+    async def is_available(self, task_type: TaskType) -> Availability:
+        return Availability()
+
+    async def infer(self, task_type: TaskType, request: InferenceRequest, *, correlation_id: str) -> InferenceResponse:
+        self.spans.append((request.start_ms, request.end_ms))
+        start, end = request.start_ms or 0, request.end_ms or 10_000
+        items = [
+            {
+                "text": f"w{i}",
+                "start_ms": i * 1000,
+                "end_ms": i * 1000 + 400,
+                "language": "en",
+                "words": [{"word": f"w{i}", "start_ms": i * 1000, "end_ms": i * 1000 + 400}],
+            }
+            for i in range(10)
+            if start <= i * 1000 < end
+        ]
+        provenance = Provenance(
+            producer="whisper",
+            producer_version="1",
+            model_profile="base",
+            config_hash=config_hash({}),
+            input_hash="fp:a",
+            run_id="speech",
+            device="cpu",
+            weights="w",
+        )
+        timings = Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1)
+        return InferenceResponse(task_type=task_type, items=items, provenance=provenance, timings=timings)
+
+
+async def test_a_transcript_in_windows_asked_with_context_keeps_each_word_once() -> None:
+    uow = FakeUnitOfWork()
+    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, True), None, NOW)
+    uow.committed.videos[video.id] = video
+    task = Task.create(video_id=video.id, task_type=TaskType.TRANSCRIPTION, config={}, now=NOW, correlation_id="c")
+    task.enqueue(NOW)
+    uow.tasks.seed(task)
+    ml = Speech()
+    use_case = runner(uow, ml, FixedClock(NOW), RetryPolicy(), windows=WindowSizes(4000))
+
+    while not uow.committed.tasks[task.id].is_terminal:
+        await use_case.execute(RunTask(task.id, 1, TaskType.TRANSCRIPTION))
+        assert len(ml.spans) < 10
+
+    assert ml.spans == [(None, 9000), (None, 10_000), (3000, 10_000)]  # 5 s of context on either side
+    texts = sorted((a.payload["start_ms"], a.payload["text"]) for a in uow.committed.artifacts[task.id])
+    assert texts == [(i * 1000, f"w{i}") for i in range(10)]
+
+
+async def test_each_window_reports_what_it_committed_and_the_last_completes_the_task_with_the_runs_moments() -> None:
+    uow, clock = FakeUnitOfWork(), FixedClock(NOW)
+    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
+    uow.committed.videos[video.id] = video
+    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
+    task.enqueue(NOW)
+    uow.tasks.seed(task)
+    use_case = runner(uow, WindowedScenes(set()), clock, RetryPolicy(), windows=WindowSizes(5000))
+
+    first = await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION))
+    assert uow.committed.tasks[task.id].heartbeat_at == NOW
+    clock.current = LATER
+    again = await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION))
+
+    assert (first.outcome, first.window, first.progress, first.artifacts, first.reused_result) == (
+        RunOutcome.CONTINUE,
+        0,
+        0.5,
+        2,
+        False,
+    )
+    assert (again.outcome, again.window, again.progress, again.artifacts) == (RunOutcome.COMPLETED, 1, 1.0, 4)
+    stored = uow.committed.tasks[task.id]
+    assert (stored.status, stored.completed_at) == (TaskStatus.COMPLETED, LATER)
+    moments = uow.committed.moments[task.id]
+    assert [(m.label, m.start_ms, m.end_ms, m.run_id) for m in moments] == [
+        (f"scene {i + 1}", i * 2500, (i + 1) * 2500, "call-1") for i in range(4)
+    ]
