@@ -55,20 +55,32 @@ def test_each_shot_text_is_read_inside_that_shot(ocr: OcrModel, analysis_video: 
         assert 0 <= min(xs) < max(xs) <= analysis_video.width and 0 <= min(ys) < max(ys) < analysis_video.height / 2
 
 
+@pytest.fixture(scope="module")
+def slides(tmp_path_factory: pytest.TempPathFactory) -> SampleVideo:
+    """Four 2 s slides of one layout and background whose line of text alone changes (each still for
+    its 2 s), then a 2 s shot where a square moves under a fixed word."""
+    words = ["MONDAY AGENDA", "TUESDAY BUDGET", "FRIDAY REVIEW", "SUNDAY CLOSED"]
+    segments = [Segment(2.0, (30, 40, 70), word, moving_square=False) for word in words]
+    segments.append(Segment(2.0, (30, 40, 70), "THE END", moving_square=True))
+    return make_sample_video(tmp_path_factory.mktemp("slides") / "slides.mp4", segments=segments, width=640, height=360)
+
+
 def test_unchanged_frames_are_not_read_again_and_nothing_is_lost(
-    ocr: OcrModel, analysis_video: SampleVideo, monkeypatch: pytest.MonkeyPatch, engine: str
+    ocr: OcrModel, slides: SampleVideo, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
     reader = ocr.engines[engine]
     calls = []
     original = reader.read
     monkeypatch.setattr(reader, "read", lambda *args: calls.append(1) or original(*args))
-    skipping = read(ocr, analysis_video, interval_ms=500, engine=engine)
+    skipping = read(ocr, slides, interval_ms=500, engine=engine)
     reads_when_skipping = len(calls)
     calls.clear()
-    every_frame = read(ocr, analysis_video, interval_ms=500, change_threshold=0, engine=engine)
-    shots = len(analysis_video.segments)
-    assert len(calls) == 4 * shots and reads_when_skipping == shots  # one read per shot
+    every_frame = read(ocr, slides, interval_ms=500, change_threshold=0, engine=engine)
+    assert len(calls) == 4 * len(slides.segments)  # every sampled frame read
+    # Each still slide read once although only its text changed; the moving square's frames each read.
+    assert reads_when_skipping == 4 + 4
     assert [(i.timestamp_ms, i.text) for i in skipping] == [(i.timestamp_ms, i.text) for i in every_frame]
+    assert [i.text for i in skipping[::4]] == [s.text for s in slides.segments]  # each slide's own text
 
 
 def test_unknown_language_is_refused(ocr: OcrModel, analysis_video: SampleVideo) -> None:

@@ -1,9 +1,12 @@
 """Pieces of text an OCR engine reads become lines: words of one line one text with one box, in reading
-order; lines above one another, and columns far apart, stay apart; no word is lost or invented."""
+order; lines above one another, and columns far apart, stay apart; no word is lost or invented. A space
+the recogniser dropped between two words comes back where the line is blank between them."""
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from framewise_ml.models.ocr_engines import blank_runs, respace
 from framewise_ml.models.ocr_lines import Read, lines
 
 
@@ -81,3 +84,26 @@ def test_no_word_is_lost_or_invented_whatever_the_layout(pieces: list[Read]) -> 
     joined = lines(pieces)
     assert sorted(w for r in joined for w in r.text.split(" ")) == sorted(p.text for p in pieces)
     assert len(joined) <= len(pieces)
+
+
+def char_boxes(xs: list[tuple[int, int]]) -> list[list[list[int]]]:
+    return [[[a, 0], [b, 0], [b, 10], [a, 10]] for a, b in xs]
+
+
+def test_a_dropped_space_is_put_back_where_the_line_is_blank_between_two_characters() -> None:
+    boxes = char_boxes([(0, 10), (10, 20), (30, 40), (40, 50)])
+    assert respace("NOGO", boxes, [(22, 29)]) == "NO GO"
+    assert respace("NO GO", char_boxes([(0, 10), (10, 20), (20, 30), (30, 40), (40, 50)]), [(22, 29)]) == "NO GO"
+    assert respace("NOGO", boxes, []) == "NOGO"  # no blank run: nothing added
+    assert respace("NOGO", boxes[:3], [(22, 29)]) == "NOGO"  # boxes that do not match the text: left alone
+
+
+def test_blank_runs_are_gaps_of_a_quarter_line_height_in_either_polarity() -> None:
+    for ink, paper in ((255, 0), (0, 255)):
+        grey = np.full((40, 200), paper, np.uint8)
+        for start, end in ((10, 60), (72, 120), (124, 180)):  # strokes of "letters"; 12 px apart (0.3 of
+            for x in range(start, end, 6):  # the 40 px line), then 4 px apart (inside a word)
+                grey[5:35, x : min(x + 2, end)] = ink
+        box = [[0, 0], [200, 0], [200, 40], [0, 40]]
+        runs = blank_runs(grey, box)
+        assert (60, 72) in runs and not [r for r in runs if r[0] >= 120 and r[1] <= 124]

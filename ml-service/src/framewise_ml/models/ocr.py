@@ -6,20 +6,21 @@
 `OCR_ENGINE` sets the default (`auto`: the rules above), the `engine` config key chooses per request;
 the engine, its version and its weights are in the provenance and /health, so a task read by the
 other engine is stale for re-index. Pieces of one line are joined into one text with one box
-(models/ocr_lines.py). A sampled frame that looks the same as the last one read (mean absolute
-difference of small grey thumbnails under `change_threshold`) is not read again: the previous
-frame's lines are reported for it, with its own frame index and timestamp.
+(models/ocr_lines.py). A sampled frame that looks the same as the last one read (no 8x8 block of a
+small grey thumbnail changed by more than `change_threshold` on average: media/change.py) is not read
+again: the previous frame's lines are reported for it, with its own frame index and timestamp.
 """
 
 import time
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
+from framewise_ml.media.change import Thumbnail, thumbnail
+from framewise_ml.media.change import change as frame_change
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import (
@@ -43,7 +44,6 @@ from framewise_ml.models.ocr_lines import Read, lines
 
 MIN_CANVAS = 32  # the detector scales a frame to this side at least; smaller sizes leave nothing to read
 ENGINES = ("auto", "rapidocr", "easyocr")
-THUMB = (32, 18)
 LANGUAGES = sorted(set(EASYOCR_RECOGNISERS) | RAPIDOCR_LANGUAGES)  # what one engine or the other reads
 
 
@@ -136,13 +136,13 @@ class OcrModel(InferenceModel):
         self._identity(engine, languages)  # its weights are there (MissingWeights names them otherwise)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
-        last_thumb: npt.NDArray[np.float32] | None = None
+        last_thumb: Thumbnail | None = None
         last_read: list[Read] = []
         started = time.perf_counter()
         for frame in sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms):
-            thumb = _thumbnail(frame)
+            thumb = thumbnail(frame.image)
             decode_s += time.perf_counter() - started
-            if last_thumb is None or float(np.abs(thumb - last_thumb).mean()) > change:
+            if last_thumb is None or frame_change(thumb, last_thumb) > change:
                 reading = time.perf_counter()
                 side = canvas or max(frame.image.shape[:2])
                 last_read = lines(
@@ -153,13 +153,6 @@ class OcrModel(InferenceModel):
             items.extend(_items(frame, last_read))
             started = time.perf_counter()
         return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
-
-
-def _thumbnail(frame: Frame) -> npt.NDArray[np.float32]:
-    import cv2
-
-    grey = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
-    return cv2.resize(grey, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def _items(frame: Frame, read: list[Read]) -> list[JsonValue]:

@@ -133,8 +133,63 @@ class RapidOcrEngine:
             size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
         with self._lock:  # one frame at a time: the engine keeps per-call state
-            found, _ = engine(bgr, use_cls=False, text_score=0.0)
-        return [_read(polygon, text, conf, scale) for polygon, text, conf in found or []]
+            found, _ = engine(bgr, use_cls=False, text_score=0.0, return_word_box=True)
+        grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        return [  # each: polygon, text, confidence, then the characters' boxes (and what else RapidOCR adds)
+            _read(
+                line[0],
+                respace(str(line[1]), line[3] if len(line) > 3 else None, blank_runs(grey, line[0])),
+                line[2],
+                scale,
+            )
+            for line in found or []
+        ]
+
+
+MIN_SPACE = 0.25  # a blank gap at least this many line heights wide is a space between two words
+
+
+def blank_runs(grey: Any, polygon: Any) -> list[tuple[int, int]]:
+    """[x1, x2) of the runs of columns without ink inside a line's box that are at least MIN_SPACE of
+    its height wide (ink: the rarer side of an Otsu threshold, so light text on dark and dark on light
+    alike; a busy background gives no clean gap, so nothing is split)."""
+    import cv2
+
+    xs, ys = [round(float(p[0])) for p in polygon], [round(float(p[1])) for p in polygon]
+    x1, x2 = max(0, min(xs)), min(grey.shape[1], max(xs))
+    y1, y2 = max(0, min(ys)), min(grey.shape[0], max(ys))
+    if x2 - x1 < 4 or y2 - y1 < 4:
+        return []
+    crop = np.ascontiguousarray(grey[y1:y2, x1:x2])
+    _, binary = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ink = binary if binary.mean() < 0.5 else 1 - binary
+    empty = ink.sum(axis=0) <= 1
+    runs, start = [], None
+    for x, blank in enumerate([*empty.tolist(), False]):
+        if blank and start is None:
+            start = x
+        elif not blank and start is not None:
+            if x - start >= MIN_SPACE * (y2 - y1):
+                runs.append((x1 + start, x1 + x))
+            start = None
+    return runs
+
+
+def respace(text: str, chars: Any, runs: list[tuple[int, int]]) -> str:
+    """The recogniser drops a wide space between words at times (MONDAYAGENDA): put one back between
+    two characters whose centres have a blank run of the line between them. `chars`: a box per
+    character of `text` (RapidOCR's, from the recogniser's columns); left as it is when they do not
+    match the text one to one."""
+    if not runs or not chars or len(chars) != len(text):
+        return text
+    centres = [sum(p[0] for p in box) / len(box) for box in chars]
+    out = [text[0]]
+    for i in range(1, len(text)):
+        left, right = centres[i - 1], centres[i]
+        if text[i - 1] != " " and text[i] != " " and any(left < a and b < right for a, b in runs):
+            out.append(" ")
+        out.append(text[i])
+    return "".join(out)
 
 
 def _read(polygon: Any, text: Any, confidence: Any, scale: float = 1.0) -> Read:
