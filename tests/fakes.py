@@ -365,6 +365,9 @@ class FakeMediaLibrary:
     def absolute(self, root: str, path: str) -> str:
         return f"{root}/{path}"
 
+    def is_file(self, root: str, path: str) -> bool:
+        return (root, path) in self.files
+
     def locate(self, folder: str) -> tuple[str, str]:
         roots = sorted({r for r, _ in self.files}, key=len, reverse=True)
         for root in roots:

@@ -231,6 +231,17 @@ def test_byte_ranges_match_the_file_and_bad_ones_are_problems(client: TestClient
     assert_problem(client.get(f"/api/v1/videos/{uuid4()}/stream"), 404)
 
 
+def test_a_video_whose_file_went_away_is_a_problem_naming_it_not_a_500(
+    client: TestClient, analysed: dict, media_root: Path
+) -> None:
+    """Deleted before discovery noticed: a 409 naming the file as the library knows it (a browser's
+    <video> asked it again and again, and each 500 held a connection for seconds)."""
+    analysed["file"].unlink()
+    body = assert_problem(client.get(f"/api/v1/videos/{analysed['video_id']}/stream"), 409)
+    assert "clip.mp4" in body["detail"] and "is not there any more" in body["detail"]
+    assert str(media_root) not in body["detail"]
+
+
 def test_thumbnails_show_the_frame_at_that_time_and_refuse_times_outside(client: TestClient, analysed: dict) -> None:
     video: SampleVideo = analysed["video"]
     url = f"/api/v1/videos/{analysed['video_id']}/thumbnail"

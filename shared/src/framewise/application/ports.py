@@ -289,6 +289,10 @@ class MediaLibrary(Protocol):
 
     def absolute(self, root: str, path: str) -> str: ...
 
+    def is_file(self, root: str, path: str) -> bool:
+        """Whether the file is there now (a known video's file can be gone before discovery notices)."""
+        ...
+
     def locate(self, folder: str) -> tuple[str, str]:
         """(root, folder relative to it) for a folder given absolute or relative to the first root;
         `PathOutsideRoots` if it escapes every root, `NotFound` if it is not an existing folder."""

@@ -21,6 +21,9 @@ class LocalMediaLibrary:
     async def scan(self, root: str, under: str = "") -> list[FileStat]:
         return await asyncio.to_thread(self._scan, root, under)
 
+    def is_file(self, root: str, path: str) -> bool:
+        return Path(self.absolute(root, path)).is_file()
+
     def absolute(self, root: str, path: str) -> str:
         try:
             return str(confine(Path(root) / path, self._roots))
