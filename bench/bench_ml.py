@@ -120,7 +120,7 @@ def naive(name: str, registry: ModelRegistry, path: Path) -> tuple[float, Any]:
     elif name == "transcribe":
         from framewise_ml.media.audio import load_audio
 
-        whisper_model = model._checkpoint("tiny.en")  # type: ignore[attr-defined]
+        whisper_model = model.engines["openai-whisper"].model("tiny.en")  # type: ignore[attr-defined]
         # The same output as Framewise's (word timestamps), the library's straightforward way.
         result = whisper_model.transcribe(load_audio(path), language="en", fp16=False, word_timestamps=True)["text"]
     else:
@@ -155,7 +155,7 @@ def _faces(model: Any, rgb: np.ndarray) -> Any:
 
 
 def _ocr(model: Any, rgb: np.ndarray) -> Any:
-    return sorted(text for _, text, conf in model._reader(("en",)).readtext(rgb) if conf >= 0.3)
+    return sorted(text for _, text, conf in model.engines["easyocr"].reader(("en",)).readtext(rgb) if conf >= 0.3)
 
 
 def _places(model: Any, rgb: np.ndarray) -> Any:
@@ -292,8 +292,10 @@ ANALYSES = ["objects", "faces", "transcribe", "ocr", "places", "scenes"]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("analyses", nargs="*", choices=ANALYSES, help="the analyses to measure (default: all)")
+    parser.add_argument("analyses", nargs="*", help=f"the analyses to measure, of {', '.join(ANALYSES)} (default: all)")
     only = bench_arguments(__doc__, "bench_ml", parser=parser).analyses or ANALYSES
+    if unknown := sorted(set(only) - set(ANALYSES)):  # argparse's choices refuse an empty list of them
+        parser.error(f"unknown analyses: {', '.join(unknown)} (choose from {', '.join(ANALYSES)})")
     threads = set_torch_threads(0)
     with tempfile.TemporaryDirectory(prefix="framewise-bench-ml-") as tmp:
         folder = Path(tmp)
