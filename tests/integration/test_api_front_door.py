@@ -4,7 +4,6 @@ nothing from outside the API."""
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,17 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_api.media_auth import MediaSigner
 from framewise_dev.media import SampleVideo
-from tests.api import api_client
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
 
 
 @pytest.fixture

@@ -36,14 +36,6 @@ QUEUES = ("gpu_jobs", "cpu_jobs")
 
 
 @pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
-
-
-@pytest.fixture
 def video_bytes(sample_video: SampleVideo) -> bytes:
     return sample_video.path.read_bytes()
 

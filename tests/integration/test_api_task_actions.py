@@ -1,26 +1,15 @@
 """Enqueue, cancel and retry through the real API on real PostgreSQL and Valkey."""
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import SampleVideo
-from tests.api import api_client
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import SampleVideo
-from tests.api import AUTH, OTHER_TOKEN, api_app, api_client
+from tests.api import AUTH, OTHER_TOKEN, api_app
 from tests.integration.test_api_security import assert_nothing_stored, assert_problem, files_in, rows, upload
 from tests.served import Served
 
@@ -30,14 +29,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def video_bytes(sample_video: SampleVideo) -> bytes:
     return sample_video.path.read_bytes()
-
-
-@pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
 
 
 def stalled_upload(port: int, *, declared: int = 1_000_000, sent: int = 100) -> socket.socket:

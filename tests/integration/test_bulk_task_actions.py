@@ -3,7 +3,6 @@ filters pick exactly their tasks, the action applies to those whose status allow
 counted and untouched, and the queue follows."""
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise_dev.media import SampleVideo, Segment, make_sample_video
-from tests.api import api_client
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
 
 
 async def queued(redis: Redis) -> set[str]:

@@ -5,7 +5,6 @@ analysis, and its results stay readable throughout."""
 import asyncio
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,18 +35,9 @@ from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise_api.migrate import downgrade, upgrade
 from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_dev.stores import EmbeddedStores
-from tests.api import api_client
 
 pytestmark = pytest.mark.integration
 Json = dict[str, Any]
-
-
-@pytest.fixture
-def client(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path
-) -> Iterator[TestClient]:
-    with api_client(database_url, valkey_url, media_root) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

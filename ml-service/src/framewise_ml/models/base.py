@@ -56,6 +56,25 @@ def weights_identity(*paths: Path) -> str:
     return f"sha256:{digest.hexdigest()[:16]}"
 
 
+class Identities:
+    """The identity of each set of weights a model may read (an engine's, a checkpoint's), hashed
+    once: a model with several engines or checkpoints names the one a request chose."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, ...], str] = {}
+
+    def of(self, key: tuple[str, ...], files: Sequence[Path]) -> str:
+        """`weights_identity` of `files`, kept under `key`; MissingWeights names any not there."""
+        if key not in self._known:
+            require_weights(*files)
+            self._known[key] = weights_identity(*files)
+        return self._known[key]
+
+    def get(self, key: tuple[str, ...]) -> str:
+        """The identity kept under `key`, or "none" before it was taken."""
+        return self._known.get(key, "none")
+
+
 def require_weights(*paths: Path) -> None:
     """Raise MissingWeights naming every file that is not there."""
     missing = [p for p in paths if not p.is_file()]

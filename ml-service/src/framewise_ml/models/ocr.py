@@ -22,7 +22,7 @@ from framewise.domain.provenance import Provenance
 from framewise_ml.media.change import Thumbnail, thumbnail
 from framewise_ml.media.change import change as frame_change
 from framewise_ml.media.frames import Frame, sample_frames
-from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
+from framewise_ml.models.base import Identities, InferenceModel, ModelContext, Prediction
 from framewise_ml.models.config import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
@@ -62,7 +62,7 @@ class OcrModel(InferenceModel):
             "rapidocr": RapidOcrEngine(self.ctx.cache_dir / "rapidocr", threads),
             "easyocr": EasyOcrEngine(self.ctx.cache_dir / "easyocr", ctx.device),
         }
-        self._identities: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._identities = Identities()
         self.producer = self._engine_for(self.default_engine, ("en",)).name
         self.selected_by = f"OCR_ENGINE={engine}" + (": " + self._why_auto(("en",)) if engine == "auto" else "")
 
@@ -81,12 +81,7 @@ class OcrModel(InferenceModel):
         return self.engines[chosen]
 
     def _identity(self, engine: OcrEngine, languages: tuple[str, ...]) -> str:
-        key = (engine.name, languages)
-        if key not in self._identities:
-            files = engine.files(languages)
-            require_weights(*files)
-            self._identities[key] = weights_identity(*files)
-        return self._identities[key]
+        return self._identities.of((engine.name, *languages), engine.files(languages))
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -96,7 +91,7 @@ class OcrModel(InferenceModel):
 
     @property
     def weights(self) -> str:
-        return self._identities.get((self.producer, ("en",)), "none")
+        return self._identities.get((self.producer, "en"))
 
     def _load(self) -> None:
         engine = self._engine_for(self.default_engine, ("en",))

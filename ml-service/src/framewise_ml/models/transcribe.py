@@ -18,14 +18,7 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.media.audio import SAMPLE_RATE, load_audio
-from framewise_ml.models.base import (
-    InferenceModel,
-    MissingWeights,
-    ModelContext,
-    Prediction,
-    require_weights,
-    weights_identity,
-)
+from framewise_ml.models.base import Identities, InferenceModel, MissingWeights, ModelContext, Prediction
 from framewise_ml.models.config import Config, InvalidConfig, config_choice, config_flag
 from framewise_ml.models.transcribe_engines import FasterWhisperEngine, OpenAiWhisperEngine, TranscribeEngine
 
@@ -54,7 +47,7 @@ class TranscribeModel(InferenceModel):
             "faster-whisper": FasterWhisperEngine(self.ctx.cache_dir / "whisper-ct2", ctx.device, threads),
             "openai-whisper": OpenAiWhisperEngine(self.ctx.cache_dir / "whisper", ctx.device),
         }
-        self._identities: dict[tuple[str, str], str] = {}
+        self._identities = Identities()
         self.producer = self._engine(self.default_engine).name
         self.selected_by = f"TRANSCRIBE_ENGINE={engine}"
 
@@ -62,12 +55,7 @@ class TranscribeModel(InferenceModel):
         return self.engines["faster-whisper" if chosen == "auto" else chosen]
 
     def _identity(self, engine: TranscribeEngine, checkpoint: str) -> str:
-        key = (engine.name, checkpoint)
-        if key not in self._identities:
-            files = engine.files(checkpoint)
-            require_weights(*files)
-            self._identities[key] = weights_identity(*files)
-        return self._identities[key]
+        return self._identities.of((engine.name, checkpoint), engine.files(checkpoint))
 
     @property
     def producer_version(self) -> str:
@@ -78,7 +66,7 @@ class TranscribeModel(InferenceModel):
         """The default engine's default checkpoint (what a request without engine, profile or language
         runs): /health says the same whatever the last request chose; each answer's provenance names
         the checkpoint it ran."""
-        return self._identities.get((self.producer, DEFAULT_CHECKPOINT), "none")
+        return self._identities.get((self.producer, DEFAULT_CHECKPOINT))
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         """The engine and checkpoint this request's config chooses (the one it ran, or would run for a
