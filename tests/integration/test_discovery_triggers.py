@@ -30,7 +30,7 @@ def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
 def wait_until_watching(client: TestClient, root: Path) -> None:
     """The watcher adds its watches on its first iteration: until it reports a change, make one (a new
     folder, which it reports) and look again; it is watching once a change has reached it."""
-    for attempt in range(100):
+    for attempt in range(20):
         (root / f"probe-{attempt}").mkdir()
         try:
             eventually(lambda: client.get("/api/v1/paths").json()["watcher_changes"] > 0, timeout=3.0)
