@@ -5,10 +5,10 @@ Each sentence is synthesised once (espeak-ng at 150 words a minute, one of six E
 turn: British, American, Scottish, Received Pronunciation, Caribbean and a female American), turned
 into 16 kHz mono, and transcribed by every engine (faster-whisper on CTranslate2 int8, openai-whisper
 on PyTorch) with every checkpoint the model cache has for English (tiny.en, base), as the ML service
-runs them: language `en`, word timestamps on (faster-whisper with a beam of 5, openai-whisper greedy). The word error rate is jiwer's over
-all sentences together, after lower-casing and dropping punctuation; the real-time factor is audio
-seconds per second of transcription (higher is faster), after one warm-up sentence. The ML service's
-CPU budget applies (TORCH_THREADS, default every core).
+runs them: language `en`, word timestamps on, faster-whisper with a beam of 5, openai-whisper greedy.
+The word error rate is jiwer's over all sentences together, after lower-casing and dropping
+punctuation; the real-time factor is audio seconds per second of transcription (higher is faster),
+after one warm-up sentence. The ML service's CPU budget applies (TORCH_THREADS, default every core).
 
 `python -m bench.bench_transcribe --engines faster-whisper` measures one engine only.
 """
