@@ -154,10 +154,12 @@ async def test_an_unknown_altered_or_expired_session_is_refused(backing: dict[st
         sign_in(client)
         good = client.cookies[SESSION_COOKIE]
         for value in [new_secret(), good[:-1] + ("A" if good[-1] != "A" else "B"), good + "x", "x", ""]:
+            client.cookies.clear()  # one cookie only: the jar keeps the server's beside one set here
             client.cookies.set(SESSION_COOKIE, value)
             refused = client.get("/api/v1/tasks")
             assert refused.status_code == 401, value
             assert "sign in again" in refused.json()["detail"]
+        client.cookies.clear()
         client.cookies.set(SESSION_COOKIE, short_lived)
         for _ in range(200):  # Valkey drops the session at its expiry, by itself
             if client.get("/api/v1/tasks").status_code == 401:
@@ -165,6 +167,7 @@ async def test_an_unknown_altered_or_expired_session_is_refused(backing: dict[st
             await asyncio.sleep(0.05)
         assert client.get("/api/v1/tasks").status_code == 401
         assert await redis.keys("session:id:*") != []  # the other session is still there
+        client.cookies.clear()
         client.cookies.set(SESSION_COOKIE, good)
         assert client.get("/api/v1/tasks").status_code == 200
 
