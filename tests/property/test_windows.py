@@ -77,15 +77,21 @@ class WindowedScenes:
         return InferenceResponse(task_type=task_type, items=items, provenance=provenance, timings=timings)
 
 
-@settings(max_examples=100, deadline=None)
-@given(window_ms=st.integers(1000, 12_000), fail_on=st.sets(st.integers(1, 12), max_size=4))
-async def test_a_run_failing_at_any_window_commits_each_window_once(window_ms: int, fail_on: set[int]) -> None:
-    uow = FakeUnitOfWork()
+def queued_scenes_of_ten_seconds(uow: FakeUnitOfWork) -> Task:
+    """A 10 s video in the store and its scene detection queued: what a windowed run starts from."""
     video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
     uow.committed.videos[video.id] = video
     task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
     task.enqueue(NOW)
     uow.tasks.seed(task)
+    return task
+
+
+@settings(max_examples=100, deadline=None)
+@given(window_ms=st.integers(1000, 12_000), fail_on=st.sets(st.integers(1, 12), max_size=4))
+async def test_a_run_failing_at_any_window_commits_each_window_once(window_ms: int, fail_on: set[int]) -> None:
+    uow = FakeUnitOfWork()
+    task = queued_scenes_of_ten_seconds(uow)
     ml = WindowedScenes(fail_on)
     runner = TaskRunner(
         uow,

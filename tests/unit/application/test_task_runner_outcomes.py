@@ -17,7 +17,7 @@ from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video
 from framewise.domain.windows import WindowSizes
 from tests.fakes import FakeHeartbeats, FakeMediaLibrary, FakeMlClient, FakeMlResultCache, FakeUnitOfWork, FixedClock
-from tests.property.test_windows import WindowedScenes
+from tests.property.test_windows import WindowedScenes, queued_scenes_of_ten_seconds
 from tests.unit.application.test_task_runner import NOW, seeded
 
 pytestmark = pytest.mark.unit
@@ -106,11 +106,7 @@ async def test_a_deferred_run_says_why() -> None:
 
 async def test_a_windowed_run_reports_the_media_done_and_the_rest_at_the_pace_of_this_attempt() -> None:
     uow, clock = FakeUnitOfWork(), FixedClock(NOW)
-    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
-    uow.committed.videos[video.id] = video
-    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
-    task.enqueue(NOW)
-    uow.tasks.seed(task)
+    task = queued_scenes_of_ten_seconds(uow)
     use_case = runner(uow, WindowedScenes(set()), clock, RetryPolicy(), windows=WindowSizes(2500))
 
     seen = []
@@ -140,11 +136,7 @@ class ScenesWhoseModelChanges(WindowedScenes):
 
 async def test_a_model_that_changes_mid_run_makes_the_run_start_over_as_one_run_of_the_new_model() -> None:
     uow = FakeUnitOfWork()
-    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
-    uow.committed.videos[video.id] = video
-    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
-    task.enqueue(NOW)
-    uow.tasks.seed(task)
+    task = queued_scenes_of_ten_seconds(uow)
     use_case = runner(uow, ScenesWhoseModelChanges(3), FixedClock(NOW), RetryPolicy(), windows=WindowSizes(5000))
 
     first = await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION))
@@ -165,11 +157,7 @@ async def test_a_model_that_changes_mid_run_makes_the_run_start_over_as_one_run_
 
 async def test_windows_of_another_model_are_dropped_and_the_run_starts_over() -> None:
     uow = FakeUnitOfWork()
-    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
-    uow.committed.videos[video.id] = video
-    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
-    task.enqueue(NOW)
-    uow.tasks.seed(task)
+    task = queued_scenes_of_ten_seconds(uow)
     use_case = runner(uow, ScenesWhoseModelChanges(2), FixedClock(NOW), RetryPolicy(), windows=WindowSizes(2500))
 
     reports = [await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION)) for _ in range(2)]
@@ -243,11 +231,7 @@ async def test_a_transcript_in_windows_asked_with_context_keeps_each_word_once()
 
 async def test_each_window_reports_what_it_committed_and_the_last_completes_the_task_with_the_runs_moments() -> None:
     uow, clock = FakeUnitOfWork(), FixedClock(NOW)
-    video = Video.register(FileStat("/m", "a.mp4", 10, 1.0), "fp:a", MediaInfo(10_000, 25, 32, 32, False), None, NOW)
-    uow.committed.videos[video.id] = video
-    task = Task.create(video_id=video.id, task_type=TaskType.SCENE_DETECTION, config={}, now=NOW, correlation_id="c")
-    task.enqueue(NOW)
-    uow.tasks.seed(task)
+    task = queued_scenes_of_ten_seconds(uow)
     use_case = runner(uow, WindowedScenes(set()), clock, RetryPolicy(), windows=WindowSizes(5000))
 
     first = await use_case.execute(RunTask(task.id, 1, TaskType.SCENE_DETECTION))

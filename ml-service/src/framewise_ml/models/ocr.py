@@ -64,21 +64,21 @@ class OcrModel(InferenceModel):
         }
         self._identities = Identities()
         self.producer = self._engine_for(self.default_engine, ("en",)).name
-        self.selected_by = f"OCR_ENGINE={engine}" + (": " + self._why_auto(("en",)) if engine == "auto" else "")
+        self.selected_by = f"OCR_ENGINE={engine}" + (": " + self._auto(("en",))[1] if engine == "auto" else "")
 
     # -- which engine -------------------------------------------------------------------------
 
-    def _why_auto(self, languages: tuple[str, ...]) -> str:
+    def _auto(self, languages: tuple[str, ...]) -> tuple[str, str]:
+        """The engine `auto` picks for these languages, and why."""
         if self.device == "cuda":
-            return "easyocr runs on CUDA"
-        if not set(languages) <= self.engines["rapidocr"].languages:
-            return f"rapidocr does not read {', '.join(sorted(set(languages) - self.engines['rapidocr'].languages))}"
-        return "rapidocr on the CPU"
+            return "easyocr", "easyocr runs on CUDA"
+        unread = sorted(set(languages) - self.engines["rapidocr"].languages)
+        if unread:
+            return "easyocr", f"rapidocr does not read {', '.join(unread)}"
+        return "rapidocr", "rapidocr on the CPU"
 
     def _engine_for(self, chosen: str, languages: tuple[str, ...]) -> OcrEngine:
-        if chosen == "auto":
-            chosen = "rapidocr" if self._why_auto(languages) == "rapidocr on the CPU" else "easyocr"
-        return self.engines[chosen]
+        return self.engines[self._auto(languages)[0] if chosen == "auto" else chosen]
 
     def _identity(self, engine: OcrEngine, languages: tuple[str, ...]) -> str:
         return self._identities.of((engine.name, *languages), engine.files(languages))
