@@ -57,12 +57,14 @@ def classify(response: httpx.Response) -> None:
     if response.is_success:
         return
     detail = f"ML service answered {response.status_code}: {_detail(response)}"
+    # The ML service's problem table: waiting is a 503 (model unavailable, busy), its own invalid
+    # answer a 500; a problem type under any other status is not one of its answers.
     kind = _kind(response) if response.status_code in (500, 503) else ""
-    if kind == MlProblem.MODEL_UNAVAILABLE:
+    if kind == MlProblem.MODEL_UNAVAILABLE and response.status_code == 503:
         raise MlModelUnavailable(detail, _retry_after(response))
-    if kind == MlProblem.BUSY:
+    if kind == MlProblem.BUSY and response.status_code == 503:
         raise MlBusy(detail, _retry_after(response))
-    if kind == MlProblem.INVALID_PAYLOAD:
+    if kind == MlProblem.INVALID_PAYLOAD and response.status_code == 500:
         raise InvalidPayload(detail)
     if response.status_code >= 500 or response.status_code in (408, 429):
         raise MlTransientError(detail, _retry_after(response))
