@@ -30,6 +30,7 @@ from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import ModelContext
 from framewise_ml.models.choice import objects_model, places_model
+from framewise_ml.models.config import CHANGE_THRESHOLD
 from framewise_ml.models.faces import FacesModel
 from framewise_ml.models.ocr import OcrModel
 from framewise_ml.models.registry import ModelRegistry
@@ -125,6 +126,7 @@ KNOBS: dict[str, dict[str, Knob]] = {
         "max_detections": number(1, 1000, integer=True),
         "batch": number(1, 64, integer=True),
         "classes": strings("person", "cat", "cup", "dog", "tv", "dining table"),
+        "change_threshold": number(0.0, 255.0),
         "model": refused("yolo11n.pt", "yolo11s", "../yolo11n.pt"),  # no YOLO11 checkpoint here
     },
     "faces": {
@@ -133,6 +135,7 @@ KNOBS: dict[str, dict[str, Knob]] = {
         # Above the frame's shorter side no face fits: an empty answer (MTCNN is not asked).
         "min_face_size": number(12, 2000, integer=True, cheap=(12, 2 * SHORTER_SIDE_PX)),
         "batch": number(1, 64, integer=True),
+        "change_threshold": number(0.0, 255.0),
     },
     "transcribe": {
         "engine": choice("auto", "faster-whisper", "openai-whisper"),
@@ -158,6 +161,7 @@ KNOBS: dict[str, dict[str, Knob]] = {
         "top_k": number(1, 10, integer=True),
         "batch": number(1, 64, integer=True),
         "min_confidence": number(0.0, 1.0),
+        "change_threshold": number(0.0, 255.0),
         "model": refused("resnet18_places365.pth.tar", "../resnet50.pth.tar", 7),  # no Places365 here
     },
     "scenes": {
@@ -306,9 +310,13 @@ def post(service: Service, call: Call, config: dict[str, JsonValue], task_id: uu
 
 def check_answer(service: Service, call: Call, config: dict[str, JsonValue], body: dict) -> None:
     analysis = call.analysis
-    provenance = body["provenance"]
+    provenance = dict(body["provenance"])
     assert set(provenance) == set(Provenance.model_fields)
+    threshold = provenance.pop("change_threshold")
     assert all(isinstance(value, str) and value.strip() for value in provenance.values()), provenance
+    # The frame analyses name the change threshold they ran with (the config's, or the default).
+    skips = analysis.endpoint in ("objects", "faces", "ocr", "places")
+    assert threshold == (config.get("change_threshold", CHANGE_THRESHOLD) if skips else None)
     answer = InferenceResponse.model_validate(body)
     assert answer.task_type == analysis.task_type
     assert (answer.start_ms, answer.end_ms) == (call.start_ms, call.end_ms)

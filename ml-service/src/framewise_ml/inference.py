@@ -19,7 +19,7 @@ from framewise.infrastructure.media.paths import confine
 from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise.infrastructure.problems import ProblemType
 from framewise_ml.gpu_gate import GateBusy, GpuGate
-from framewise_ml.metrics import GATE_RUNNING, GATE_WAITING, ML_COMPUTE, ML_QUEUE_WAIT
+from framewise_ml.metrics import GATE_RUNNING, GATE_WAITING, ML_COMPUTE, ML_FRAMES, ML_QUEUE_WAIT
 from framewise_ml.models.base import BadMedia, ModelState
 from framewise_ml.models.config import InvalidConfig
 from framewise_ml.models.registry import ModelRegistry
@@ -96,6 +96,8 @@ class InferenceRunner:
                 # The slot is held until the model's thread has really stopped, abandoned or not.
                 prediction = await asyncio.to_thread(model.predict, body, path)
                 ML_COMPUTE.labels(model.name).observe(time.perf_counter() - computing)
+                ML_FRAMES.labels(model.name, "analysed").inc(prediction.frames_analysed)
+                ML_FRAMES.labels(model.name, "reused").inc(prediction.frames_reused)
         finally:
             self._gauge()
         for item in prediction.items:

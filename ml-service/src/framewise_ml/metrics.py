@@ -8,6 +8,11 @@ from prometheus_client.registry import REGISTRY, Collector
 
 ML_REQUESTS = Counter("framewise_ml_requests_total", "Inference requests by model and outcome", ["model", "outcome"])
 ML_FAILURES = Counter("framewise_ml_failures_total", "Inference failures by model and reason", ["model", "reason"])
+ML_FRAMES = Counter(
+    "framewise_ml_frames_total",
+    "Sampled frames by model: analysed, or reused (unchanged since the last one analysed)",
+    ["model", "outcome"],
+)
 ML_QUEUE_WAIT = Histogram(
     "framewise_ml_queue_wait_seconds",
     "Time an inference waited for a GPU slot",

@@ -6,8 +6,14 @@ background and layout, changes a few blocks a lot and the picture's average hard
 the whole thumbnail read such slides as unchanged and reported the previous slide's text). Encoding
 noise moves a block by a point or two; a line of new text, tens."""
 
+from collections.abc import Iterable, Iterator
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
+from pydantic import JsonValue
+
+from framewise_ml.media.frames import Frame
 
 THUMB = (128, 72)  # width, height: 16 x 9 blocks of 8 x 8
 BLOCK = 8
@@ -28,3 +34,50 @@ def change(a: Thumbnail, b: Thumbnail) -> float:
     rows, cols = THUMB[1] // BLOCK, THUMB[0] // BLOCK
     blocks = np.abs(a - b).reshape(rows, BLOCK, cols, BLOCK).mean(axis=(1, 3))
     return float(blocks.max())
+
+
+class UnchangedFrames:
+    """Sampled frames that look like the last one analysed are not analysed again: `fresh` passes on
+    the others, and `fill` gives each skipped frame a copy of its look-alike's items, with its own
+    frame index and timestamp. A frame is compared with the last one analysed, not the one before
+    it, so a slow drift is analysed once it adds up. A threshold of 0 analyses every frame."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.analysed = 0
+        self._last: Thumbnail | None = None
+        self._source = -1
+        self._repeats: dict[int, list[tuple[int, int]]] = {}  # analysed frame -> (index, ms) of its look-alikes
+
+    def fresh(self, frames: Iterable[Frame]) -> Iterator[Frame]:
+        for frame in frames:
+            if self.threshold > 0:
+                thumb = thumbnail(frame.image)
+                if self._last is not None and change(thumb, self._last) <= self.threshold:
+                    self._repeats[self._source].append((frame.index, frame.timestamp_ms))
+                    continue
+                self._last, self._source = thumb, frame.index
+                self._repeats[frame.index] = []
+            self.analysed += 1
+            yield frame
+
+    @property
+    def reused(self) -> int:
+        return sum(len(r) for r in self._repeats.values())
+
+    def fill(self, items: list[JsonValue]) -> list[JsonValue]:
+        """`items` (each with `frame_index` and `timestamp_ms`), with the copies for the skipped
+        frames, in frame order."""
+        copies: list[JsonValue] = []
+        for item in cast(list[dict[str, JsonValue]], items):
+            for index, timestamp_ms in self._repeats.get(cast(int, item["frame_index"]), []):
+                copies.append({**item, "frame_index": index, "timestamp_ms": timestamp_ms})
+        if not copies:
+            return items
+        everything: list[dict[str, JsonValue]] = cast(list[dict[str, JsonValue]], [*items, *copies])
+        everything.sort(key=_frame_index)  # stable: a frame's own items keep their order
+        return list(everything)
+
+
+def _frame_index(item: dict[str, JsonValue]) -> int:
+    return cast(int, item["frame_index"])

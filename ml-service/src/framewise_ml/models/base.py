@@ -14,7 +14,7 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance, config_hash
 from framewise.infrastructure.media.fingerprint import fingerprint_file
-from framewise_ml.models.config import Config, InvalidConfig
+from framewise_ml.models.config import Config, InvalidConfig, config_change_threshold
 
 
 class ModelState(StrEnum):
@@ -88,6 +88,8 @@ class Prediction:
     items: list[JsonValue]
     decode_ms: float
     inference_ms: float
+    frames_analysed: int = 0  # sampled frames the model ran on (the frame analyses)
+    frames_reused: int = 0  # sampled frames that looked unchanged and reused the last answer
 
 
 @dataclass
@@ -172,6 +174,7 @@ class InferenceModel(ABC):
         """Read `config` as a request would (InvalidConfig when a value is refused)."""
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
+        skips = "change_threshold" in self.config_keys  # the analyses that reuse an unchanged frame's answer
         return Provenance(
             producer=self.producer,
             producer_version=self.producer_version,
@@ -181,6 +184,7 @@ class InferenceModel(ABC):
             run_id=uuid.uuid4().hex,
             device=self.device,
             weights=self.weights,
+            change_threshold=config_change_threshold(request.config) if skips else None,
         )
 
     @abstractmethod

@@ -18,6 +18,15 @@ MIN_INTERVAL_MS = 100
 MAX_INTERVAL_MS = 600_000
 
 
+CHANGE_THRESHOLD = 6.0  # how much an 8x8 block of a frame's grey thumbnail may change and still be the same frame
+
+
+def config_change_threshold(config: Config) -> float:
+    """`change_threshold`: a sampled frame whose thumbnail differs from the last one analysed by no
+    more than this (media/change.py) reuses its answer; 0 analyses every frame."""
+    return config_number(config, "change_threshold", CHANGE_THRESHOLD, 0.0, 255.0)
+
+
 def config_number(config: Config, key: str, default: float, low: float, high: float) -> float:
     value = config.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:

@@ -13,9 +13,17 @@ import numpy as np
 from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
+from framewise_ml.media.change import UnchangedFrames
 from framewise_ml.media.frames import Frame, batched, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
-from framewise_ml.models.config import MAX_INTERVAL_MS, MIN_INTERVAL_MS, Config, config_int, config_number
+from framewise_ml.models.config import (
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+    Config,
+    config_change_threshold,
+    config_int,
+    config_number,
+)
 
 NETS = ("pnet", "rnet", "onet")
 
@@ -23,7 +31,7 @@ NETS = ("pnet", "rnet", "onet")
 class FacesModel(InferenceModel):
     name = "faces"
     producer = "facenet-pytorch-mtcnn"
-    config_keys = frozenset({"interval_ms", "confidence", "min_face_size", "batch"})
+    config_keys = frozenset({"interval_ms", "confidence", "min_face_size", "batch", "change_threshold"})
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
@@ -62,26 +70,35 @@ class FacesModel(InferenceModel):
         self._mtcnn.detect(np.full((120, 160, 3), 128, np.uint8))
 
     @staticmethod
-    def _options(config: Config) -> tuple[int, float, int, int]:
+    def _options(config: Config) -> tuple[int, float, int, int, float]:
         return (
             config_int(config, "interval_ms", 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS),
             config_number(config, "confidence", 0.9, 0.0, 1.0),
             config_int(config, "min_face_size", 20, 12, 2000),  # smaller: many more pyramid levels
             config_int(config, "batch", 8, 1, 64),
+            config_change_threshold(config),
         )
 
     def _check(self, config: Config) -> None:
         self._options(config)
 
     def _predict(self, request: InferenceRequest, path: Path) -> Prediction:
-        interval, threshold, min_face, batch = self._options(request.config)
+        interval, threshold, min_face, batch, change = self._options(request.config)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
         frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
-        for frames_of_one_size, seconds in batched(frames, batch):
+        unchanged = UnchangedFrames(change)
+        for frames_of_one_size, seconds in batched(unchanged.fresh(frames), batch):
             decode_s += seconds
             infer_s += self._detect(frames_of_one_size, threshold, min_face, items)
-        return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
+        items = unchanged.fill(items)
+        return Prediction(
+            items,
+            decode_ms=round(decode_s * 1000, 2),
+            inference_ms=round(infer_s * 1000, 2),
+            frames_analysed=unchanged.analysed,
+            frames_reused=unchanged.reused,
+        )
 
     def _detect(self, frames: list[Frame], threshold: float, min_face: int, items: list[JsonValue]) -> float:
         import torch

@@ -24,6 +24,7 @@ from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
+from framewise_ml.media.change import UnchangedFrames
 from framewise_ml.media.frames import Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import (
     InferenceModel,
@@ -37,6 +38,7 @@ from framewise_ml.models.config import (
     MIN_INTERVAL_MS,
     Config,
     InvalidConfig,
+    config_change_threshold,
     config_choice,
     config_int,
     config_number,
@@ -61,6 +63,7 @@ class Settings:
     imgsz: int
     max_detections: int
     batch: int
+    change_threshold: float
 
 
 @dataclass
@@ -95,6 +98,7 @@ def read_settings(config: Config) -> Settings:
         imgsz=imgsz,
         max_detections=config_int(config, "max_detections", 100, 1, 1000),
         batch=config_int(config, "batch", 8, 1, 32),
+        change_threshold=config_change_threshold(config),
     )
 
 
@@ -102,7 +106,18 @@ class ObjectsModel(InferenceModel):
     name = "objects"
     producer = "ultralytics"
     config_keys = frozenset(
-        {"model", "profile", "imgsz", "interval_ms", "confidence", "iou", "max_detections", "batch", "classes"}
+        {
+            "model",
+            "profile",
+            "imgsz",
+            "interval_ms",
+            "confidence",
+            "iou",
+            "max_detections",
+            "batch",
+            "classes",
+            "change_threshold",
+        }
     )
 
     def __init__(self, ctx: ModelContext) -> None:
@@ -231,7 +246,8 @@ class ObjectsModel(InferenceModel):
             max_side=settings.imgsz,
         )
         items: list[JsonValue] = []
-        for batch, decoding in batched(frames, settings.batch):
+        unchanged = UnchangedFrames(settings.change_threshold)
+        for batch, decoding in batched(unchanged.fresh(frames), settings.batch):
             decode_ms += decoding * 1000
             started = time.perf_counter()
             images = [np.ascontiguousarray(frame.image[:, :, ::-1]) for frame in batch]  # RGB -> BGR
@@ -239,7 +255,14 @@ class ObjectsModel(InferenceModel):
             for frame, result in zip(batch, results, strict=True):
                 items += _detections(frame, result, info.width, info.height, loaded.names)
             inference_ms += (time.perf_counter() - started) * 1000
-        return Prediction(items=items, decode_ms=round(decode_ms, 2), inference_ms=round(inference_ms, 2))
+        items = unchanged.fill(items)
+        return Prediction(
+            items=items,
+            decode_ms=round(decode_ms, 2),
+            inference_ms=round(inference_ms, 2),
+            frames_analysed=unchanged.analysed,
+            frames_reused=unchanged.reused,
+        )
 
 
 def _detections(frame: Frame, result: Any, width: int, height: int, names: dict[int, str]) -> list[JsonValue]:

@@ -26,6 +26,7 @@ from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
+from framewise_ml.media.change import UnchangedFrames
 from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import InferenceModel, ModelContext, Prediction, require_weights, weights_identity
 from framewise_ml.models.config import (
@@ -33,6 +34,7 @@ from framewise_ml.models.config import (
     MIN_INTERVAL_MS,
     Config,
     InvalidConfig,
+    config_change_threshold,
     config_choice,
     config_int,
     config_number,
@@ -71,6 +73,7 @@ class Settings:
     imgsz: int
     max_detections: int
     batch: int
+    change_threshold: float
 
 
 def read_settings(config: Config) -> Settings:
@@ -91,6 +94,7 @@ def read_settings(config: Config) -> Settings:
         imgsz=imgsz,
         max_detections=config_int(config, "max_detections", 100, 1, 1000),
         batch=config_int(config, "batch", 8, 1, 64),
+        change_threshold=config_change_threshold(config),
     )
 
 
@@ -130,7 +134,18 @@ class DarknetObjectsModel(InferenceModel):
     name = "objects"
     producer = "yolov3-tiny"
     config_keys = frozenset(
-        {"model", "profile", "imgsz", "interval_ms", "confidence", "iou", "max_detections", "batch", "classes"}
+        {
+            "model",
+            "profile",
+            "imgsz",
+            "interval_ms",
+            "confidence",
+            "iou",
+            "max_detections",
+            "batch",
+            "classes",
+            "change_threshold",
+        }
     )
 
     def __init__(self, ctx: ModelContext) -> None:
@@ -211,7 +226,8 @@ class DarknetObjectsModel(InferenceModel):
             max_side=max(settings.imgsz, 1),
         )
         items: list[JsonValue] = []
-        for batch, seconds in batched(frames, settings.batch):
+        unchanged = UnchangedFrames(settings.change_threshold)
+        for batch, seconds in batched(unchanged.fresh(frames), settings.batch):
             decode_s += seconds
             started = time.perf_counter()
             for frame, detections in zip(batch, self._detect(batch, settings, classes), strict=True):
@@ -219,7 +235,14 @@ class DarknetObjectsModel(InferenceModel):
                     frame, detections, info.width / frame.image.shape[1], info.height / frame.image.shape[0]
                 )
             infer_s += time.perf_counter() - started
-        return Prediction(items=items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
+        items = unchanged.fill(items)
+        return Prediction(
+            items=items,
+            decode_ms=round(decode_s * 1000, 2),
+            inference_ms=round(infer_s * 1000, 2),
+            frames_analysed=unchanged.analysed,
+            frames_reused=unchanged.reused,
+        )
 
     def _detect(
         self, frames: list[Frame], settings: Settings, classes: set[str] | None

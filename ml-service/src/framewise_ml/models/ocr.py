@@ -19,8 +19,7 @@ from pydantic import JsonValue
 
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
-from framewise_ml.media.change import Thumbnail, thumbnail
-from framewise_ml.media.change import change as frame_change
+from framewise_ml.media.change import UnchangedFrames
 from framewise_ml.media.frames import Frame, sample_frames
 from framewise_ml.models.base import Identities, InferenceModel, ModelContext, Prediction
 from framewise_ml.models.config import (
@@ -28,6 +27,7 @@ from framewise_ml.models.config import (
     MIN_INTERVAL_MS,
     Config,
     InvalidConfig,
+    config_change_threshold,
     config_choice,
     config_int,
     config_number,
@@ -113,7 +113,7 @@ class OcrModel(InferenceModel):
         canvas = config_int(config, "canvas_size", 0, 0, 2560)  # 0: the frame's own longer side
         if 0 < canvas < MIN_CANVAS:
             raise InvalidConfig(f"config canvas_size must be 0 (the frame's size) or {MIN_CANVAS} to 2560")
-        change = config_number(config, "change_threshold", 6.0, 0.0, 255.0)
+        change = config_change_threshold(config)
         return engine, interval, languages, min_confidence, canvas, change
 
     def _check(self, config: Config) -> None:
@@ -131,23 +131,25 @@ class OcrModel(InferenceModel):
         self._identity(engine, languages)  # its weights are there (MissingWeights names them otherwise)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
-        last_thumb: Thumbnail | None = None
-        last_read: list[Read] = []
+        unchanged = UnchangedFrames(change)
         started = time.perf_counter()
-        for frame in sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms):
-            thumb = thumbnail(frame.image)
+        frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
+        for frame in unchanged.fresh(frames):
             decode_s += time.perf_counter() - started
-            if last_thumb is None or frame_change(thumb, last_thumb) > change:
-                reading = time.perf_counter()
-                side = canvas or max(frame.image.shape[:2])
-                last_read = lines(
-                    [r for r in engine.read(frame.image, languages, side) if r.confidence >= min_confidence]
-                )
-                infer_s += time.perf_counter() - reading
-                last_thumb = thumb
-            items.extend(_items(frame, last_read))
+            reading = time.perf_counter()
+            side = canvas or max(frame.image.shape[:2])
+            read = [r for r in engine.read(frame.image, languages, side) if r.confidence >= min_confidence]
+            items.extend(_items(frame, lines(read)))
+            infer_s += time.perf_counter() - reading
             started = time.perf_counter()
-        return Prediction(items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
+        items = unchanged.fill(items)
+        return Prediction(
+            items,
+            decode_ms=round(decode_s * 1000, 2),
+            inference_ms=round(infer_s * 1000, 2),
+            frames_analysed=unchanged.analysed,
+            frames_reused=unchanged.reused,
+        )
 
 
 def _items(frame: Frame, read: list[Read]) -> list[JsonValue]:

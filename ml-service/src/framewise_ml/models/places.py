@@ -31,6 +31,7 @@ from pydantic import JsonValue
 from framewise.contracts.ml import InferenceRequest
 from framewise.domain.provenance import Provenance
 from framewise_ml.compat.torchvision_nms import import_torchvision
+from framewise_ml.media.change import UnchangedFrames
 from framewise_ml.media.frames import RGB, Frame, batched, probe_video, sample_frames
 from framewise_ml.models.base import (
     InferenceModel,
@@ -45,6 +46,7 @@ from framewise_ml.models.config import (
     MIN_INTERVAL_MS,
     Config,
     InvalidConfig,
+    config_change_threshold,
     config_choice,
     config_int,
     config_number,
@@ -205,6 +207,7 @@ class _Settings:
     top_k: int
     batch: int
     min_confidence: float
+    change_threshold: float
 
 
 class PlacesModel(InferenceModel):
@@ -212,7 +215,7 @@ class PlacesModel(InferenceModel):
 
     name = "places"
     producer = "places365"
-    config_keys = frozenset({"profile", "model", "interval_ms", "top_k", "batch", "min_confidence"})
+    config_keys = frozenset({"profile", "model", "interval_ms", "top_k", "batch", "min_confidence", "change_threshold"})
     default_min_confidence = 0.0  # every sampled frame gets its top-k of the 365 scene categories
 
     def __init__(self, ctx: ModelContext) -> None:
@@ -285,6 +288,7 @@ class PlacesModel(InferenceModel):
             top_k=config_int(config, "top_k", 5, 1, 10),
             batch=config_int(config, "batch", 16, 1, 64),
             min_confidence=config_number(config, "min_confidence", self.default_min_confidence, 0.0, 1.0),
+            change_threshold=config_change_threshold(config),
         )
 
     def _wanted(self, config: Config) -> tuple[_Settings, Classifier]:
@@ -307,10 +311,18 @@ class PlacesModel(InferenceModel):
         )
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
-        for batch, seconds in batched(frames, settings.batch):
+        unchanged = UnchangedFrames(settings.change_threshold)
+        for batch, seconds in batched(unchanged.fresh(frames), settings.batch):
             decode_s += seconds
             infer_s += self._run(classifier, batch, settings, items)
-        return Prediction(items=items, decode_ms=round(decode_s * 1000, 2), inference_ms=round(infer_s * 1000, 2))
+        items = unchanged.fill(items)
+        return Prediction(
+            items=items,
+            decode_ms=round(decode_s * 1000, 2),
+            inference_ms=round(infer_s * 1000, 2),
+            frames_analysed=unchanged.analysed,
+            frames_reused=unchanged.reused,
+        )
 
     def _run(self, classifier: Classifier, frames: list[Frame], settings: _Settings, items: list[JsonValue]) -> float:
         started = time.perf_counter()

@@ -83,6 +83,7 @@ class ModelIdentity(BaseModel):
     config_hash: str
     device: str
     weights: str
+    change_threshold: float | None = None
 
     @classmethod
     def of(cls, provenance: Provenance) -> Self:

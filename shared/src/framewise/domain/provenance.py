@@ -32,3 +32,12 @@ class Provenance(BaseModel):
     run_id: Annotated[str, Field(min_length=1)]
     device: Annotated[str, Field(min_length=1)]
     weights: Annotated[str, Field(min_length=1, description="weights file hash, 'none' or 'random'")]
+    change_threshold: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=255,
+            description="a sampled frame that changed no more than this since the last one analysed reused its "
+            "answer (0: every frame analysed); null for an analysis that does not skip frames",
+        ),
+    ] = None

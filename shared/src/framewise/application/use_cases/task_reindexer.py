@@ -17,6 +17,7 @@ _WHAT_CHANGED = {
     "model_profile": "another profile",
     "config_hash": "other settings",
     "weights": "other weights",
+    "change_threshold": "another change threshold",
 }
 
 

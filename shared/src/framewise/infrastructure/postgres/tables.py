@@ -124,6 +124,7 @@ runs = Table(
     Column("input_hash", String(64), nullable=False),
     Column("device", Text, nullable=False),
     Column("weights", Text, nullable=False),
+    Column("change_threshold", Double),  # null: the analysis does not skip unchanged frames
     # `current`: what readers see (a first run from its first window on, progressively); `next`: a
     # re-index run, hidden until it completes, when the current one becomes `superseded` (its
     # row stays, listed as an old run; its artifacts and moments go).
