@@ -7,7 +7,7 @@ or a gradient background. A phrase counts as read when one line the engine repor
 (upper and lower case as written, spaces collapsed). Rows: EasyOCR, the engine the service ran
 before, then RapidOCR, each through today's `predict` (pieces of one line joined). Milliseconds per slide are
 inference time over all slides, after one warm-up slide; the ML service's CPU budget applies
-(TORCH_THREADS, default every core).
+(ANALYSIS_THREADS, default every core: one analysis alone).
 """
 
 import argparse
@@ -76,7 +76,7 @@ def measure(model: OcrModel, video: Path, expected: list[list[str]], label: str,
 
 def main() -> None:
     bench_arguments(__doc__, "bench_ocr", parser=argparse.ArgumentParser())
-    threads = set_torch_threads(int(os.environ.get("TORCH_THREADS", "0")))
+    threads = set_torch_threads(int(os.environ.get("ANALYSIS_THREADS", "0")))
     rng = random.Random(7)
     expected = slide_texts(rng)
     with tempfile.TemporaryDirectory(prefix="framewise-bench-ocr-") as tmp:

@@ -108,6 +108,9 @@ async def test_a_task_waits_with_the_missing_file_named_until_the_weights_arrive
         assert faces["state"] == "failed" and faces["missing"] == FACES.split(", ")
         assert system["ml"]["models"]["scenes"]["state"] == "ready"
         assert system["ml"]["device"]["device"] == "cpu"
+        budget = system["ml"]["device"]["cpu_budget"]  # the analyses side by side share the cores
+        assert budget["side_by_side"] == system["ml"]["gate"]["concurrency"]
+        assert budget["per_analysis"] == max(1, budget["cores"] // budget["side_by_side"])
         assert set(system["ml"]["gate"]) >= {"concurrency", "running", "waiting"}
         assert {q["queue"] for q in system["queues"]} == {"gpu_jobs", "cpu_jobs"}
         assert sum(q["jobs"] for q in system["queues"]) == 6  # discovery queued each task's job

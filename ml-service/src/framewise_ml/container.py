@@ -8,11 +8,12 @@ from redis.asyncio import Redis
 
 from framewise.infrastructure.media.paths import resolve_roots
 from framewise.infrastructure.ml.kept_results import KeptResults
+from framewise_ml.cpu_budget import CpuBudget
 from framewise_ml.gpu_gate import GpuGate
 from framewise_ml.inference import InferenceRunner
 from framewise_ml.model_watch import ModelWatch
 from framewise_ml.models.base import ModelContext
-from framewise_ml.models.registry import ModelRegistry, detect_device, set_torch_threads
+from framewise_ml.models.registry import ModelRegistry, detect_device
 from framewise_ml.settings import MlSettings
 
 
@@ -22,6 +23,7 @@ class MlContainer:
     roots: list[str]
     registry: ModelRegistry
     gate: GpuGate
+    budget: CpuBudget
     valkey: Redis | None = None
     inference: InferenceRunner = field(init=False)
     watch: ModelWatch = field(init=False)
@@ -38,8 +40,9 @@ class MlContainer:
 
     @classmethod
     def build(cls, settings: MlSettings, registry: ModelRegistry | None = None) -> Self:
-        if registry is None:
-            set_torch_threads(settings.torch_threads)
+        budget = CpuBudget.of(settings.cpu_threads, settings.analysis_threads, settings.gpu_concurrency)
+        if registry is None:  # a registry passed in (the tests') keeps the threads it was built with
+            budget.apply()
             device = detect_device()
             ctx = ModelContext(settings.model_cache_dir.resolve(), device["device"], settings.allow_random_weights)
             registry = ModelRegistry.default(
@@ -47,7 +50,7 @@ class MlContainer:
                 settings.objects_model,
                 settings.places_model,
                 settings.ocr_engine,
-                settings.torch_threads,
+                budget.per_analysis,
                 settings.transcribe_engine,
             )
         return cls(
@@ -60,5 +63,6 @@ class MlContainer:
                 settings.gpu_wait_timeout_s,
                 per_caller=settings.gpu_queue_per_caller,
             ),
+            budget,
             Redis.from_url(settings.valkey_url) if settings.valkey_url else None,
         )

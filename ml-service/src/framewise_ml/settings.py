@@ -33,7 +33,10 @@ class MlSettings(ServiceSettings):
     ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "auto"
     # faster-whisper (CTranslate2: int8 on the CPU, float16 on CUDA) unless openai-whisper is named
     transcribe_engine: Literal["auto", "faster-whisper", "openai-whisper"] = "auto"
-    torch_threads: Annotated[int, Field(ge=0, le=256)] = 0
+    # The CPU threads all analyses together may use (0: the cores this process may run on), and each
+    # one's share (0: cpu_threads / gpu_concurrency): cpu_budget.py
+    cpu_threads: Annotated[int, Field(ge=0, le=1024)] = 0
+    analysis_threads: Annotated[int, Field(ge=0, le=1024)] = 0
     valkey_url: str | None = None
     ml_result_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = ML_RESULT_TTL_S
 

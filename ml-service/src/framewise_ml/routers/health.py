@@ -37,7 +37,7 @@ def health_body(container: MlContainer) -> dict[str, object]:
     registry, gate = container.registry, container.gate
     return {
         "status": registry.overall(),
-        "device": {**registry.device, "gpu_memory": gpu_memory()},
+        "device": {**registry.device, "gpu_memory": gpu_memory(), "cpu_budget": container.budget.as_dict()},
         "models": {name: model_body(m) for name, m in registry.models.items()},
         "gate": {
             "concurrency": gate.concurrency,
