@@ -5,10 +5,14 @@ Each sentence is synthesised once (espeak-ng at 150 words a minute, one of six E
 turn: British, American, Scottish, Received Pronunciation, Caribbean and a female American), turned
 into 16 kHz mono, and transcribed by every engine (faster-whisper on CTranslate2 int8, openai-whisper
 on PyTorch) with every checkpoint the model cache has for English (tiny.en, base), as the ML service
-runs them: language `en`, word timestamps on, faster-whisper with a beam of 5, openai-whisper greedy.
+runs them: language `en`, word timestamps on; faster-whisper greedy and with a beam of 5, openai-whisper
+greedy (how it ran by default before faster-whisper).
 The word error rate is jiwer's over all sentences together, after lower-casing and dropping
 punctuation; the real-time factor is audio seconds per second of transcription (higher is faster),
-after one warm-up sentence. The ML service's CPU budget applies (TORCH_THREADS, default every core).
+after one warm-up sentence. Each sentence alone is the harsh case (Whisper encodes 30 s whatever the
+clip's length); the last two columns transcribe the 36 sentences as one recording, half a second
+apart, in one call, as a window of a video is transcribed. Threads: ANALYSIS_THREADS (default every
+core: one analysis alone).
 
 `python -m bench.bench_transcribe --engines faster-whisper` measures one engine only.
 """
@@ -30,6 +34,7 @@ from framewise_ml.models.registry import set_torch_threads
 from framewise_ml.models.transcribe_engines import FasterWhisperEngine, OpenAiWhisperEngine, TranscribeEngine
 from framewise_ml.weights.build import build_cache
 
+BEAMS = {"faster-whisper": (1, 5), "openai-whisper": (1,)}
 VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-us+f3"]
 SENTENCES = [
     "The city council met on Thursday to discuss the new budget.",
@@ -89,24 +94,37 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
 
 
-def measure(engine: TranscribeEngine, checkpoint: str, clips: list[np.ndarray]) -> dict[str, Any]:
+def measure(engine: TranscribeEngine, checkpoint: str, clips: list[np.ndarray], beam: int) -> dict[str, Any]:
     import jiwer
 
-    engine.transcribe(checkpoint, clips[0], "en", True)  # loads and warms the checkpoint
+    engine.transcribe(checkpoint, clips[0], "en", True, beam)  # loads and warms the checkpoint
     heard, seconds = [], 0.0
     for clip in clips:
         started = time.perf_counter()
-        transcript = engine.transcribe(checkpoint, clip, "en", True)
+        transcript = engine.transcribe(checkpoint, clip, "en", True, beam)
         seconds += time.perf_counter() - started
         heard.append(normalise(" ".join(str(s["text"]) for s in transcript.segments)))
     audio_s = sum(len(c) for c in clips) / SAMPLE_RATE
     wer = jiwer.wer([normalise(s) for s in SENTENCES], heard)
+    # The same sentences as one recording, half a second apart, in one call: how a window of a
+    # video is transcribed (Whisper reads 30 s at a time, so a lone short sentence pays for 30 s).
+    pause = np.zeros(SAMPLE_RATE // 2, np.float32)
+    recording = np.concatenate([part for clip in clips for part in (clip, pause)])
+    started = time.perf_counter()
+    transcript = engine.transcribe(checkpoint, recording, "en", True, beam)
+    continuous_s = time.perf_counter() - started
+    continuous_wer = jiwer.wer(
+        normalise(" ".join(SENTENCES)), normalise(" ".join(str(s["text"]) for s in transcript.segments))
+    )
     return {
         "engine": engine.name,
         "checkpoint": checkpoint,
+        "beam": "greedy" if beam == 1 else str(beam),
         "WER": f"{wer:.1%}",
         "real-time factor": f"{audio_s / seconds:.1f}x",
         "s per sentence": f"{seconds / len(clips):.2f}",
+        "WER, one recording": f"{continuous_wer:.1%}",
+        "real-time factor, one recording": f"{len(recording) / SAMPLE_RATE / continuous_s:.1f}x",
     }
 
 
@@ -117,7 +135,7 @@ def main() -> None:
         "faster-whisper",
         "openai-whisper",
     ]
-    threads = int(os.environ.get("TORCH_THREADS", "0")) or (os.cpu_count() or 1)
+    threads = int(os.environ.get("ANALYSIS_THREADS", "0")) or (os.cpu_count() or 1)
     set_torch_threads(threads)
     with tempfile.TemporaryDirectory(prefix="framewise-bench-transcribe-") as tmp:
         folder = Path(tmp)
@@ -128,7 +146,12 @@ def main() -> None:
             "faster-whisper": FasterWhisperEngine(cache / "whisper-ct2", "cpu", threads),
             "openai-whisper": OpenAiWhisperEngine(cache / "whisper", "cpu"),
         }
-        rows = [measure(by_name[name], checkpoint, clips) for name in engines for checkpoint in CHECKPOINTS]
+        rows = [
+            measure(by_name[name], checkpoint, clips, beam)
+            for name in engines
+            for checkpoint in CHECKPOINTS
+            for beam in BEAMS[name]
+        ]
     audio_s = round(sum(len(c) for c in clips) / SAMPLE_RATE, 1)
     meta = {"sentences": len(SENTENCES), "voices": ", ".join(VOICES), "audio_s": audio_s, "threads": threads}
     report("bench_transcribe", rows, meta)

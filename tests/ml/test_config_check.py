@@ -58,14 +58,17 @@ def test_a_config_answers_the_identity_a_run_with_it_has(client: TestClient, med
 
 
 def test_a_language_picks_its_checkpoint_and_the_identity_says_which(client: TestClient) -> None:
-    status, english = check(client, "transcribe", {})
+    status, english = check(client, "transcribe", {"profile": "fast"})
     assert status == 200
-    status, french = check(client, "transcribe", {"language": "fr"})
+    status, french = check(client, "transcribe", {"language": "fr", "profile": "fast"})
     assert status == 200
-    # tiny.en cannot transcribe French: the multilingual base checkpoint does, and is named by its hash.
+    # The fast profile's tiny.en cannot transcribe French: the multilingual base checkpoint does, and
+    # is named by its hash.
     assert french["weights"] != english["weights"]
     assert french["weights"].startswith("sha256:") and english["weights"].startswith("sha256:")
-    assert french["config_hash"] == config_hash({"language": "fr"})
+    assert french["config_hash"] == config_hash({"language": "fr", "profile": "fast"})
+    status, default = check(client, "transcribe", {"language": "fr"})
+    assert status == 200 and default["weights"] == french["weights"]  # base by default, for any language
 
 
 @pytest.mark.parametrize(

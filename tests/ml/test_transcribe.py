@@ -92,11 +92,14 @@ def test_provenance_names_the_engine_and_checkpoint_a_request_chose(
     torch_path = whisper.provenance(
         base.model_copy(update={"config": {"engine": "openai-whisper"}}), analysis_video.path
     )
+    tiny = whisper.provenance(base.model_copy(update={"config": {"profile": "fast"}}), analysis_video.path)
     german = whisper.provenance(base.model_copy(update={"config": {"language": "de"}}), analysis_video.path)
     assert (fast.producer, torch_path.producer) == ("faster-whisper", "openai-whisper")
+    assert (fast.model_profile, tiny.model_profile) == ("balanced", "fast")
     assert fast.producer_version.startswith("faster-whisper-") and "ctranslate2-" in fast.producer_version
     assert fast.weights == whisper.weights  # /health names the default engine's default checkpoint
-    assert len({fast.weights, torch_path.weights, german.weights}) == 3  # tiny.en (CT2), tiny.en (.pt), base (CT2)
+    assert german.weights == fast.weights  # base (CT2) by default, for any language
+    assert len({fast.weights, torch_path.weights, tiny.weights}) == 3  # base (CT2), base (.pt), tiny.en (CT2)
 
 
 def test_without_triton_word_alignment_runs_whisper_own_cpu_code(monkeypatch: pytest.MonkeyPatch) -> None:
