@@ -1,4 +1,5 @@
-"""The API's composition root: turns settings into adapters and hands out use cases."""
+"""The API's composition root: turns settings into adapters and hands out use cases, and the query
+ports that the read routes call directly."""
 
 from dataclasses import dataclass, field
 from typing import Self
@@ -7,15 +8,12 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from framewise.application.ports import ArtifactQueries, MomentSearch, TaskQueries, VideoQueries
 from framewise.application.use_cases.analysis_settings_lister import AnalysisSettingsLister
 from framewise.application.use_cases.analysis_settings_remover import AnalysisSettingsRemover
 from framewise.application.use_cases.analysis_settings_saver import AnalysisSettingsSaver
-from framewise.application.use_cases.artifact_lister import ArtifactLister
 from framewise.application.use_cases.cue_lister import CueLister
-from framewise.application.use_cases.label_lister import LabelLister
-from framewise.application.use_cases.model_reloader import ModelReloader
 from framewise.application.use_cases.moment_jumper import MomentJumper
-from framewise.application.use_cases.moment_searcher import MomentSearcher
 from framewise.application.use_cases.run_lister import RunLister
 from framewise.application.use_cases.session_bulk_revoker import SessionBulkRevoker
 from framewise.application.use_cases.session_finder import SessionFinder
@@ -27,7 +25,6 @@ from framewise.application.use_cases.task_bulk_canceller import TaskBulkCancelle
 from framewise.application.use_cases.task_bulk_retrier import TaskBulkRetrier
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
-from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_reindexer import TaskReindexer
 from framewise.application.use_cases.task_retrier import TaskRetrier
 from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
@@ -35,7 +32,6 @@ from framewise.application.use_cases.video_discoverer import VideoDiscoverer
 from framewise.application.use_cases.video_file_locator import VideoFileLocator
 from framewise.application.use_cases.video_finder import VideoFinder
 from framewise.application.use_cases.video_forgetter import VideoForgetter
-from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_settings_reader import VideoSettingsReader
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.infrastructure.clock import SystemClock
@@ -108,6 +104,19 @@ class ApiContainer:
         await self.pool.aclose()
         await self.engine.dispose()
 
+    # A read that only asks a store needs no use case: its route calls the query port directly.
+    def video_queries(self) -> VideoQueries:
+        return SqlVideoQueries(self.sessions)
+
+    def task_queries(self) -> TaskQueries:
+        return SqlTaskQueries(self.sessions)
+
+    def artifact_queries(self) -> ArtifactQueries:
+        return SqlArtifactQueries(self.sessions)
+
+    def moment_search(self) -> MomentSearch:
+        return SqlMomentSearch(self.sessions)
+
     def video_discoverer(self) -> VideoDiscoverer:
         return VideoDiscoverer(
             SqlUnitOfWork(self.sessions),
@@ -129,9 +138,6 @@ class ApiContainer:
             SystemClock(),
         )
 
-    def video_lister(self) -> VideoLister:
-        return VideoLister(SqlVideoQueries(self.sessions))
-
     def video_forgetter(self) -> VideoForgetter:
         return VideoForgetter(SqlUnitOfWork(self.sessions))
 
@@ -147,20 +153,8 @@ class ApiContainer:
     def task_retrier(self) -> TaskRetrier:
         return TaskRetrier(SqlUnitOfWork(self.sessions), ArqJobQueue(self.pool), SystemClock())
 
-    def task_lister(self) -> TaskLister:
-        return TaskLister(SqlTaskQueries(self.sessions))
-
-    def artifact_lister(self) -> ArtifactLister:
-        return ArtifactLister(SqlArtifactQueries(self.sessions))
-
-    def moment_searcher(self) -> MomentSearcher:
-        return MomentSearcher(SqlMomentSearch(self.sessions))
-
     def moment_jumper(self) -> MomentJumper:
         return MomentJumper(SqlMomentSearch(self.sessions), SqlVideoQueries(self.sessions))
-
-    def label_lister(self) -> LabelLister:
-        return LabelLister(SqlMomentSearch(self.sessions))
 
     def video_file_locator(self) -> VideoFileLocator:
         return VideoFileLocator(SqlVideoQueries(self.sessions), LocalMediaLibrary(self.roots))
@@ -220,9 +214,6 @@ class ApiContainer:
 
     def session_bulk_revoker(self) -> SessionBulkRevoker:
         return SessionBulkRevoker(ValkeySessionStore(self.pool))
-
-    def model_reloader(self) -> ModelReloader:
-        return ModelReloader(self.ml_status)
 
     async def check_database(self) -> None:
         async with self.engine.connect() as connection:

@@ -1,4 +1,4 @@
-"""Use cases and request facts as FastAPI dependencies."""
+"""Use cases, the query ports that reads call directly, and request facts as FastAPI dependencies."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
@@ -11,19 +11,15 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from framewise.application.use_cases.artifact_lister import ArtifactLister
+from framewise.application.ports import ArtifactQueries, MlStatusReader, MomentSearch, TaskQueries, VideoQueries
 from framewise.application.use_cases.cue_lister import CueLister
-from framewise.application.use_cases.label_lister import LabelLister
 from framewise.application.use_cases.moment_jumper import MomentJumper
-from framewise.application.use_cases.moment_searcher import MomentSearcher
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
-from framewise.application.use_cases.task_lister import TaskLister
 from framewise.application.use_cases.task_retrier import TaskRetrier
 from framewise.application.use_cases.thumbnail_maker import ThumbnailMaker
 from framewise.application.use_cases.video_file_locator import VideoFileLocator
 from framewise.application.use_cases.video_forgetter import VideoForgetter
-from framewise.application.use_cases.video_lister import VideoLister
 from framewise.application.use_cases.video_uploader import VideoUploader
 from framewise.domain.ids import VideoId
 from framewise.infrastructure.logging import new_correlation_id
@@ -126,8 +122,8 @@ def video_uploader(c: ContainerDep) -> VideoUploader:
     return c.video_uploader()
 
 
-def video_lister(c: ContainerDep) -> VideoLister:
-    return c.video_lister()
+def video_queries(c: ContainerDep) -> VideoQueries:
+    return c.video_queries()
 
 
 def video_forgetter(c: ContainerDep) -> VideoForgetter:
@@ -161,34 +157,34 @@ def task_retrier(c: ContainerDep) -> TaskRetrier:
     return c.task_retrier()
 
 
-def task_lister(c: ContainerDep) -> TaskLister:
-    return c.task_lister()
+def task_queries(c: ContainerDep) -> TaskQueries:
+    return c.task_queries()
 
 
-def artifact_lister(c: ContainerDep) -> ArtifactLister:
-    return c.artifact_lister()
+def artifact_queries(c: ContainerDep) -> ArtifactQueries:
+    return c.artifact_queries()
 
 
 Uploader = Annotated[VideoUploader, Depends(video_uploader)]
-Videos = Annotated[VideoLister, Depends(video_lister)]
+Videos = Annotated[VideoQueries, Depends(video_queries)]
 Forgetter = Annotated[VideoForgetter, Depends(video_forgetter)]
 Enqueuer = Annotated[TaskEnqueuer, Depends(task_enqueuer)]
 Canceller = Annotated[TaskCanceller, Depends(task_canceller)]
 Retrier = Annotated[TaskRetrier, Depends(task_retrier)]
-Lister = Annotated[TaskLister, Depends(task_lister)]
-Artifacts = Annotated[ArtifactLister, Depends(artifact_lister)]
+Tasks = Annotated[TaskQueries, Depends(task_queries)]
+Artifacts = Annotated[ArtifactQueries, Depends(artifact_queries)]
 
 
-def moment_searcher(c: ContainerDep) -> MomentSearcher:
-    return c.moment_searcher()
+def moment_search(c: ContainerDep) -> MomentSearch:
+    return c.moment_search()
 
 
 def moment_jumper(c: ContainerDep) -> MomentJumper:
     return c.moment_jumper()
 
 
-def label_lister(c: ContainerDep) -> LabelLister:
-    return c.label_lister()
+def ml_status(c: ContainerDep) -> MlStatusReader:
+    return c.ml_status
 
 
 def video_file_locator(c: ContainerDep) -> VideoFileLocator:
@@ -203,9 +199,9 @@ def cue_lister(c: ContainerDep) -> CueLister:
     return c.cue_lister()
 
 
-Searcher = Annotated[MomentSearcher, Depends(moment_searcher)]
+Moments = Annotated[MomentSearch, Depends(moment_search)]
 Jumper = Annotated[MomentJumper, Depends(moment_jumper)]
-Labels = Annotated[LabelLister, Depends(label_lister)]
 FileLocator = Annotated[VideoFileLocator, Depends(video_file_locator)]
 Thumbnails = Annotated[ThumbnailMaker, Depends(thumbnail_maker)]
 Cues = Annotated[CueLister, Depends(cue_lister)]
+MlStatus = Annotated[MlStatusReader, Depends(ml_status)]

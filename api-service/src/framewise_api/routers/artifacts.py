@@ -40,4 +40,4 @@ async def list_artifacts(
         limit=page.limit,
         offset=page.offset,
     )
-    return ArtifactPage.of(await artifacts.execute(query))
+    return ArtifactPage.of(await artifacts.list_artifacts(query))

@@ -8,7 +8,7 @@ from framewise.application.use_cases.moment_jumper import JumpFrom
 from framewise.domain.errors import InvalidSearch
 from framewise.domain.ids import VideoId
 from framewise.domain.moments import MomentType, NearTerm
-from framewise_api.dependencies import Jumper, Labels, Searcher, SearchPaging
+from framewise_api.dependencies import Jumper, Moments, SearchPaging
 from framewise_api.media_auth import MediaLinks, media_links
 from framewise_api.problems import errors
 from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
@@ -86,10 +86,10 @@ Signer = Annotated[MediaLinks, Depends(media_links)]  # bound to the session tha
 
 
 @router.get("/search")
-async def search(query: Query_, searcher: Searcher, signer: Signer) -> SearchPage:
+async def search(query: Query_, moments: Moments, signer: Signer) -> SearchPage:
     """Moments across the library: where something was said, shown or seen, each with a signed still
     and a signed stream link that starts at the moment."""
-    return SearchPage.converted(await searcher.execute(query), lambda hit: SearchHitOut.of(hit, signer))
+    return SearchPage.converted(await moments.search(query), lambda hit: SearchHitOut.of(hit, signer))
 
 
 @router.get("/search/next", responses=errors(404))
@@ -113,11 +113,11 @@ async def search_previous(
 
 @router.get("/labels")
 async def list_labels(
-    labels: Labels,
+    moments: Moments,
     type: MomentType,
     prefix: Text = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> LabelsOut:
     """The most frequent labels (for speech: stemmed words) of one kind of moment, with how many
     moments and videos have each: suggestions and facets."""
-    return LabelsOut(items=[LabelOut.of(found) for found in await labels.execute(type, prefix, limit)])
+    return LabelsOut(items=[LabelOut.of(found) for found in await moments.labels(type, prefix, limit)])

@@ -4,9 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from framewise.application.use_cases.model_reloader import ModelReloader
 from framewise.application.use_cases.system_describer import SystemDescriber
-from framewise_api.dependencies import ContainerDep
+from framewise_api.dependencies import ContainerDep, MlStatus
 from framewise_api.problems import errors
 from framewise_api.schemas.system import ReloadOut, SystemOut
 from framewise_api.security import require_caller
@@ -20,10 +19,6 @@ def system_describer(c: ContainerDep) -> SystemDescriber:
     return c.system_describer()
 
 
-def model_reloader(c: ContainerDep) -> ModelReloader:
-    return c.model_reloader()
-
-
 @router.get("")
 async def describe_system(describer: Annotated[SystemDescriber, Depends(system_describer)]) -> SystemOut:
     """The ML service's models (state, and why one is not ready: the missing weights file), device
@@ -33,9 +28,9 @@ async def describe_system(describer: Annotated[SystemDescriber, Depends(system_d
 
 
 @router.post("/models/reload")
-async def reload_models(reloader: Annotated[ModelReloader, Depends(model_reloader)]) -> ReloadOut:
+async def reload_models(ml: MlStatus) -> ReloadOut:
     """Have the ML service load the weights that arrived in its model cache since it started (a
     model that lacked them, or the preferred objects or places model), without a restart. It also
     notices them by itself within seconds of being asked about its models; this does it now. The
     answer lists each model looked at, before and after."""
-    return ReloadOut.of(await reloader.execute())
+    return ReloadOut.of(await ml.reload())

@@ -15,10 +15,10 @@ from framewise_api.dependencies import (
     ContainerDep,
     CorrelationId,
     Enqueuer,
-    Lister,
     ListPaging,
     Order,
     Retrier,
+    Tasks,
     rate_limit,
 )
 from framewise_api.problems import errors
@@ -36,7 +36,7 @@ router = APIRouter(
 @router.get("")
 async def list_tasks(
     page: ListPaging,
-    lister: Lister,
+    tasks: Tasks,
     status: TaskStatus | None = None,
     task_type: TaskType | None = None,
     video_id: Annotated[
@@ -56,12 +56,12 @@ async def list_tasks(
         limit=page.limit,
         offset=page.offset,
     )
-    return TaskPage.of(await lister.execute(query))
+    return TaskPage.of(await tasks.list_tasks(query))
 
 
 @router.get("/{task_id}", responses=errors(404))
-async def get_task(task_id: UUID, lister: Lister) -> TaskOut:
-    page = await lister.execute(TaskFilter(task_id=TaskId(task_id), limit=1))
+async def get_task(task_id: UUID, tasks: Tasks) -> TaskOut:
+    page = await tasks.list_tasks(TaskFilter(task_id=TaskId(task_id), limit=1))
     if not page.items:
         raise TaskNotFound(task_id)
     return TaskOut.of(page.items[0])

@@ -15,9 +15,9 @@ from framewise_api.dependencies import (
     ContainerDep,
     CorrelationId,
     Forgetter,
-    Lister,
     ListPaging,
     Order,
+    Tasks,
     Uploader,
     Videos,
     known_video,
@@ -58,7 +58,7 @@ async def list_videos(
         limit=page.limit,
         offset=page.offset,
     )
-    return VideoPage.of(await videos.execute(query))
+    return VideoPage.of(await videos.list_videos(query))
 
 
 @router.post(
@@ -114,7 +114,7 @@ async def upload_video(
 
 @router.get("/{video_id}", responses=errors(404))
 async def get_video(video_id: UUID, videos: Videos) -> VideoOut:
-    page = await videos.execute(VideoFilter(video_id=VideoId(video_id), limit=1))
+    page = await videos.list_videos(VideoFilter(video_id=VideoId(video_id), limit=1))
     if not page.items:
         raise VideoNotFound(video_id)
     return VideoOut.of(page.items[0])
@@ -130,9 +130,9 @@ async def forget_video(video_id: UUID, forgetter: Forgetter) -> Response:
 
 
 @router.get("/{video_id}/tasks", responses=errors(404))
-async def list_video_tasks(video_id: UUID, lister: Lister) -> TaskPage:
+async def list_video_tasks(video_id: UUID, tasks: Tasks) -> TaskPage:
     """The video's tasks (six per config), oldest first."""
-    return TaskPage.of(await lister.execute(TaskFilter(video_ids=(VideoId(video_id),), descending=False, limit=100)))
+    return TaskPage.of(await tasks.list_tasks(TaskFilter(video_ids=(VideoId(video_id),), descending=False, limit=100)))
 
 
 @router.get("/{video_id}/artifacts", responses=errors(404))
@@ -153,4 +153,4 @@ async def list_video_artifacts(
         limit=page.limit,
         offset=page.offset,
     )
-    return ArtifactPage.of(await artifacts.execute(query))
+    return ArtifactPage.of(await artifacts.list_artifacts(query))
