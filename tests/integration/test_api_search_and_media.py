@@ -24,7 +24,7 @@ from PIL import Image
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from framewise.domain.artifact import envelopes_for
+from framewise.domain.artifact import envelopes_for, validate_payload
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import moments_for
 from framewise.domain.provenance import Provenance
@@ -53,7 +53,7 @@ async def store(engine: AsyncEngine, task: dict[str, Any], task_type: TaskType, 
         video_id=VideoId(UUID(task["video_id"])),
         task_id=TaskId(UUID(task["id"])),
         attempt=1,
-        items=items,
+        items=[validate_payload(task_type, i) for i in items],
         provenance=Provenance(
             producer="p",
             producer_version="1",

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import ArtifactFilter
-from framewise.domain.artifact import ArtifactEnvelope, envelopes_for
+from framewise.domain.artifact import ArtifactEnvelope, envelopes_for, validate_payload
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance, config_hash
@@ -63,7 +63,7 @@ def envelopes(
         video_id=video,
         task_id=task,
         attempt=attempt,
-        items=ocr_items(texts),
+        items=[validate_payload(TaskType.OCR, i) for i in ocr_items(texts)],
         provenance=run,
         now=datetime.now(UTC),
     )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import DiscoveryReport
 from framewise.application.video_registration import VideoRegistration
-from framewise.domain.artifact import envelopes_for
+from framewise.domain.artifact import envelopes_for, validate_payload
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import moments_of
 from framewise.domain.payloads import ArtifactType
@@ -97,7 +97,7 @@ async def seed_results(engine: AsyncEngine, video_id: str) -> None:
         video_id=VideoId(UUID(video_id)),
         task_id=TaskId(task_id),
         attempt=1,
-        items=items,
+        items=[validate_payload(TaskType.OCR, i) for i in items],
         provenance=run,
         now=datetime.now(UTC),
     )

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import SearchQuery, SearchSort
-from framewise.domain.artifact import envelopes_for
+from framewise.domain.artifact import envelopes_for, validate_payload
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import MomentType, NearTerm, moments_for
 from framewise.domain.provenance import Provenance
@@ -78,7 +78,7 @@ async def rerun(engine: AsyncEngine, video_id: VideoId, task_id: TaskId, task_ty
         video_id=video_id,
         task_id=task_id,
         attempt=1,
-        items=items,
+        items=[validate_payload(task_type, i) for i in items],
         provenance=provenance(f"run-{uuid4().hex[:8]}"),
         now=datetime.now(UTC),
     )

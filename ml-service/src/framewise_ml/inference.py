@@ -12,7 +12,6 @@ import structlog
 
 from framewise.contracts.ml import InferenceRequest, InferenceResponse, MlProblem, Timings
 from framewise.domain.analyses import Analysis
-from framewise.domain.artifact import validate_payload
 from framewise.domain.errors import InvalidPath, InvalidPayload, PathOutsideRoots
 from framewise.infrastructure.media.fingerprint import fingerprint_file
 from framewise.infrastructure.media.paths import confine
@@ -100,26 +99,26 @@ class InferenceRunner:
                 ML_FRAMES.labels(model.name, "reused").inc(prediction.frames_reused)
         finally:
             self._gauge()
-        for item in prediction.items:
-            try:
-                validate_payload(analysis.task_type, item)
-            except InvalidPayload as exc:
-                raise InvalidOutput(f"{model.name} produced an invalid item: {exc}") from exc
-        response = InferenceResponse(
-            task_type=analysis.task_type,
-            items=prediction.items,
-            provenance=model.provenance(body, path, input_hash),
-            timings=Timings(
-                queue_wait_ms=round(waited * 1000, 2),
-                decode_ms=prediction.decode_ms,
-                inference_ms=prediction.inference_ms,
-                total_ms=round((time.perf_counter() - started) * 1000, 2),
-            ),
-            task_id=body.task_id,
-            attempt=body.attempt,
-            start_ms=body.start_ms,
-            end_ms=body.end_ms,
-        )
+        try:  # the items are parsed as the analysis's payloads here, once, before anything is answered or kept
+            response = InferenceResponse.model_validate(
+                {
+                    "task_type": analysis.task_type,
+                    "items": prediction.items,
+                    "provenance": model.provenance(body, path, input_hash),
+                    "timings": Timings(
+                        queue_wait_ms=round(waited * 1000, 2),
+                        decode_ms=prediction.decode_ms,
+                        inference_ms=prediction.inference_ms,
+                        total_ms=round((time.perf_counter() - started) * 1000, 2),
+                    ),
+                    "task_id": body.task_id,
+                    "attempt": body.attempt,
+                    "start_ms": body.start_ms,
+                    "end_ms": body.end_ms,
+                }
+            )
+        except InvalidPayload as exc:
+            raise InvalidOutput(f"{model.name} produced an invalid item: {exc}") from exc
         if self._kept is not None:
             await self._kept.put(response)
         return response

@@ -6,6 +6,7 @@ import pytest
 from framewise.application.results import MlBusy, MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.contracts.ml import InferenceResponse, Timings
+from framewise.domain.errors import InvalidPayload
 from framewise.domain.provenance import Provenance, config_hash
 from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
@@ -153,7 +154,10 @@ async def test_permanent_error_fails_at_once_with_no_artifacts() -> None:
 
 
 async def test_an_invalid_payload_fails_the_task_and_stores_nothing() -> None:
-    uow, ml = FakeUnitOfWork(), FakeMlClient(response([{"scene_index": 0, "start_ms": 10, "end_ms": 5}]))
+    # The answer is parsed as it arrives (the ML client's InferenceResponse): its error is what the task gets.
+    with pytest.raises(InvalidPayload) as rejected:
+        response([{"scene_index": 0, "start_ms": 10, "end_ms": 5}])
+    uow, ml = FakeUnitOfWork(), FakeMlClient(rejected.value)
     task = seeded(uow)
     report = await runner(uow, ml).execute(RunTask(task.id, 1))
     assert report.outcome is RunOutcome.FAILED

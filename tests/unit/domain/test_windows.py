@@ -1,7 +1,10 @@
 """Windows of media time: the plan, and how speech and cuts join across a boundary."""
 
+from typing import Any
+
 import pytest
 
+from framewise.domain.payloads import SceneV1, TranscriptSegmentV1
 from framewise.domain.windows import (
     Stitching,
     Window,
@@ -35,56 +38,57 @@ def word(text: str, start: int, end: int) -> dict:
     return {"word": text, "start_ms": start, "end_ms": end}
 
 
+def seg(**fields: Any) -> TranscriptSegmentV1:
+    """A transcript segment as the worker holds it: parsed once, typed."""
+    return TranscriptSegmentV1.model_validate({"language": "en", **fields})
+
+
+def scenes(*spans: tuple[int, int]) -> list[SceneV1]:
+    return [SceneV1(scene_index=i, start_ms=start, end_ms=end) for i, (start, end) in enumerate(spans)]
+
+
+def dumped(found: list[SceneV1]) -> list[dict[str, Any]]:
+    return [s.model_dump() for s in found]
+
+
 def test_a_word_on_the_boundary_is_kept_once_by_the_window_holding_its_middle() -> None:
-    segment = {
-        "text": "the quick brown fox",
-        "start_ms": 9000,
-        "end_ms": 11_000,
-        "language": "en",
-        "words": [
+    segment = seg(
+        text="the quick brown fox",
+        start_ms=9000,
+        end_ms=11_000,
+        words=[
             word(" the", 9000, 9400),
             word(" quick", 9500, 9900),
             word(" brown", 9800, 10_400),
             word(" fox", 10_500, 11_000),
         ],
-    }
+    )
     first, second = Window(0, 0, 10_000), Window(1, 10_000, 20_000)
     kept_first, kept_second = words_inside(first, [segment]), words_inside(second, [segment])
     # "brown" straddles 10 000 with its middle at 10 100: the second window's
-    assert [(k["text"], k["start_ms"], k["end_ms"]) for k in kept_first] == [("the quick", 9000, 9900)]
-    assert [(k["text"], k["start_ms"], k["end_ms"]) for k in kept_second] == [("brown fox", 9800, 11_000)]
+    assert [(k.text, k.start_ms, k.end_ms) for k in kept_first] == [("the quick", 9000, 9900)]
+    assert [(k.text, k.start_ms, k.end_ms) for k in kept_second] == [("brown fox", 9800, 11_000)]
 
 
 def test_every_word_lands_in_exactly_one_window() -> None:
     words = [word(f" w{i}", i * 700, i * 700 + 650) for i in range(40)]
-    segment = {
-        "text": "".join(w["word"] for w in words),
-        "start_ms": 0,
-        "end_ms": 28_000,
-        "language": "en",
-        "words": words,
-    }
+    segment = seg(text="".join(w["word"] for w in words), start_ms=0, end_ms=28_000, words=words)
     windows = plan(28_000, 4000)
-    kept = [w["word"] for win in windows for s in words_inside(win, [segment]) for w in s["words"]]
+    kept = [w.word for win in windows for s in words_inside(win, [segment]) for w in s.words or []]
     assert kept == [w["word"] for w in words]
 
 
 def test_cuts_join_into_the_scenes_of_one_pass() -> None:
     second = Window(1, 10_000, 20_000)
     # asked from 7000: a cut at 8000 (already the first window's) and at 10 000 (on the boundary)
-    scenes = [
-        {"start_ms": 7000, "end_ms": 8000},
-        {"start_ms": 8000, "end_ms": 10_000},
-        {"start_ms": 10_000, "end_ms": 20_000},
-    ]
-    cuts, end = cuts_inside(second, scenes)
+    cuts, end = cuts_inside(second, scenes((7000, 8000), (8000, 10_000), (10_000, 20_000)))
     assert (cuts, end) == ([10_000], 20_000)
-    assert scenes_from_cuts([8000, *cuts], end) == [
+    assert dumped(scenes_from_cuts([8000, *cuts], end)) == [
         {"scene_index": 0, "start_ms": 0, "end_ms": 8000},
         {"scene_index": 1, "start_ms": 8000, "end_ms": 10_000},
         {"scene_index": 2, "start_ms": 10_000, "end_ms": 20_000},
     ]
-    assert scenes_from_cuts([], 20_000) == [{"scene_index": 0, "start_ms": 0, "end_ms": 20_000}]  # no invented cut
+    assert dumped(scenes_from_cuts([], 20_000)) == [{"scene_index": 0, "start_ms": 0, "end_ms": 20_000}]  # no new cut
 
 
 def test_context_before_a_window_stops_at_the_start_of_the_video() -> None:
@@ -93,38 +97,29 @@ def test_context_before_a_window_stops_at_the_start_of_the_video() -> None:
 
 
 def test_a_word_whose_middle_is_on_the_boundary_belongs_to_the_window_starting_there() -> None:
-    segment = {
-        "text": "a b",
-        "start_ms": 9000,
-        "end_ms": 10_400,
-        "words": [word("a", 9000, 9600), word("b", 9800, 10_200)],
-    }
+    segment = seg(text="a b", start_ms=9000, end_ms=10_400, words=[word("a", 9000, 9600), word("b", 9800, 10_200)])
     first, second = Window(0, 0, 10_000), Window(1, 10_000, 20_000)
-    assert [k["text"] for k in words_inside(first, [segment])] == ["a"]
-    assert [k["text"] for k in words_inside(second, [segment])] == ["b"]
+    assert [k.text for k in words_inside(first, [segment])] == ["a"]
+    assert [k.text for k in words_inside(second, [segment])] == ["b"]
 
 
 def test_segments_without_words_and_wholly_inside_ones_are_kept_as_they_are() -> None:
     window = Window(1, 10_000, 20_000)
-    plain_inside = {"text": "hello", "start_ms": 12_000, "end_ms": 13_000}
-    plain_outside = {"text": "before", "start_ms": 8000, "end_ms": 9000}
-    worded = {
-        "text": "x y",
-        "start_ms": 14_000,
-        "end_ms": 15_000,
-        "words": [word("x", 14_000, 14_400), word("y", 14_500, 15_000)],
-    }
-    on_edge = {"text": "edge", "start_ms": 19_000, "end_ms": 21_000}  # middle 20 000: the next window's
-    kept = words_inside(window, ["not a segment", plain_outside, plain_inside, on_edge, worded])
-    assert kept == [plain_inside, worded]
-    assert all(k is not s for k, s in zip(kept, [plain_inside, worded], strict=True))  # copies
+    plain_inside = seg(text="hello", start_ms=12_000, end_ms=13_000)
+    plain_outside = seg(text="before", start_ms=8000, end_ms=9000)
+    worded = seg(
+        text="x y", start_ms=14_000, end_ms=15_000, words=[word("x", 14_000, 14_400), word("y", 14_500, 15_000)]
+    )
+    on_edge = seg(text="edge", start_ms=19_000, end_ms=21_000)  # middle 20 000: the next window's
+    kept = words_inside(window, [plain_outside, plain_inside, on_edge, worded])
+    assert kept == [plain_inside, worded]  # as they are (payloads are frozen: sharing them is safe)
 
 
 def test_a_cut_segment_spans_from_its_first_kept_word_to_its_last() -> None:
     words = [word("a", 9000, 9400), word("b", 10_000, 10_400), word("c", 10_500, 10_900), word("d", 11_000, 11_600)]
-    segment = {"text": "a b c d", "start_ms": 9000, "end_ms": 11_600, "words": words}
+    segment = seg(text="a b c d", start_ms=9000, end_ms=11_600, words=words)
     [kept] = words_inside(Window(1, 10_000, 20_000), [segment])
-    assert (kept["text"], kept["start_ms"], kept["end_ms"], len(kept["words"])) == ("b c d", 10_000, 11_600, 3)
+    assert (kept.text, kept.start_ms, kept.end_ms, len(kept.words or [])) == ("b c d", 10_000, 11_600, 3)
 
 
 def test_a_window_without_scenes_ends_where_it_does_or_where_it_starts() -> None:
@@ -133,7 +128,7 @@ def test_a_window_without_scenes_ends_where_it_does_or_where_it_starts() -> None
 
 
 def test_scenes_split_at_every_cut_inside_the_video_and_an_empty_video_has_none() -> None:
-    assert scenes_from_cuts([1, 5], 10) == [
+    assert dumped(scenes_from_cuts([1, 5], 10)) == [
         {"scene_index": 0, "start_ms": 0, "end_ms": 1},
         {"scene_index": 1, "start_ms": 1, "end_ms": 5},
         {"scene_index": 2, "start_ms": 5, "end_ms": 10},

@@ -2,23 +2,15 @@
 discriminated union of the domain's payload schemas, so OpenAPI shows each analysis' own fields)."""
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union, cast
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, Field, RootModel, SerializerFunctionWrapHandler, create_model, field_serializer
 
 from framewise.application.results import Page
+from framewise.domain.analyses import CATALOGUE, Analysis
 from framewise.domain.artifact import ArtifactEnvelope
-from framewise.domain.payloads import (
-    ArtifactType,
-    FaceDetectionV1,
-    ObjectDetectionV1,
-    OCRDetectionV1,
-    Payload,
-    PlaceClassificationV1,
-    SceneV1,
-    TranscriptSegmentV1,
-)
+from framewise.domain.payloads import ArtifactType, Payload
 from framewise.domain.provenance import Provenance
 from framewise_api.schemas.pages import PageOut
 
@@ -51,159 +43,55 @@ class _Artifact(BaseModel):
         return payload.model_dump(mode="json", exclude_unset=True)
 
 
-def _example(artifact_type: ArtifactType, payload: dict[str, Any], span: tuple[int, int]) -> dict[str, Any]:
+def _example(analysis: Analysis) -> dict[str, Any]:
+    """An artifact of this analysis, for the documentation: its payload's own example."""
+    payload = analysis.payload
+    example = cast(dict[str, Any], payload.model_config.get("json_schema_extra", {})).get("examples", [{}])[0]
+    start, end = payload.model_validate(example).span_ms()
     return {
         "id": "1d7a4f0e-8c2b-4e5a-9f3d-6b1c0a2e4d58",
         "video_id": "0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c",
         "task_id": "4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
-        "artifact_type": artifact_type.value,
-        "schema_version": 1,
-        "span_start_ms": span[0],
-        "span_end_ms": span[1],
-        "payload": payload,
+        "artifact_type": analysis.artifact_type.value,
+        "schema_version": payload.schema_version,
+        "span_start_ms": start,
+        "span_end_ms": end,
+        "payload": example,
         "provenance": _PROVENANCE_EXAMPLE,
         "created_at": "2026-11-30T12:00:00Z",
     }
 
 
-_BOX = {"x1": 212.0, "y1": 96.5, "x2": 418.0, "y2": 377.0}
-
-
-class ObjectArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.OBJECT]
-    payload: ObjectDetectionV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(
-                    ArtifactType.OBJECT,
-                    {"frame_index": 250, "timestamp_ms": 10000, "label": "cat", "confidence": 0.91, "bbox": _BOX},
-                    (10000, 10000),
-                )
-            ]
-        }
+def _typed(analysis: Analysis) -> type[_Artifact]:
+    """The artifact of one analysis: its `artifact_type` and its payload's schema, named after the
+    artifact type (`object`: ObjectArtifactOut, `transcript_segment`: TranscriptSegmentArtifactOut)."""
+    kind = analysis.artifact_type
+    name = "".join(part.capitalize() for part in kind.value.split("_")) + "ArtifactOut"
+    return create_model(
+        name,
+        __base__=_Artifact,
+        __module__=__name__,
+        __doc__=f"An artifact of {analysis.task_type.value}: its payload is a {analysis.payload.__name__}.",
+        artifact_type=(Literal[kind], ...),  # type: ignore[arg-type]
+        payload=(analysis.payload, ...),
+        __cls_kwargs__={"json_schema_extra": {"examples": [_example(analysis)]}},
     )
 
 
-class FaceArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.FACE]
-    payload: FaceDetectionV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(
-                    ArtifactType.FACE,
-                    {"frame_index": 75, "timestamp_ms": 3000, "confidence": 0.99, "bbox": _BOX},
-                    (3000, 3000),
-                )
-            ]
-        }
-    )
-
-
-class TranscriptArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.TRANSCRIPT_SEGMENT]
-    payload: TranscriptSegmentV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(
-                    ArtifactType.TRANSCRIPT_SEGMENT,
-                    {
-                        "text": "The quick brown fox jumps over the lazy dog.",
-                        "start_ms": 300,
-                        "end_ms": 3100,
-                        "language": "en",
-                        "words": [{"word": "The", "start_ms": 300, "end_ms": 420, "probability": 0.98}],
-                    },
-                    (300, 3100),
-                )
-            ]
-        }
-    )
-
-
-class OcrArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.OCR_TEXT]
-    payload: OCRDetectionV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(
-                    ArtifactType.OCR_TEXT,
-                    {
-                        "frame_index": 25,
-                        "timestamp_ms": 1000,
-                        "text": "FRAMEWISE",
-                        "confidence": 0.97,
-                        "polygon": [
-                            {"x": 40, "y": 200},
-                            {"x": 600, "y": 200},
-                            {"x": 600, "y": 280},
-                            {"x": 40, "y": 280},
-                        ],
-                    },
-                    (1000, 1000),
-                )
-            ]
-        }
-    )
-
-
-class PlaceArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.PLACE]
-    payload: PlaceClassificationV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(
-                    ArtifactType.PLACE,
-                    {
-                        "frame_index": 300,
-                        "timestamp_ms": 12000,
-                        "predictions": [{"label": "palace", "confidence": 0.83}],
-                        "label_set": "imagenet-places",
-                    },
-                    (12000, 12000),
-                )
-            ]
-        }
-    )
-
-
-class SceneArtifactOut(_Artifact):
-    artifact_type: Literal[ArtifactType.SCENE]
-    payload: SceneV1
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                _example(ArtifactType.SCENE, {"scene_index": 1, "start_ms": 2000, "end_ms": 4000}, (2000, 4000))
-            ]
-        }
-    )
-
-
-TypedArtifact = Annotated[
-    ObjectArtifactOut | FaceArtifactOut | TranscriptArtifactOut | OcrArtifactOut | PlaceArtifactOut | SceneArtifactOut,
-    Field(discriminator="artifact_type"),
-]
+# One artifact class per analysis in the catalogue, and the union of them, discriminated by type.
+TYPED_ARTIFACTS: dict[ArtifactType, type[_Artifact]] = {a.artifact_type: _typed(a) for a in CATALOGUE}
+if TYPE_CHECKING:
+    TypedArtifact = _Artifact
+else:
+    TypedArtifact = Annotated[Union[tuple(TYPED_ARTIFACTS.values())], Field(discriminator="artifact_type")]  # noqa: UP007
 
 
 class ArtifactOut(RootModel[TypedArtifact]):
     """One artifact: its `payload` has the schema of its `artifact_type`."""
 
-    BY_TYPE: ClassVar[dict[ArtifactType, type[_Artifact]]] = {
-        ArtifactType.OBJECT: ObjectArtifactOut,
-        ArtifactType.FACE: FaceArtifactOut,
-        ArtifactType.TRANSCRIPT_SEGMENT: TranscriptArtifactOut,
-        ArtifactType.OCR_TEXT: OcrArtifactOut,
-        ArtifactType.PLACE: PlaceArtifactOut,
-        ArtifactType.SCENE: SceneArtifactOut,
-    }
-
     @classmethod
     def of(cls, a: ArtifactEnvelope) -> Self:
-        typed = cls.BY_TYPE[a.artifact_type].model_validate(
+        typed = TYPED_ARTIFACTS[a.artifact_type].model_validate(
             {
                 "id": a.id,
                 "video_id": a.video_id,

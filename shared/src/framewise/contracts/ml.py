@@ -7,11 +7,14 @@ one of the `MlProblem` kinds below; the worker decides from the kind whether to 
 """
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from framewise.domain.analyses import AnyPayload, analysis_of
+from framewise.domain.artifact import validate_payload
+from framewise.domain.payloads import Payload
 from framewise.domain.provenance import Config, Provenance
 from framewise.domain.routing import TaskType
 
@@ -106,18 +109,36 @@ class Timings(BaseModel):
 
 class InferenceResponse(BaseModel):
     """The answer, and the question it answers: a kept result is reused only for the very same
-    job, window, config and input (the provenance carries the config and input hashes)."""
+    job, window, config and input (the provenance carries the config and input hashes).
+
+    `items` is the union of the payload schemas, discriminated by the analysis (`task_type`): each
+    item is parsed as its analysis's payload once, where the answer enters a process (the ML service
+    building it, the worker reading it, a kept result read back), and is typed from then on. An item
+    its schema rejects raises `InvalidPayload` naming the schema, the item and the field."""
 
     model_config = ConfigDict(extra="forbid")
 
     task_type: TaskType
-    items: list[JsonValue]
+    items: list[AnyPayload]
     provenance: Provenance
     timings: Timings
     task_id: UUID | None = None
     attempt: int | None = None
     start_ms: int | None = None
     end_ms: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _items_of_its_analysis(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            return data  # the fields' own errors say what is wrong
+        try:
+            task_type = TaskType(str(data.get("task_type")))
+        except ValueError:
+            return data
+        schema = analysis_of(task_type).payload
+        items = [item if type(item) is schema else _parsed(task_type, i, item) for i, item in enumerate(data["items"])]
+        return {**data, "items": items}
 
     def answers(self, task_type: TaskType, request: InferenceRequest, input_hash: str, config_hash: str) -> bool:
         return (
@@ -129,3 +150,9 @@ class InferenceResponse(BaseModel):
             and self.provenance.input_hash == input_hash
             and self.provenance.config_hash == config_hash
         )
+
+
+def _parsed(task_type: TaskType, index: int, item: Any) -> Payload:
+    if isinstance(item, Payload):  # a payload of another analysis
+        item = item.model_dump(mode="json", exclude_none=True)
+    return validate_payload(task_type, item, f"item {index}")

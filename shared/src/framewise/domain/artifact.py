@@ -1,5 +1,6 @@
 """The artifact envelope: one detection, segment or scene with its span and provenance."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,15 +29,17 @@ class ArtifactEnvelope:
     created_at: datetime
 
 
-def validate_payload(task_type: TaskType, item: JsonValue) -> Payload:
-    """Validate one raw item against the schema of the task type's artifact; raise `InvalidPayload`."""
+def validate_payload(task_type: TaskType, item: JsonValue, name: str = "") -> Payload:
+    """Validate one raw item against the schema of the task type's artifact; raise `InvalidPayload`
+    naming the schema, the item (`name`, when given) and the field."""
     schema = analysis_of(task_type).payload
     try:
         return schema.model_validate(item)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "item"
-        raise InvalidPayload(f"{schema.__name__} rejected {where}: {first['msg']}") from exc
+        of = f" ({name})" if name else ""
+        raise InvalidPayload(f"{schema.__name__} rejected {where}{of}: {first['msg']}") from exc
 
 
 def envelopes_for(
@@ -45,15 +48,14 @@ def envelopes_for(
     video_id: VideoId,
     task_id: TaskId,
     attempt: int,
-    items: list[JsonValue],
+    items: Sequence[Payload],
     provenance: Provenance,
     now: datetime,
 ) -> list[ArtifactEnvelope]:
-    """Wrap every item of one inference in an envelope; one invalid item rejects them all."""
+    """Wrap every item of one inference (parsed when the answer arrived) in an envelope."""
     artifact_type = analysis_of(task_type).artifact_type
     envelopes = []
-    for item in items:
-        payload = validate_payload(task_type, item)
+    for payload in items:
         start, end = payload.span_ms()
         envelopes.append(
             ArtifactEnvelope(

@@ -17,32 +17,14 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from enum import StrEnum
 
 from pydantic import JsonValue
 
 from framewise.domain.analyses import analysis_producing
 from framewise.domain.artifact import ArtifactEnvelope
-from framewise.domain.payloads import ArtifactType
+from framewise.domain.payloads import ArtifactType, MomentType
 
-
-class MomentType(StrEnum):
-    TRANSCRIPT = "transcript"
-    OCR = "ocr"
-    OBJECT = "object"
-    FACE = "face"
-    PLACE = "place"
-    SCENE = "scene"
-
-
-MOMENT_TYPE_OF: dict[ArtifactType, MomentType] = {
-    ArtifactType.TRANSCRIPT_SEGMENT: MomentType.TRANSCRIPT,
-    ArtifactType.OCR_TEXT: MomentType.OCR,
-    ArtifactType.OBJECT: MomentType.OBJECT,
-    ArtifactType.FACE: MomentType.FACE,
-    ArtifactType.PLACE: MomentType.PLACE,
-    ArtifactType.SCENE: MomentType.SCENE,
-}
+__all__ = ["Moment", "MomentType", "moments_of"]
 SIMILAR_TEXT = 0.8  # SequenceMatcher ratio above which two OCR reads are the same text misread
 
 
@@ -147,7 +129,7 @@ def frame_moments(
     run_id: str,
 ) -> list[Moment]:
     """Merge one run's per-frame payloads into moments (sorted by start, then label)."""
-    moment_type = MOMENT_TYPE_OF[artifact_type]
+    moment_type = analysis_producing(artifact_type).moment_type
     by_time: dict[int, list[tuple[str, float | None]]] = {}
     for payload in payloads:
         at = int(payload["timestamp_ms"])  # type: ignore[arg-type]
@@ -170,7 +152,7 @@ def span_moments(
     artifact_type: ArtifactType, payloads: Iterable[Mapping[str, JsonValue]], *, run_id: str
 ) -> list[Moment]:
     """Transcript segments and scenes: one moment each, as they are."""
-    moment_type = MOMENT_TYPE_OF[artifact_type]
+    moment_type = analysis_producing(artifact_type).moment_type
     out = []
     for payload in payloads:
         start, end = int(payload["start_ms"]), int(payload["end_ms"])  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ Each payload knows its time span, so the envelope's span columns are derived, ne
 from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 NonNegativeMs = Annotated[int, Field(ge=0)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -18,6 +18,17 @@ class ArtifactType(StrEnum):
     FACE = "face"
     TRANSCRIPT_SEGMENT = "transcript_segment"
     OCR_TEXT = "ocr_text"
+    PLACE = "place"
+    SCENE = "scene"
+
+
+class MomentType(StrEnum):
+    """What a moment is of: the kind people search by (`types=`), one per analysis."""
+
+    TRANSCRIPT = "transcript"
+    OCR = "ocr"
+    OBJECT = "object"
+    FACE = "face"
     PLACE = "place"
     SCENE = "scene"
 
@@ -64,7 +75,18 @@ class FramePayload(Payload):
         return self.timestamp_ms, self.timestamp_ms
 
 
+_BOX: dict[str, JsonValue] = {"x1": 212.0, "y1": 96.5, "x2": 418.0, "y2": 377.0}
+
+
+def _example(example: dict[str, JsonValue]) -> ConfigDict:
+    """A payload's example, shown in the API's documentation."""
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
 class ObjectDetectionV1(FramePayload):
+    model_config = _example(
+        {"frame_index": 250, "timestamp_ms": 10000, "label": "cat", "confidence": 0.91, "bbox": _BOX}
+    )
     label: Annotated[str, Field(min_length=1)]
     confidence: Confidence
     bbox: BBox
@@ -72,6 +94,7 @@ class ObjectDetectionV1(FramePayload):
 
 
 class FaceDetectionV1(FramePayload):
+    model_config = _example({"frame_index": 75, "timestamp_ms": 3000, "confidence": 0.99, "bbox": _BOX})
     confidence: Confidence
     bbox: BBox
     landmarks: list[Point] | None = None
@@ -87,6 +110,15 @@ class Word(BaseModel):
 
 
 class TranscriptSegmentV1(Payload):
+    model_config = _example(
+        {
+            "text": "The quick brown fox jumps over the lazy dog.",
+            "start_ms": 300,
+            "end_ms": 3100,
+            "language": "en",
+            "words": [{"word": "The", "start_ms": 300, "end_ms": 420, "probability": 0.98}],
+        }
+    )
     text: str
     start_ms: NonNegativeMs
     end_ms: NonNegativeMs
@@ -105,6 +137,15 @@ class TranscriptSegmentV1(Payload):
 
 
 class OCRDetectionV1(FramePayload):
+    model_config = _example(
+        {
+            "frame_index": 25,
+            "timestamp_ms": 1000,
+            "text": "FRAMEWISE",
+            "confidence": 0.97,
+            "polygon": [{"x": 40, "y": 200}, {"x": 600, "y": 200}, {"x": 600, "y": 280}, {"x": 40, "y": 280}],
+        }
+    )
     text: Annotated[str, Field(min_length=1)]
     confidence: Confidence
     polygon: Annotated[list[Point], Field(min_length=3)]
@@ -118,6 +159,14 @@ class LabelScore(BaseModel):
 
 
 class PlaceClassificationV1(FramePayload):
+    model_config = _example(
+        {
+            "frame_index": 300,
+            "timestamp_ms": 12000,
+            "predictions": [{"label": "palace", "confidence": 0.83}],
+            "label_set": "imagenet-places",
+        }
+    )
     predictions: Annotated[list[LabelScore], Field(min_length=1)]
     # The vocabulary of the labels: "places365" (365 scene categories) or "imagenet-places" (the
     # place classes of ImageNet's 1000). Absent on artifacts stored before it was recorded.
@@ -125,6 +174,7 @@ class PlaceClassificationV1(FramePayload):
 
 
 class SceneV1(Payload):
+    model_config = _example({"scene_index": 1, "start_ms": 2000, "end_ms": 4000})
     scene_index: Annotated[int, Field(ge=0)]
     start_ms: NonNegativeMs
     end_ms: NonNegativeMs

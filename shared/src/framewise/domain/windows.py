@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import JsonValue
+from framewise.domain.payloads import SceneV1, TranscriptSegmentV1
 
 CUT_CONTEXT_MS = 3000
 SPEECH_CONTEXT_MS = 5000
@@ -71,57 +71,46 @@ def request_span(stitching: Stitching, window: Window, duration_ms: int) -> tupl
     return window.start_ms, end
 
 
-def _ms(item: Mapping[str, JsonValue], key: str) -> int:
-    value = item[key]
-    return int(value) if isinstance(value, int | float) else 0
-
-
-def _inside(window: Window, item: Mapping[str, JsonValue]) -> bool:
-    middle = (_ms(item, "start_ms") + _ms(item, "end_ms")) // 2
+def _inside(window: Window, start_ms: int, end_ms: int) -> bool:
+    middle = (start_ms + end_ms) // 2
     return window.start_ms <= middle and (window.end_ms is None or middle < window.end_ms)
 
 
-def words_inside(window: Window, segments: Sequence[JsonValue]) -> list[JsonValue]:
+def words_inside(window: Window, segments: Sequence[TranscriptSegmentV1]) -> list[TranscriptSegmentV1]:
     """The transcript segments of a window asked with context, each with the words whose middle is
     inside the window (a segment without words is kept by its own middle). A segment cut by the
     boundary spans its kept words, and its text is theirs."""
-    kept: list[JsonValue] = []
+    kept: list[TranscriptSegmentV1] = []
     for segment in segments:
-        if not isinstance(segment, Mapping):
-            continue
-        words = [w for w in segment.get("words") or [] if isinstance(w, Mapping)]  # type: ignore[union-attr]
+        words = segment.words or []
         if not words:
-            if _inside(window, segment):
-                kept.append(dict(segment))
+            if _inside(window, segment.start_ms, segment.end_ms):
+                kept.append(segment)
             continue
-        mine = [w for w in words if _inside(window, w)]
+        mine = [w for w in words if _inside(window, w.start_ms, w.end_ms)]
         if len(mine) == len(words):
-            kept.append(dict(segment))
-        elif mine and (text := " ".join(t for w in mine if (t := str(w["word"]).strip()))):
-            trimmed: dict[str, JsonValue] = {
-                "start_ms": _ms(mine[0], "start_ms"),
-                "end_ms": _ms(mine[-1], "end_ms"),
-                "text": text,
-            }
-            kept.append({**segment, **trimmed, "words": [dict(w) for w in mine]})
+            kept.append(segment)
+        elif mine and (text := " ".join(t for w in mine if (t := w.word.strip()))):
+            trimmed = {"start_ms": mine[0].start_ms, "end_ms": mine[-1].end_ms, "text": text, "words": mine}
+            kept.append(segment.model_copy(update=trimmed))
     return kept
 
 
-def cuts_inside(window: Window, scenes: Sequence[JsonValue]) -> tuple[list[int], int]:
+def cuts_inside(window: Window, scenes: Sequence[SceneV1]) -> tuple[list[int], int]:
     """The cuts in a window's scenes (every scene start but the first, which is where the asked
     span began) at or after the window's start, and where its last scene ends."""
-    spans = sorted((_ms(s, "start_ms"), _ms(s, "end_ms")) for s in scenes if isinstance(s, Mapping))
+    spans = sorted((s.start_ms, s.end_ms) for s in scenes)
     if not spans:
         return [], window.end_ms or window.start_ms
     cuts = [start for start, _ in spans[1:] if start >= window.start_ms]
     return cuts, spans[-1][1]
 
 
-def scenes_from_cuts(cuts: Sequence[int], end_ms: int) -> list[dict[str, JsonValue]]:
+def scenes_from_cuts(cuts: Sequence[int], end_ms: int) -> list[SceneV1]:
     """Scenes from 0 to `end_ms`, split at every cut."""
     bounds = [0, *sorted(c for c in set(cuts) if 0 < c < end_ms), end_ms]
     return [
-        {"scene_index": i, "start_ms": start, "end_ms": end}
+        SceneV1(scene_index=i, start_ms=start, end_ms=end)
         for i, (start, end) in enumerate(itertools.pairwise(bounds))
         if end > start
     ]

@@ -1,12 +1,10 @@
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import NoReturn
-
-from pydantic import JsonValue
+from typing import NoReturn, cast
 
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
@@ -22,10 +20,11 @@ from framewise.application.results import (
 )
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analyses import analysis_of
-from framewise.domain.artifact import envelopes_for, validate_payload
+from framewise.domain.artifact import envelopes_for
 from framewise.domain.errors import InvalidPayload, TaskNotFound
 from framewise.domain.ids import TaskId
 from framewise.domain.moments import moments_of
+from framewise.domain.payloads import Payload, SceneV1, TranscriptSegmentV1
 from framewise.domain.progress import Checkpoint, fraction_done, time_left_s
 from framewise.domain.provenance import config_hash
 from framewise.domain.retry import RetryPolicy
@@ -227,8 +226,6 @@ class TaskRunner:
             )
         if response.provenance.input_hash != video.content_hash:
             raise MlPermanentError("the video's content changed since it was discovered")
-        for item in response.items:  # as answered, before windows are joined: InvalidPayload
-            validate_payload(task.task_type, item)
         return response, reused
 
     async def _commit(
@@ -311,16 +308,16 @@ class TaskRunner:
         )
 
     async def _stitched(
-        self, stitching: Stitching, window: Window, items: list[JsonValue], run_id: str
-    ) -> tuple[list[JsonValue], bool]:
+        self, stitching: Stitching, window: Window, items: list[Payload], run_id: str
+    ) -> tuple[Sequence[Payload], bool]:
         """The items the window adds to its run, and whether they replace the run's whole set."""
         if stitching is Stitching.SPEECH:
-            return words_inside(window, items), False
+            return words_inside(window, cast(list[TranscriptSegmentV1], items)), False
         if stitching is Stitching.CUTS:
-            cuts, end_ms = cuts_inside(window, items)
-            earlier = await self._uow.artifacts.run_payloads(run_id)
-            cuts += [int(str(p["start_ms"])) for p in earlier[1:]]
-            return list(scenes_from_cuts(cuts, end_ms)), True
+            cuts, end_ms = cuts_inside(window, cast(list[SceneV1], items))
+            earlier = await self._uow.artifacts.run_payloads(run_id)  # the run's scenes as stored
+            cuts += [cast(int, p["start_ms"]) for p in earlier[1:]]
+            return scenes_from_cuts(cuts, end_ms), True
         return items, False
 
     def _transient(self, task: Task, command: RunTask, error: str, at_least_s: float) -> RunReport:

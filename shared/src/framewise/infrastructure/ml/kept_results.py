@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from framewise.contracts.ml import ML_RESULT_TTL_S, InferenceResponse, ml_result_key
+from framewise.domain.errors import InvalidPayload
 
 log = structlog.get_logger("framewise.kept_results")
 
@@ -46,6 +47,6 @@ class KeptResults:
             return None
         try:
             return InferenceResponse.model_validate_json(raw)
-        except ValidationError as exc:
+        except (ValidationError, InvalidPayload) as exc:
             log.warning("ml_result_invalid", task_id=str(task_id), error=str(exc).splitlines()[0])
             return None
