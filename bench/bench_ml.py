@@ -15,7 +15,10 @@ must be no worse, faces, objects and places must be found in the same frames), a
 reports accuracy on the real photographs of the analysis video (cat, cup, person, palace) against
 hand-measured boxes.
 
-`python -m bench.bench_ml objects places` runs only the analyses named.
+`python -m bench.bench_ml objects places` runs only the analyses named; `--footage busy|still` one clip
+(default both: busy, where a square moves in every shot so that every sampled frame is analysed,
+and still, the same shots without it, where a still shot is analysed once and its later samples
+reuse the answer, as slides, interviews and fixed cameras allow).
 """
 
 import argparse
@@ -74,11 +77,16 @@ def painter(shot: int) -> Any:
     return None
 
 
-def clip(folder: Path) -> Any:
+def clip(folder: Path, footage: str = "busy") -> Any:
+    """Busy: a square slides along the bottom of every shot, so no sampled frame is like the last;
+    still: the same shots without it (a slide, an interview, a fixed camera)."""
     colours = [(20, 30, 120), (200, 120, 40), (40, 200, 160), (60, 60, 60), (120, 40, 90), (30, 90, 40)]
-    segments = [Segment(SHOT_S, colours[i % len(colours)], WORDS[i], painter=painter(i)) for i in range(60 // SHOT_S)]
+    segments = [
+        Segment(SHOT_S, colours[i % len(colours)], WORDS[i], moving_square=footage == "busy", painter=painter(i))
+        for i in range(60 // SHOT_S)
+    ]
     return make_sample_video(
-        folder / "bench.mp4", segments=segments, fps=FPS, width=WIDTH, height=HEIGHT, speech=PASSAGE
+        folder / f"bench-{footage}.mp4", segments=segments, fps=FPS, width=WIDTH, height=HEIGHT, speech=PASSAGE
     )
 
 
@@ -290,46 +298,56 @@ def photo_accuracy(registry: ModelRegistry, folder: Path) -> list[dict[str, str]
 ANALYSES = ["objects", "faces", "transcribe", "ocr", "places", "scenes"]
 
 
+def compare(only: list[str], registry: ModelRegistry, video: Any) -> list[dict[str, str]]:
+    """Each analysis, naive and framewise, on one clip; the last row their sum."""
+    rows, totals = [], {"naive": 0.0, "framewise": 0.0}
+    for name in only:
+        fast_s, items = framewise(name, registry, video.path)
+        slow_s, naive_result = naive(name, registry, video.path)
+        totals["naive"] += slow_s
+        totals["framewise"] += fast_s
+        rows.append(
+            {
+                "analysis": name,
+                "naive s": f"{slow_s:.2f}",
+                "framewise s": f"{fast_s:.2f}",
+                "speed-up": f"{slow_s / fast_s:.1f}x",
+                "framewise throughput": work(name, items, fast_s),
+                "quality": quality(name, naive_result, items),
+            }
+        )
+    rows.append(
+        {
+            "analysis": "all" if len(only) == 6 else "these",
+            "naive s": f"{totals['naive']:.2f}",
+            "framewise s": f"{totals['framewise']:.2f}",
+            "speed-up": f"{totals['naive'] / totals['framewise']:.1f}x",
+            "framewise throughput": f"RTF {totals['framewise'] / 60:.3f} (naive {totals['naive'] / 60:.3f})",
+            "quality": "",
+        }
+    )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("analyses", nargs="*", help=f"the analyses to measure, of {', '.join(ANALYSES)} (default: all)")
-    only = bench_arguments(__doc__, "bench_ml", parser=parser).analyses or ANALYSES
+    parser.add_argument(
+        "--footage", choices=["busy", "still", "both"], default="both", help="the clip's kind (default: both)"
+    )
+    args = bench_arguments(__doc__, "bench_ml", parser=parser)
+    only = args.analyses or list(ANALYSES)
     if unknown := sorted(set(only) - set(ANALYSES)):  # argparse's choices refuse an empty list of them
         parser.error(f"unknown analyses: {', '.join(unknown)} (choose from {', '.join(ANALYSES)})")
     threads = set_torch_threads(0)
+    footages = ["busy", "still"] if args.footage == "both" else [args.footage]
     with tempfile.TemporaryDirectory(prefix="framewise-bench-ml-") as tmp:
         folder = Path(tmp)
         cache = Path(os.environ.get("MODEL_CACHE_DIR", folder / "models"))
         build_cache(cache, online=False)
-        video = clip(folder)
         registry = ModelRegistry.default(ModelContext(cache, "cpu"))
         registry.load_all()
-        rows, totals = [], {"naive": 0.0, "framewise": 0.0}
-        for name in only:
-            fast_s, items = framewise(name, registry, video.path)
-            slow_s, naive_result = naive(name, registry, video.path)
-            totals["naive"] += slow_s
-            totals["framewise"] += fast_s
-            rows.append(
-                {
-                    "analysis": name,
-                    "naive s": f"{slow_s:.2f}",
-                    "framewise s": f"{fast_s:.2f}",
-                    "speed-up": f"{slow_s / fast_s:.1f}x",
-                    "framewise throughput": work(name, items, fast_s),
-                    "quality": quality(name, naive_result, items),
-                }
-            )
-        rows.append(
-            {
-                "analysis": "all" if len(only) == 6 else "these",
-                "naive s": f"{totals['naive']:.2f}",
-                "framewise s": f"{totals['framewise']:.2f}",
-                "speed-up": f"{totals['naive'] / totals['framewise']:.1f}x",
-                "framewise throughput": f"RTF {totals['framewise'] / 60:.3f} (naive {totals['naive'] / 60:.3f})",
-                "quality": "",
-            }
-        )
+        tables = {footage: compare(only, registry, clip(folder, footage)) for footage in footages}
         photos = photo_accuracy(registry, folder) if {"objects", "places"} & set(only) else []
     if photos:
         report(
@@ -340,17 +358,18 @@ def main() -> None:
                 "places": str(registry.get("places").producer_version),
             },
         )
-    report(
-        "ml_cpu",
-        rows,
-        {
-            "clip": f"60 s, {WIDTH}x{HEIGHT} @ {FPS} fps, 12 shots with a word each, a face in 3, photographs in 3, "
-            "speech",
-            "device": "cpu",
-            "torch threads": threads,
-            "cpus": os.cpu_count(),
-        },
-    )
+    for footage, rows in tables.items():
+        report(
+            "ml_cpu" if footage == "busy" else "ml_cpu_still",
+            rows,
+            {
+                "clip": f"60 s, {WIDTH}x{HEIGHT} @ {FPS} fps, 12 shots with a word each, a face in 3, photographs in "
+                f"3, speech; {footage} footage" + (": a square moves in every shot" if footage == "busy" else ""),
+                "device": "cpu",
+                "torch threads": threads,
+                "cpus": os.cpu_count(),
+            },
+        )
 
 
 if __name__ == "__main__":
