@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install models run test test-fast lint bench mutation up down constraints clean ui
+.PHONY: install models run test test-fast lint bench mutation up down constraints clean ui ui-types
 
 MODEL_CACHE_DIR ?= models
 
@@ -28,7 +28,7 @@ install: $(STAMP)
 models: install
 	$(BIN)/framewise-ml-models $(MODEL_CACHE_DIR)
 
-# The web UI (ui/, Node 18+ and npm): built into ui/dist when older than its sources. `make run`
+# The web UI (ui/, Node 20+ and npm): built into ui/dist when older than its sources. `make run`
 # (framewise_dev.run) and the UI tests do the same on their own.
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) \
               ui/index.html ui/package.json ui/tsconfig.json ui/vite.config.ts
@@ -40,6 +40,11 @@ ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	touch $@
 
 ui: ui/dist/index.html
+
+# The UI's API types: ui/openapi.json from the app, ui/src/api/schema.d.ts from it (openapi-typescript).
+# Run after any change to the API's schemas; tests/ui/test_ui_types.py fails until it is.
+ui-types: install ui/node_modules/.package-lock.json
+	$(BIN)/python -m framewise_dev.ui_types
 
 run: install models
 	$(BIN)/python -m framewise_dev.run
