@@ -39,7 +39,7 @@ def build_ui(ui: Path = UI_DIR, *, force: bool = False) -> bool:
         return False
     tool = npm()
     if tool is None:
-        raise UiBuildError("npm is not installed: the web UI needs Node 18+ and npm (Debian: apt install nodejs npm)")
+        raise UiBuildError("npm is not installed: the web UI needs Node 20+ and npm (Debian 12's nodejs 18 is too old)")
     steps = []
     if not (ui / "node_modules").is_dir():
         steps.append([tool, "ci", "--no-audit", "--no-fund"])

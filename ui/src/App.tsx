@@ -1,0 +1,78 @@
+// The app: the sign-in gate, then the shell with one route per page (each page loaded when first visited).
+import { useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { Route, Routes, useLocation } from "react-router";
+import { whenSignedOut } from "./api/client";
+import { ApiError } from "./api/problem";
+import { signIn, signOut, useSession } from "./api/queries";
+import { ErrorBoundary } from "./components/ErrorBoundary";
+import { ErrorNotice } from "./components/ErrorNotice";
+import { NotFound } from "./components/NotFound";
+import { Shell } from "./components/Shell";
+import { SignIn } from "./components/SignIn";
+
+const LibraryPage = lazy(() => import("./pages/LibraryPage"));
+const SearchPage = lazy(() => import("./pages/SearchPage"));
+const VideoPage = lazy(() => import("./pages/VideoPage"));
+const WorkPage = lazy(() => import("./pages/WorkPage"));
+
+export function App() {
+  const queryClient = useQueryClient();
+  const session = useSession();
+  const { pathname } = useLocation();
+  // Set when the API said the session is gone, or on sign-out: the sign-in form shows this message.
+  const [signedOut, setSignedOut] = useState<string | null>(null);
+  const forgetAllButSession = useCallback(
+    () => queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "session" }),
+    [queryClient],
+  );
+  useEffect(() => {
+    const stop = whenSignedOut((message) => {
+      forgetAllButSession();
+      setSignedOut(`Please sign in again (${message}).`);
+    });
+    return () => {
+      stop();
+    };
+  }, [forgetAllButSession]);
+
+  const onSignIn = async (token: string) => {
+    await signIn(queryClient, token);
+    forgetAllButSession();
+    setSignedOut(null);
+  };
+  const onSignOut = () => {
+    void signOut().then(() => {
+      forgetAllButSession();
+      setSignedOut("You are signed out.");
+    });
+  };
+
+  if (signedOut !== null) return <SignIn key={signedOut} message={signedOut} onSignIn={onSignIn} />;
+  if (session.isPending) return null;
+  if (session.isError) {
+    if (session.error instanceof ApiError && session.error.status === 401) return <SignIn onSignIn={onSignIn} />;
+    return (
+      <main id="main" tabIndex={-1}>
+        <ErrorNotice error={session.error} />
+      </main>
+    );
+  }
+  return (
+    <Shell onSignOut={onSignOut}>
+      {/* A page that failed to draw is left behind with its address. */}
+      <ErrorBoundary key={pathname}>
+        <Suspense fallback={<p className="help">Loading…</p>}>
+          <Routes>
+            <Route path="/" element={<LibraryPage />} />
+            <Route path="/library" element={<LibraryPage />} />
+            <Route path="/search" element={<SearchPage />} />
+            <Route path="/work" element={<WorkPage />} />
+            <Route path="/videos/:id" element={<VideoPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </ErrorBoundary>
+    </Shell>
+  );
+}

@@ -1,0 +1,344 @@
+// One hook per read and write of the API; pages never spell a path. Each hook owns its refresh
+// policy: the chips poll while a task runs, the work page's listing and counts while work is under way,
+// and writes invalidate what they change.
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from "@tanstack/react-query";
+import { BOXED_TYPES, windowAround } from "../lib/boxes";
+import type { Analysis } from "../lib/analyses";
+import { anyActive, tasksLimit } from "../lib/tasks";
+import { nextLaneOffset } from "../lib/timeline";
+import type { LibraryState, SearchParams, WorkState } from "../lib/urls";
+import { call, client } from "./client";
+import { ApiError } from "./problem";
+import type { HitPage, MomentType, System, Task, TaskStatus, TaskType } from "./types";
+
+export const POLL_MS = 3000;
+export const LIBRARY_LIMIT = 24;
+export const SEARCH_LIMIT = 20;
+export const WORK_LIMIT = 50;
+export const LANE_PAGE = 100;
+export const MAX_MOMENTS_PER_LANE = 2000;
+
+const pollWhileActive = (tasks: readonly Task[] | undefined): number | false =>
+  tasks && anyActive(tasks) ? POLL_MS : false;
+
+/** Live state (tasks, counts, the system): dropped as soon as no page shows it, so a page visited again
+ * never draws it from an earlier visit while it is asked for anew. */
+const LIVE = { gcTime: 0 } as const;
+
+// -------------------------------------------------------------------------------------- session
+
+export function useSession() {
+  return useQuery({
+    queryKey: ["session"],
+    queryFn: ({ signal }) => call(client.GET("/api/v1/session", { signal })),
+    retry: false,
+    staleTime: Infinity,
+  });
+}
+
+export async function signIn(queryClient: QueryClient, token: string): Promise<void> {
+  const session = await call(client.POST("/api/v1/session", { body: { token } }));
+  queryClient.setQueryData(["session"], session);
+}
+
+/** Ends the session (the cookie is cleared by the answer); a failure changes nothing for the reader. */
+export async function signOut(): Promise<void> {
+  await call(client.DELETE("/api/v1/session")).catch(() => undefined);
+}
+
+// -------------------------------------------------------------------------------------- library
+
+export function useVideos(state: LibraryState) {
+  const query = {
+    status: state.status || undefined,
+    path_contains: state.pathContains.trim() || undefined,
+    sort: state.sort,
+    order: state.order,
+    limit: LIBRARY_LIMIT,
+    offset: state.offset,
+  };
+  return useQuery({
+    queryKey: ["videos", query],
+    queryFn: ({ signal }) => call(client.GET("/api/v1/videos", { params: { query }, signal })),
+  });
+}
+
+/** The tasks of every video on a library page, in one listing (`video_id` repeated), polled while one runs. */
+export function useTasksOfVideos(videoIds: readonly string[]) {
+  const query = { video_id: [...videoIds], order: "asc" as const, limit: tasksLimit(videoIds.length) };
+  return useQuery({
+    queryKey: ["tasks", "of-videos", query],
+    ...LIVE,
+    queryFn: ({ signal }) => call(client.GET("/api/v1/tasks", { params: { query }, signal })),
+    enabled: videoIds.length > 0,
+    refetchInterval: (q) => pollWhileActive(q.state.data?.items),
+  });
+}
+
+// ---------------------------------------------------------------------------------------- video
+
+export function useVideo(videoId: string) {
+  return useQuery({
+    queryKey: ["video", videoId],
+    queryFn: ({ signal }) =>
+      call(client.GET("/api/v1/videos/{video_id}", { params: { path: { video_id: videoId } }, signal })),
+  });
+}
+
+export function useVideoTasks(videoId: string) {
+  return useQuery({
+    queryKey: ["tasks", "of-video", videoId],
+    ...LIVE,
+    queryFn: ({ signal }) =>
+      call(client.GET("/api/v1/videos/{video_id}/tasks", { params: { path: { video_id: videoId } }, signal })),
+    refetchInterval: (q) => pollWhileActive(q.state.data?.items),
+  });
+}
+
+/** A lane's moments in time order, a page of LANE_PAGE at a time up to MAX_MOMENTS_PER_LANE (the lane
+ * fetches the pages one after another, drawing each as it arrives). */
+export function useLaneMoments(videoId: string, moment: MomentType) {
+  return useInfiniteQuery({
+    queryKey: ["moments", videoId, moment],
+    initialPageParam: 0,
+    queryFn: ({ pageParam, signal }) =>
+      call(
+        client.GET("/api/v1/search", {
+          params: { query: { video_id: videoId, types: [moment], sort: "time", limit: LANE_PAGE, offset: pageParam } },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last: HitPage, pages: HitPage[]) =>
+      nextLaneOffset(
+        pages.reduce((n, p) => n + p.items.length, 0),
+        last.items.length,
+        last.total,
+        MAX_MOMENTS_PER_LANE,
+      ),
+    staleTime: 60_000,
+  });
+}
+
+/** The boxed artifacts (objects, faces, text) of the 10 s block that holds `blockStartMs`. */
+export function useBoxedArtifacts(videoId: string, blockStartMs: number) {
+  const block = windowAround(blockStartMs);
+  return useQuery({
+    queryKey: ["boxed", videoId, block.start_ms],
+    queryFn: async ({ signal }) => {
+      const pages = await Promise.all(
+        BOXED_TYPES.map((artifact_type) =>
+          call(
+            client.GET("/api/v1/videos/{video_id}/artifacts", {
+              params: {
+                path: { video_id: videoId },
+                query: { artifact_type, start_ms: block.start_ms, end_ms: block.end_ms, limit: 1000 },
+              },
+              signal,
+            }),
+          ),
+        ),
+      );
+      return pages.flatMap((p) => p.items);
+    },
+    staleTime: 60_000,
+    retry: false, // the boxes are an extra: a failure leaves the picture bare
+  });
+}
+
+/** The stored item behind a moment (its provenance), asked for only when `enabled`. */
+export function useArtifactOf(
+  videoId: string,
+  span: { start_ms: number; end_ms: number },
+  runId: string | undefined,
+  enabled: boolean,
+) {
+  const query = {
+    video_id: videoId,
+    run_id: runId,
+    start_ms: span.start_ms,
+    end_ms: Math.max(span.end_ms, span.start_ms + 1),
+    limit: 1,
+  };
+  return useQuery({
+    queryKey: ["artifact-of", query],
+    queryFn: async ({ signal }) =>
+      (await call(client.GET("/api/v1/artifacts", { params: { query }, signal }))).items[0] ?? null,
+    enabled,
+  });
+}
+
+export interface JumpRequest extends SearchParams {
+  direction: "next" | "previous";
+  videoId: string;
+  atMs: number;
+}
+
+export async function jump({ direction, videoId, atMs, ...search }: JumpRequest) {
+  const query = { ...search, video_id: videoId, at_ms: atMs };
+  return direction === "next"
+    ? call(client.GET("/api/v1/search/next", { params: { query } }))
+    : call(client.GET("/api/v1/search/previous", { params: { query } }));
+}
+
+// --------------------------------------------------------------------------------------- search
+
+export function useSearch(params: SearchParams, offset: number, enabled: boolean) {
+  const query = { ...params, limit: SEARCH_LIMIT, offset };
+  return useQuery({
+    queryKey: ["search", query],
+    queryFn: ({ signal }) => call(client.GET("/api/v1/search", { params: { query }, signal })),
+    enabled,
+  });
+}
+
+/** Labels and words the library has for what is being typed, across `kinds` (a failed kind adds none). */
+export function useSuggestions(kinds: readonly MomentType[], prefix: string) {
+  return useQuery({
+    queryKey: ["labels", kinds, prefix],
+    queryFn: async ({ signal }) => {
+      const lists = await Promise.all(
+        kinds.map((type) =>
+          call(client.GET("/api/v1/labels", { params: { query: { type, prefix, limit: 8 } }, signal })).catch(() => ({
+            items: [],
+          })),
+        ),
+      );
+      return lists.flatMap((l) => l.items);
+    },
+    staleTime: 30_000,
+    placeholderData: keepPreviousData,
+  });
+}
+
+// ----------------------------------------------------------------------------------------- work
+
+/** GET /system (models, device, gate, queues, counts); null where the API lacks it. Refreshed every 10 s. */
+export function useSystem() {
+  return useQuery({
+    queryKey: ["system"],
+    ...LIVE,
+    queryFn: async ({ signal }): Promise<System | null> => {
+      try {
+        return await call(client.GET("/api/v1/system", { signal }));
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+        throw error;
+      }
+    },
+    refetchInterval: 10_000,
+  });
+}
+
+async function countTasks(query: { status: TaskStatus; task_type?: TaskType }, signal: AbortSignal): Promise<number> {
+  return (await call(client.GET("/api/v1/tasks", { params: { query: { ...query, limit: 1 } }, signal }))).total;
+}
+
+export interface TaskCounts {
+  byStatus: [TaskStatus, number][];
+  ofType: [Analysis, number][];
+}
+
+/** Tasks by status, and by analysis within `status`: from /system's counts when it has them, else counted. */
+export function useTaskCounts(
+  status: TaskStatus,
+  statuses: readonly TaskStatus[],
+  analyses: readonly Analysis[],
+  system: System | null | undefined,
+  systemSettled: boolean,
+) {
+  return useQuery({
+    queryKey: ["tasks", "counts", status, system?.tasks ?? null],
+    ...LIVE,
+    enabled: systemSettled,
+    queryFn: async ({ signal }): Promise<TaskCounts> => {
+      const counted = system?.tasks.by_status;
+      const byType = system?.tasks.by_type;
+      const [byStatus, ofType] = await Promise.all([
+        Promise.all(
+          statuses.map(
+            async (s): Promise<[TaskStatus, number]> => [s, counted ? (counted[s] ?? 0) : await countTasks({ status: s }, signal)],
+          ),
+        ),
+        Promise.all(
+          analyses.map(
+            async (a): Promise<[Analysis, number]> => [
+              a,
+              byType ? (byType[a.task]?.[status] ?? 0) : await countTasks({ status, task_type: a.task }, signal),
+            ],
+          ),
+        ),
+      ]);
+      return { byStatus, ofType };
+    },
+  });
+}
+
+export function useTaskPage(state: WorkState) {
+  const query = {
+    status: state.status,
+    task_type: state.taskType || undefined,
+    sort: "created_at" as const,
+    order: "desc" as const,
+    limit: WORK_LIMIT,
+    offset: state.offset,
+  };
+  return useQuery({
+    queryKey: ["tasks", "page", query],
+    ...LIVE,
+    queryFn: ({ signal }) => call(client.GET("/api/v1/tasks", { params: { query }, signal })),
+    refetchInterval: (q) => pollWhileActive(q.state.data?.items),
+  });
+}
+
+/** After a write to tasks: every listing and count of them, and the system view, are read again. */
+function invalidateTasks(queryClient: QueryClient): Promise<void> {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: ["tasks"] }),
+    queryClient.invalidateQueries({ queryKey: ["system"] }),
+  ]).then(() => undefined);
+}
+
+export function useTaskAction() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ task, action }: { task: Task; action: "retry" | "cancel" }): Promise<void> => {
+      const path = { task_id: task.id };
+      if (action === "retry") await call(client.POST("/api/v1/tasks/{task_id}/retry", { params: { path } }));
+      else await call(client.POST("/api/v1/tasks/{task_id}/cancel", { params: { path } }));
+    },
+    onSettled: () => invalidateTasks(queryClient),
+  });
+}
+
+export function useBulkAction() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ action, status, taskType }: { action: "retry" | "cancel"; status: TaskStatus; taskType: TaskType | "" }) => {
+      const body = { status: [status], task_type: taskType ? [taskType] : [], all: false };
+      return action === "retry"
+        ? call(client.POST("/api/v1/tasks/retry", { body }))
+        : call(client.POST("/api/v1/tasks/cancel", { body }));
+    },
+    onSettled: () => invalidateTasks(queryClient),
+  });
+}
+
+export function useDiscover() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => call(client.POST("/api/v1/paths/discover")),
+    onSuccess: () =>
+      Promise.all([
+        invalidateTasks(queryClient),
+        queryClient.invalidateQueries({ queryKey: ["videos"] }),
+      ]).then(() => undefined),
+  });
+}
+

@@ -1,0 +1,53 @@
+import { type ReactNode, useEffect, useRef } from "react";
+import { Link, useLocation } from "react-router";
+
+export type Section = "library" | "search" | "work" | "none";
+
+/** Which item of the main navigation an address belongs to (a video belongs to the library). */
+export function sectionOf(pathname: string): Section {
+  const path = pathname.replace(/\/+$/, "") || "/";
+  if (path === "/" || path === "/library" || path.startsWith("/videos/")) return "library";
+  if (path === "/search") return "search";
+  if (path === "/work") return "work";
+  return "none";
+}
+
+/** The header (brand, navigation, sign-out) and the page's <main>. */
+export function Shell({ onSignOut, children }: { onSignOut: () => void; children: ReactNode }) {
+  const location = useLocation();
+  const section = sectionOf(location.pathname);
+  const main = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // The link that was followed may be gone: keyboard focus starts again at the new page's content.
+    if (document.activeElement === document.body || document.activeElement === null) {
+      main.current?.focus({ preventScroll: true });
+    }
+  }, [location.pathname, location.search]);
+  const current = (s: Section) => (section === s ? ("page" as const) : undefined);
+  return (
+    <>
+      <header className="top">
+        <Link to="/" className="brand">
+          Framewise
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/" aria-current={current("library")}>
+            Library
+          </Link>
+          <Link to="/search" aria-current={current("search")}>
+            Search
+          </Link>
+          <Link to="/work" aria-current={current("work")}>
+            Work
+          </Link>
+        </nav>
+        <button type="button" className="quiet" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1} ref={main}>
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,23 @@
+import { ANALYSES } from "../../lib/analyses";
+import type { PlayerClock } from "../../lib/clock";
+import type { Selected } from "../../lib/moments";
+import { Lane } from "./Lane";
+
+interface Props {
+  videoId: string;
+  durationMs: number;
+  clock: PlayerClock;
+  onSeek: (ms: number) => void;
+  onPick: (selected: Selected) => void;
+}
+
+/** One lane per analysis, in their fixed order; each loads on its own (the player does not wait for them). */
+export function Timeline(props: Props) {
+  return (
+    <div className="timeline" role="group" aria-label="Timeline">
+      {ANALYSES.map((analysis) => (
+        <Lane key={analysis.moment} analysis={analysis} {...props} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+import { memo, type ReactNode, useCallback, useEffect, useMemo, useRef } from "react";
+import { useLaneMoments } from "../../api/queries";
+import type { Hit } from "../../api/types";
+import { useClock } from "../../hooks/useClock";
+import type { PlayerClock } from "../../lib/clock";
+import { formatTime } from "../../lib/format";
+import { inTimeOrder, type Selected } from "../../lib/moments";
+import { activeIndex } from "../../lib/timeline";
+
+interface Props {
+  videoId: string;
+  clock: PlayerClock;
+  onSeek: (ms: number) => void;
+  onPick: (selected: Selected) => void;
+}
+
+/** Scroll without animation for readers who asked the system for less motion. */
+function scrollBehaviour(): ScrollBehavior {
+  return window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
+interface SegmentProps {
+  segment: Hit;
+  current: boolean;
+  onChoose: (segment: Hit) => void;
+}
+
+/** One segment: drawn again only when it becomes, or stops being, the one played. */
+const Segment = memo(function Segment({ segment, current, onChoose }: SegmentProps) {
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (current) button.current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehaviour() });
+  }, [current]);
+  return (
+    <li>
+      <button
+        type="button"
+        className="segment"
+        ref={button}
+        aria-current={current ? "true" : undefined}
+        onClick={() => onChoose(segment)}
+      >
+        <span className="time">{formatTime(segment.start_ms)}</span> {segment.text}
+      </button>
+    </li>
+  );
+});
+
+/** What was said, a button per segment; the segment being played is marked (aria-current) and kept in view. */
+export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onPick }: Props) {
+  // The transcript lane's moments: one cache entry with the lane, which fetches their pages.
+  const moments = useLaneMoments(videoId, "transcript");
+  const complete = moments.isSuccess && !moments.hasNextPage;
+  const segments = useMemo(
+    () => (complete ? inTimeOrder((moments.data?.pages ?? []).flatMap((p) => p.items)) : []),
+    [complete, moments.data],
+  );
+  const active = useClock(
+    clock,
+    useCallback((ms: number) => activeIndex(segments, ms), [segments]),
+  );
+  const onChoose = useCallback(
+    (s: Hit) => {
+      onSeek(s.start_ms);
+      onPick({ what: `Transcript: ${s.text}`, span: s, runId: s.run_id });
+    },
+    [onSeek, onPick],
+  );
+
+  let body: ReactNode;
+  if (moments.isError) body = <p className="help">The transcript could not be loaded.</p>;
+  else if (!complete) body = <p className="help">Loading the transcript…</p>;
+  else if (!segments.length) body = <p className="help">Nothing was said, or the transcript is not ready.</p>;
+  else
+    body = (
+      <ol className="transcript-list">
+        {segments.map((s, i) => (
+          <Segment key={`${s.start_ms}:${i}`} segment={s} current={i === active} onChoose={onChoose} />
+        ))}
+      </ol>
+    );
+
+  return (
+    <section className="transcript" aria-labelledby="transcript-title">
+      <h2 id="transcript-title">Transcript</h2>
+      {body}
+    </section>
+  );
+});

@@ -1,0 +1,23 @@
+// @vitest-environment jsdom
+import { cleanup, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import { hit, renderWith } from "../../testing";
+import { parseSearchState } from "../../lib/urls";
+import { ResultList } from "./ResultList";
+
+afterEach(cleanup);
+
+describe("results", () => {
+  it("links each hit to its moment with the search kept, and marks the match without markup from the text", () => {
+    const state = parseSearchState(new URLSearchParams("q=lazy&offset=20"));
+    const found = hit({ type: "transcript", start_ms: 4200, end_ms: 5000, text: "the lazy dog", snippet: "the <mark>lazy</mark> &lt;b&gt;dog" });
+    const { container } = renderWith(<ResultList hits={[found]} state={state} />);
+    const link = screen.getByRole("link");
+    expect(link.getAttribute("href")).toBe(`/videos/${found.video_id}?q=lazy&t=4.200`);
+    expect(container.querySelector("mark")?.textContent).toBe("lazy");
+    expect(container.querySelector("b")).toBeNull();
+    expect(link.textContent).toContain("<b>dog");
+    expect(link.textContent).toContain("Transcript · sample.mp4 · 0:04.2");
+    expect(screen.getByRole("list", { name: "Results" }).getAttribute("start")).toBe("21");
+  });
+});

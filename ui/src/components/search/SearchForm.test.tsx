@@ -1,0 +1,50 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, screen } from "@testing-library/react";
+import { useLocation } from "react-router";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseSearchState } from "../../lib/urls";
+import { renderWith, testQueryClient } from "../../testing";
+import { SearchForm } from "./SearchForm";
+
+afterEach(cleanup);
+
+function Address() {
+  const { pathname, search } = useLocation();
+  return <output aria-label="address">{pathname + search}</output>;
+}
+
+describe("the search form", () => {
+  it("starts from the address, suggests labels, and puts what is asked in the address", () => {
+    const queryClient = testQueryClient();
+    queryClient.setQueryData(["labels", ["object"], ""], [{ type: "object", label: "cat", moments: 3, videos: 1 }]);
+    const state = parseSearchState(new URLSearchParams("q=cat&types=object"));
+    renderWith(
+      <>
+        <SearchForm state={state} autoFocus={false} />
+        <Address />
+      </>,
+      { at: "/search?q=cat&types=object", queryClient },
+    );
+    const field = screen.getByLabelText("Search") as HTMLInputElement;
+    expect(field.value).toBe("cat");
+    expect((screen.getByLabelText("Objects") as HTMLInputElement).checked).toBe(true);
+    expect(document.querySelector("#suggestions option")?.getAttribute("value")).toBe("cat");
+    fireEvent.change(field, { target: { value: " lazy " } });
+    fireEvent.click(screen.getByLabelText("Transcript"));
+    fireEvent.change(screen.getByLabelText("Order"), { target: { value: "time" } });
+    fireEvent.submit(field.form as HTMLFormElement);
+    expect(screen.getByLabelText("address").textContent).toBe("/search?q=lazy&types=transcript%2Cobject&sort=time");
+  });
+
+  it("takes / to the search field", () => {
+    renderWith(<SearchForm state={parseSearchState(new URLSearchParams())} autoFocus={false} />, {
+      queryClient: (() => {
+        const c = testQueryClient();
+        c.setQueryData(["labels", ["transcript", "object", "place", "ocr"], ""], []);
+        return c;
+      })(),
+    });
+    fireEvent.keyDown(document.body, { key: "/" });
+    expect(document.activeElement?.id).toBe("q");
+  });
+});

@@ -1,0 +1,86 @@
+import { type FormEvent, useState } from "react";
+import { useNavigate } from "react-router";
+import { useSuggestions } from "../../api/queries";
+import { useDebounced } from "../../hooks/useDebounced";
+import { useShortcuts } from "../../hooks/useShortcuts";
+import { ANALYSES, isMomentType } from "../../lib/analyses";
+import { suggestionKinds, suggestionOptions } from "../../lib/suggestions";
+import { type SearchState, searchHref } from "../../lib/urls";
+import { SelectField } from "../SelectField";
+
+/** The search: words, types, a label and an order; submitting it changes the address (the state lives there). */
+export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus: boolean }) {
+  const navigate = useNavigate();
+  const [typed, setTyped] = useState("");
+  const prefix = useDebounced(typed, 200).trim();
+  const suggestions = useSuggestions(suggestionKinds(state.types), prefix);
+  useShortcuts((shortcut) => {
+    if (shortcut !== "search") return false;
+    document.getElementById("q")?.focus();
+    return true;
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "");
+    const types = form.getAll("types").map(String).filter(isMomentType);
+    void navigate(
+      searchHref({ q: text("q"), types, label: text("label"), sort: text("sort") === "time" ? "time" : "", offset: 0 }),
+    );
+  };
+  return (
+    <form className="filters" role="search" aria-label="Search the library" onSubmit={submit}>
+      <div className="field wide">
+        <label htmlFor="q">Search</label>
+        <input
+          id="q"
+          name="q"
+          type="search"
+          defaultValue={state.q}
+          list="suggestions"
+          autoComplete="off"
+          aria-keyshortcuts="/"
+          autoFocus={autoFocus}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+        <datalist id="suggestions">
+          {suggestionOptions(suggestions.data ?? []).map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.text}
+            </option>
+          ))}
+        </datalist>
+      </div>
+      <fieldset>
+        <legend>Types</legend>
+        {ANALYSES.map((a) => (
+          <label key={a.moment} className="check">
+            <input type="checkbox" name="types" value={a.moment} defaultChecked={state.types.includes(a.moment)} />{" "}
+            {a.name}
+          </label>
+        ))}
+      </fieldset>
+      <div className="field">
+        <label htmlFor="label">Label</label>
+        <input
+          id="label"
+          name="label"
+          type="text"
+          defaultValue={state.label}
+          list="suggestions"
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+      </div>
+      <SelectField
+        id="sort"
+        label="Order"
+        options={[
+          ["", "Relevance"],
+          ["time", "Library order (video, time)"],
+        ]}
+        defaultValue={state.sort === "time" ? "time" : ""}
+      />
+      <button type="submit">Search</button>
+    </form>
+  );
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import {
+  hitHref,
+  isSearching,
+  libraryHref,
+  parseLibraryState,
+  parseSearchState,
+  parseWorkState,
+  queryString,
+  searchApiParams,
+  searchHref,
+  startMsOf,
+  videoIdOf,
+  withOffset,
+  workHref,
+} from "./urls";
+
+const p = (text: string) => new URLSearchParams(text);
+
+describe("URL state", () => {
+  it("takes a video's id only when it is one, in lower case", () => {
+    expect(videoIdOf("0F8FAD5B-D9CB-469F-A165-70867728950E")).toBe("0f8fad5b-d9cb-469f-a165-70867728950e");
+    expect(videoIdOf("not-an-id")).toBeNull();
+    expect(videoIdOf(undefined)).toBeNull();
+  });
+
+  it("keeps only what is set in a query string, and pages keep the rest of the address", () => {
+    expect(queryString({ q: "cat", types: ["object", "ocr"], label: "", offset: 0 })).toBe("?q=cat&types=object%2Cocr&offset=0");
+    expect(queryString({ q: "", types: [] })).toBe("");
+    expect(withOffset("/search", p("q=cat&offset=20"), 40)).toBe("/search?q=cat&offset=40");
+    expect(withOffset("/search", p("q=cat&offset=20"), 0)).toBe("/search?q=cat");
+  });
+
+  it("reads the library's filters, missing videos included", () => {
+    expect(parseLibraryState(p("status=missing&sort=size&order=asc&offset=24&path_contains=hol"))).toEqual({
+      status: "missing",
+      pathContains: "hol",
+      sort: "size",
+      order: "asc",
+      offset: 24,
+    });
+    expect(parseLibraryState(p("status=bogus&sort=constructor"))).toMatchObject({
+      status: "",
+      sort: "discovered_at",
+      order: "desc",
+      offset: 0,
+    });
+    expect(libraryHref({ status: "missing", pathContains: " a ", sort: "path", order: "asc" })).toBe(
+      "/?status=missing&path_contains=a&sort=path&order=asc",
+    );
+  });
+
+  it("round-trips the search state and ignores unknown types", () => {
+    const state = parseSearchState(p("q=thursday&types=transcript,bogus&offset=20"));
+    expect(state).toEqual({ q: "thursday", types: ["transcript"], label: "", sort: "", offset: 20 });
+    expect(parseSearchState(p("sort=time")).sort).toBe("time");
+    expect(parseSearchState(p("sort=bogus")).sort).toBe("");
+    expect(parseSearchState(p("offset=-5")).offset).toBe(0);
+    expect(searchApiParams(state)).toEqual({ q: "thursday", types: ["transcript"] });
+    expect(hitHref({ video_id: "v1", start_ms: 4200 }, state)).toBe("/videos/v1?q=thursday&types=transcript&t=4.200");
+    expect(searchHref(state)).toBe("/search?q=thursday&types=transcript");
+    expect(isSearching(state)).toBe(true);
+    expect(isSearching(parseSearchState(p("sort=time")))).toBe(false);
+  });
+
+  it("reads the time to play from, in seconds", () => {
+    expect(startMsOf(p("t=4.2"))).toBe(4200);
+    expect(startMsOf(p("t=x"))).toBeNull();
+    expect(startMsOf(p(""))).toBeNull();
+  });
+
+  it("reads the work page's filters, failed tasks by default", () => {
+    expect(parseWorkState(p(""))).toEqual({ status: "FAILED", taskType: "", offset: 0 });
+    expect(parseWorkState(p("status=RUNNING&task_type=ocr&offset=50"))).toEqual({
+      status: "RUNNING",
+      taskType: "ocr",
+      offset: 50,
+    });
+    expect(parseWorkState(p("status=nope&task_type=nope")).status).toBe("FAILED");
+    expect(workHref("PENDING", "ocr")).toBe("/work?status=PENDING&task_type=ocr");
+  });
+});

@@ -1,0 +1,30 @@
+import "./style.css";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter } from "react-router";
+import { ApiError } from "./api/problem";
+import { App } from "./App";
+
+/** Answers the API gave on purpose (4xx) are not asked again; a dropped connection or a 5xx twice more. */
+function retry(failures: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  return failures < 2;
+}
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry, refetchOnWindowFocus: false, staleTime: 10_000 } },
+});
+
+const root = document.getElementById("app");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter>
+          <App />
+        </BrowserRouter>
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}
