@@ -330,10 +330,14 @@ class TaskQueries(Protocol):
 
 
 class ArtifactQueries(Protocol):
+    """Read side of artifacts: of a video, a task or a run, by type and time range, paginated."""
+
     async def list_artifacts(self, query: ArtifactFilter) -> Page[ArtifactEnvelope]: ...
 
 
 class VideoQueries(Protocol):
+    """Read side of videos: filtered by status and path, sorted and paginated, with the total."""
+
     async def list_videos(self, query: VideoFilter) -> Page[Video]: ...
 
     async def find(self, video_id: VideoId) -> Video | None:
