@@ -10,11 +10,24 @@ import { ErrorNotice } from "./components/ErrorNotice";
 import { NotFound } from "./components/NotFound";
 import { Shell } from "./components/Shell";
 import { SignIn } from "./components/SignIn";
+import { type PageName, pageOf } from "./lib/urls";
 
-const LibraryPage = lazy(() => import("./pages/LibraryPage"));
-const SearchPage = lazy(() => import("./pages/SearchPage"));
-const VideoPage = lazy(() => import("./pages/VideoPage"));
-const WorkPage = lazy(() => import("./pages/WorkPage"));
+const pages = {
+  library: () => import("./pages/LibraryPage"),
+  search: () => import("./pages/SearchPage"),
+  video: () => import("./pages/VideoPage"),
+  work: () => import("./pages/WorkPage"),
+} satisfies Record<PageName, () => Promise<unknown>>;
+const LibraryPage = lazy(pages.library);
+const SearchPage = lazy(pages.search);
+const VideoPage = lazy(pages.video);
+const WorkPage = lazy(pages.work);
+
+/** Fetches the code of the page at `pathname` now, beside the session check rather than after it. */
+export function preloadPage(pathname: string): void {
+  const page = pageOf(pathname);
+  if (page) void pages[page]().catch(() => undefined); // a failure shows when the page is drawn
+}
 
 export function App() {
   const queryClient = useQueryClient();

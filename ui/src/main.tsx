@@ -4,7 +4,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
 import { ApiError } from "./api/problem";
-import { App } from "./App";
+import { App, preloadPage } from "./App";
 
 /** Answers the API gave on purpose (4xx) are not asked again; a dropped connection or a 5xx twice more. */
 function retry(failures: number, error: unknown): boolean {
@@ -16,6 +16,7 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry, refetchOnWindowFocus: false, staleTime: 10_000 } },
 });
 
+preloadPage(location.pathname);
 const root = document.getElementById("app");
 if (root) {
   createRoot(root).render(

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   hitHref,
   isSearching,
+  pageOf,
   libraryHref,
   parseLibraryState,
   parseSearchState,
@@ -18,6 +19,16 @@ import {
 const p = (text: string) => new URLSearchParams(text);
 
 describe("URL state", () => {
+  it("knows which page an address shows", () => {
+    expect(pageOf("/")).toBe("library");
+    expect(pageOf("/library/")).toBe("library");
+    expect(pageOf("/search")).toBe("search");
+    expect(pageOf("/work")).toBe("work");
+    expect(pageOf("/videos/0F8FAD5B-D9CB-469F-A165-70867728950E")).toBe("video");
+    expect(pageOf("/videos/not-an-id")).toBeNull();
+    expect(pageOf("/elsewhere")).toBeNull();
+  });
+
   it("takes a video's id only when it is one, in lower case", () => {
     expect(videoIdOf("0F8FAD5B-D9CB-469F-A165-70867728950E")).toBe("0f8fad5b-d9cb-469f-a165-70867728950e");
     expect(videoIdOf("not-an-id")).toBeNull();

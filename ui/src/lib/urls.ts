@@ -10,6 +10,18 @@ export function videoIdOf(text: string | undefined): string | null {
   return text !== undefined && UUID.test(text) ? text.toLowerCase() : null;
 }
 
+export type PageName = "library" | "search" | "video" | "work";
+
+/** Which page an address shows (null: none, the not-found page). */
+export function pageOf(pathname: string): PageName | null {
+  const path = pathname.replace(/\/+$/, "") || "/";
+  if (path === "/" || path === "/library") return "library";
+  if (path === "/search") return "search";
+  if (path === "/work") return "work";
+  const video = /^\/videos\/([^/]+)$/.exec(path);
+  return video && videoIdOf(video[1]) ? "video" : null;
+}
+
 /** A query string from values, leaving out empty ones (so URLs stay short and shareable). */
 export function queryString(values: Record<string, string | number | readonly string[] | null | undefined>): string {
   const params = new URLSearchParams();

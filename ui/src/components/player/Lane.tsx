@@ -1,4 +1,4 @@
-import { type KeyboardEvent, memo, useEffect, useMemo, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useCallback, useEffect, useRef, useState } from "react";
 import { MAX_MOMENTS_PER_LANE, useLaneMoments } from "../../api/queries";
 import type { Hit } from "../../api/types";
 import type { Analysis } from "../../lib/analyses";
@@ -17,6 +17,38 @@ interface Props {
   onPick: (selected: Selected) => void;
 }
 
+interface PageProps {
+  moments: readonly Hit[];
+  /** The index of the page's first moment in the lane. */
+  first: number;
+  /** The moment of this page that is the lane's tab stop, or -1. */
+  focusHere: number;
+  durationMs: number;
+  laneName: string;
+  onChoose: (moment: Hit, index: number, label: string) => void;
+}
+
+/** One page of a lane's moments: drawn when it arrives and again only when the tab stop enters or leaves it,
+ * so a lane of 2,000 moments arriving 100 at a time draws each moment once. */
+const LanePage = memo(function LanePage({ moments, first, focusHere, durationMs, laneName, onChoose }: PageProps) {
+  return moments.map((m, j) => {
+    const place = placeOnLane(m, durationMs);
+    const label = momentLabel(laneName, m);
+    return (
+      <button
+        key={j}
+        type="button"
+        className="moment"
+        title={label}
+        aria-label={label}
+        tabIndex={j === focusHere ? 0 : -1}
+        style={{ left: `${place.leftPct}%`, width: `${place.widthPct}%` }}
+        onClick={() => onChoose(m, first + j, label)}
+      />
+    );
+  });
+});
+
 /** The moments of one analysis across the video, filled page by page as they arrive. A lane is one tab
  * stop (the arrow keys move along it); a moment seeks the player there and is selected. */
 export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, onSeek, onPick }: Props) {
@@ -26,8 +58,9 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
     if (hasNextPage && !isFetchingNextPage && !isError) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, isError, fetchNextPage]);
 
-  const found = useMemo<Hit[]>(() => (moments.data?.pages ?? []).flatMap((p) => p.items), [moments.data]);
-  const total = moments.data?.pages[0]?.total ?? 0;
+  const pages = moments.data?.pages ?? [];
+  const shown = pages.reduce((n, p) => n + p.items.length, 0);
+  const total = pages[0]?.total ?? 0;
   const [focusAt, setFocusAt] = useState(0);
   const track = useRef<HTMLDivElement>(null);
 
@@ -39,38 +72,37 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
     setFocusAt(to);
     buttons[to]?.focus();
   };
-
-  const buttons = useMemo(
-    () =>
-      found.map((m, i) => {
-        const place = placeOnLane(m, durationMs);
-        const label = momentLabel(analysis.name, m);
-        return (
-          <button
-            key={`${m.start_ms}:${m.end_ms}:${m.run_id}:${i}`}
-            type="button"
-            className="moment"
-            title={label}
-            aria-label={label}
-            tabIndex={i === focusAt ? 0 : -1}
-            style={{ left: `${place.leftPct}%`, width: `${place.widthPct}%` }}
-            onClick={() => {
-              setFocusAt(i);
-              onSeek(m.start_ms);
-              onPick({ what: label, span: m, runId: m.run_id });
-            }}
-          />
-        );
-      }),
-    [found, durationMs, analysis.name, focusAt, onSeek, onPick],
+  const onChoose = useCallback(
+    (m: Hit, index: number, label: string) => {
+      setFocusAt(index);
+      onSeek(m.start_ms);
+      onPick({ what: label, span: m, runId: m.run_id });
+    },
+    [onSeek, onPick],
   );
 
+  let first = 0;
   return (
     <div className="lane" data-lane={analysis.moment}>
-      <span className="lane-name">{laneTitle(analysis.name, found.length, total, MAX_MOMENTS_PER_LANE)}</span>
+      <span className="lane-name">{laneTitle(analysis.name, shown, total, MAX_MOMENTS_PER_LANE)}</span>
       <div className="track" role="group" aria-label={`${analysis.name} lane`} ref={track} onKeyDown={onKeyDown}>
         <Playhead clock={clock} durationMs={durationMs} />
-        {buttons}
+        {pages.map((page, n) => {
+          const here = first;
+          first += page.items.length;
+          const focusHere = focusAt >= here && focusAt < first ? focusAt - here : -1;
+          return (
+            <LanePage
+              key={n}
+              moments={page.items}
+              first={here}
+              focusHere={focusHere}
+              durationMs={durationMs}
+              laneName={analysis.name}
+              onChoose={onChoose}
+            />
+          );
+        })}
         {moments.isError && <ErrorNotice error={moments.error} />}
       </div>
     </div>
