@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from framewise.contracts.ml import InferenceResponse
+from framewise.domain.payloads import FaceDetectionV1
 from framewise_dev.media import SampleVideo
 from framewise_ml.main import create_app
 from framewise_ml.models.base import MissingModel, ModelContext
@@ -53,7 +54,8 @@ def test_a_good_request_answers_with_items_provenance_and_timings(client: TestCl
     status, body = infer(client, "faces", video_path=str(media / "video.mp4"), config={"interval_ms": 1000})
     assert status == 200
     response = InferenceResponse.model_validate(body)
-    assert [item["timestamp_ms"] for item in response.items] == [2000, 3000]
+    assert all(type(item) is FaceDetectionV1 for item in response.items)  # parsed as the analysis's payload
+    assert [item.timestamp_ms for item in response.items] == [2000, 3000]
     assert response.provenance.weights.startswith("sha256:") and response.provenance.input_hash.startswith("fw1:")
     assert response.timings.total_ms >= response.timings.inference_ms > 0
 
