@@ -2,6 +2,7 @@
 // policy: the chips poll while a task runs, the work page's listing and counts while work is under way,
 // and writes invalidate what they change.
 import {
+  infiniteQueryOptions,
   keepPreviousData,
   useInfiniteQuery,
   useMutation,
@@ -9,6 +10,7 @@ import {
   useQueryClient,
   type QueryClient,
 } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { BOXED_TYPES, windowAround } from "../lib/boxes";
 import type { Analysis } from "../lib/analyses";
 import { anyActive, tasksLimit } from "../lib/tasks";
@@ -104,8 +106,8 @@ export function useVideoTasks(videoId: string) {
 
 /** A lane's moments in time order, a page of LANE_PAGE at a time up to MAX_MOMENTS_PER_LANE (the lane
  * fetches the pages one after another, drawing each as it arrives). */
-export function useLaneMoments(videoId: string, moment: MomentType) {
-  return useInfiniteQuery({
+function laneMoments(videoId: string, moment: MomentType) {
+  return infiniteQueryOptions({
     queryKey: ["moments", videoId, moment],
     initialPageParam: 0,
     queryFn: ({ pageParam, signal }) =>
@@ -124,6 +126,18 @@ export function useLaneMoments(videoId: string, moment: MomentType) {
       ),
     staleTime: 60_000,
   });
+}
+
+export function useLaneMoments(videoId: string, moment: MomentType) {
+  return useInfiniteQuery(laneMoments(videoId, moment));
+}
+
+/** The first page of every lane, asked for beside the video itself (the lanes draw once the video is in). */
+export function usePrefetchLanes(videoId: string, moments: readonly MomentType[]): void {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    for (const moment of moments) void queryClient.prefetchInfiniteQuery(laneMoments(videoId, moment));
+  }, [queryClient, videoId, moments]);
 }
 
 /** The boxed artifacts (objects, faces, text) of the 10 s block that holds `blockStartMs`. */

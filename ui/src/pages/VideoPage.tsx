@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from "react";
 import { useParams, useSearchParams } from "react-router";
-import { useVideo, useVideoTasks } from "../api/queries";
+import { usePrefetchLanes, useVideo, useVideoTasks } from "../api/queries";
 import type { Video } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { NotFound } from "../components/NotFound";
@@ -14,6 +14,7 @@ import { Transcript } from "../components/player/Transcript";
 import { VideoPlayer } from "../components/player/VideoPlayer";
 import { StatusChips } from "../components/StatusChips";
 import { useTitle } from "../hooks/useTitle";
+import { ANALYSES } from "../lib/analyses";
 import { PlayerClock } from "../lib/clock";
 import { fileName, formatDuration, formatWhen, visibleText } from "../lib/format";
 import type { Selected } from "../lib/moments";
@@ -25,8 +26,11 @@ export default function VideoPage() {
   return id === null ? <NotFound /> : <VideoLoader key={id} id={id} />;
 }
 
+const LANES = ANALYSES.map((a) => a.moment);
+
 function VideoLoader({ id }: { id: string }) {
   const video = useVideo(id);
+  usePrefetchLanes(id, LANES);
   if (video.isError) return <ErrorNotice error={video.error} />;
   if (!video.data) return null;
   return <Watch video={video.data} />;
