@@ -201,7 +201,7 @@ def test_a_discovered_name_with_control_characters_is_kept_as_it_is(
     client: TestClient, media_root: Path, video_bytes: bytes
 ) -> None:
     """The API keeps a file's true name (JSON escapes it); the web UI shows its controls visibly
-    (ui/src/logic.ts visibleText, tested with Vitest)."""
+    (ui/src/lib/format.ts visibleText, tested with Vitest)."""
     name = "line\nbreak \x1b[31mred.mp4"
     (media_root / name).write_bytes(video_bytes)
     assert client.post("/api/v1/paths/discover").json()["tasks_created"] == 6
