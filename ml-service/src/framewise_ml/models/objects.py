@@ -49,6 +49,21 @@ PROFILES = {"fast": "yolo11n", "balanced": "yolo11s", "accurate": "yolo11m"}
 DEFAULT_PROFILE = "fast"  # yolo11n: the model the service loads, warms and answers with by default
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # a plain file name: no separators, no "..": safe
 RANDOM = "random"
+# The settings of an objects request, whichever detector answers it (objects_darknet.py refuses `model`).
+CONFIG_KEYS = frozenset(
+    {
+        "model",
+        "profile",
+        "imgsz",
+        "interval_ms",
+        "confidence",
+        "iou",
+        "max_detections",
+        "batch",
+        "classes",
+        "change_threshold",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -105,20 +120,7 @@ def read_settings(config: Config) -> Settings:
 class ObjectsModel(InferenceModel):
     name = "objects"
     producer = "ultralytics"
-    config_keys = frozenset(
-        {
-            "model",
-            "profile",
-            "imgsz",
-            "interval_ms",
-            "confidence",
-            "iou",
-            "max_detections",
-            "batch",
-            "classes",
-            "change_threshold",
-        }
-    )
+    config_keys = CONFIG_KEYS
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)

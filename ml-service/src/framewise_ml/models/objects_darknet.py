@@ -40,6 +40,7 @@ from framewise_ml.models.config import (
     config_number,
     config_strings,
 )
+from framewise_ml.models.objects import CONFIG_KEYS
 
 FOLDER = "yolov3-tiny"
 CFG, WEIGHTS, NAMES = "yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"
@@ -133,20 +134,7 @@ class DarknetObjectsModel(InferenceModel):
 
     name = "objects"
     producer = "yolov3-tiny"
-    config_keys = frozenset(
-        {
-            "model",
-            "profile",
-            "imgsz",
-            "interval_ms",
-            "confidence",
-            "iou",
-            "max_detections",
-            "batch",
-            "classes",
-            "change_threshold",
-        }
-    )
+    config_keys = CONFIG_KEYS
 
     def __init__(self, ctx: ModelContext) -> None:
         super().__init__(ctx)
