@@ -14,6 +14,7 @@ import numpy.typing as npt
 from pydantic import JsonValue
 
 from framewise_ml.media.frames import Frame
+from framewise_ml.models.base import Prediction
 
 THUMB = (128, 72)  # width, height: 16 x 9 blocks of 8 x 8
 BLOCK = 8
@@ -77,6 +78,18 @@ class UnchangedFrames:
         everything: list[dict[str, JsonValue]] = cast(list[dict[str, JsonValue]], [*items, *copies])
         everything.sort(key=_frame_index)  # stable: a frame's own items keep their order
         return list(everything)
+
+
+    def prediction(self, items: list[JsonValue], decode_s: float, infer_s: float) -> Prediction:
+        """The model's answer: `items` filled in for the frames that reused one, the times in ms, and
+        how many frames were analysed and reused."""
+        return Prediction(
+            self.fill(items),
+            decode_ms=round(decode_s * 1000, 2),
+            inference_ms=round(infer_s * 1000, 2),
+            frames_analysed=self.analysed,
+            frames_reused=self.reused,
+        )
 
 
 def _frame_index(item: dict[str, JsonValue]) -> int:

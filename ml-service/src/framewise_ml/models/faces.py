@@ -91,14 +91,7 @@ class FacesModel(InferenceModel):
         for frames_of_one_size, seconds in batched(unchanged.fresh(frames), batch):
             decode_s += seconds
             infer_s += self._detect(frames_of_one_size, threshold, min_face, items)
-        items = unchanged.fill(items)
-        return Prediction(
-            items,
-            decode_ms=round(decode_s * 1000, 2),
-            inference_ms=round(infer_s * 1000, 2),
-            frames_analysed=unchanged.analysed,
-            frames_reused=unchanged.reused,
-        )
+        return unchanged.prediction(items, decode_s, infer_s)
 
     def _detect(self, frames: list[Frame], threshold: float, min_face: int, items: list[JsonValue]) -> float:
         import torch

@@ -257,14 +257,7 @@ class ObjectsModel(InferenceModel):
             for frame, result in zip(batch, results, strict=True):
                 items += _detections(frame, result, info.width, info.height, loaded.names)
             inference_ms += (time.perf_counter() - started) * 1000
-        items = unchanged.fill(items)
-        return Prediction(
-            items=items,
-            decode_ms=round(decode_ms, 2),
-            inference_ms=round(inference_ms, 2),
-            frames_analysed=unchanged.analysed,
-            frames_reused=unchanged.reused,
-        )
+        return unchanged.prediction(items, decode_ms / 1000, inference_ms / 1000)
 
 
 def _detections(frame: Frame, result: Any, width: int, height: int, names: dict[int, str]) -> list[JsonValue]:

@@ -223,14 +223,7 @@ class DarknetObjectsModel(InferenceModel):
                     frame, detections, info.width / frame.image.shape[1], info.height / frame.image.shape[0]
                 )
             infer_s += time.perf_counter() - started
-        items = unchanged.fill(items)
-        return Prediction(
-            items=items,
-            decode_ms=round(decode_s * 1000, 2),
-            inference_ms=round(infer_s * 1000, 2),
-            frames_analysed=unchanged.analysed,
-            frames_reused=unchanged.reused,
-        )
+        return unchanged.prediction(items, decode_s, infer_s)
 
     def _detect(
         self, frames: list[Frame], settings: Settings, classes: set[str] | None

@@ -142,14 +142,7 @@ class OcrModel(InferenceModel):
             items.extend(_items(frame, lines(read)))
             infer_s += time.perf_counter() - reading
             started = time.perf_counter()
-        items = unchanged.fill(items)
-        return Prediction(
-            items,
-            decode_ms=round(decode_s * 1000, 2),
-            inference_ms=round(infer_s * 1000, 2),
-            frames_analysed=unchanged.analysed,
-            frames_reused=unchanged.reused,
-        )
+        return unchanged.prediction(items, decode_s, infer_s)
 
 
 def _items(frame: Frame, read: list[Read]) -> list[JsonValue]:

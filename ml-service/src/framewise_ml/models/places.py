@@ -315,14 +315,7 @@ class PlacesModel(InferenceModel):
         for batch, seconds in batched(unchanged.fresh(frames), settings.batch):
             decode_s += seconds
             infer_s += self._run(classifier, batch, settings, items)
-        items = unchanged.fill(items)
-        return Prediction(
-            items=items,
-            decode_ms=round(decode_s * 1000, 2),
-            inference_ms=round(infer_s * 1000, 2),
-            frames_analysed=unchanged.analysed,
-            frames_reused=unchanged.reused,
-        )
+        return unchanged.prediction(items, decode_s, infer_s)
 
     def _run(self, classifier: Classifier, frames: list[Frame], settings: _Settings, items: list[JsonValue]) -> float:
         started = time.perf_counter()
