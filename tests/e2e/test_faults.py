@@ -687,6 +687,10 @@ def test_two_transcriptions_at_once_both_succeed(model_cache: Path, fault_media:
 # pool is busy its  retry job waits on the queue past LEASE_S and the reconciler reclaims it as a lost worker
 # (TaskReconciler._running checks the lease only, not that the job is still QUEUED): a spurious new  attempt,
 # MAX_TRIES reset, and FAILED 'lost' once MAX_ATTEMPTS such reclaims add up
+# Regression (found by CI under load, fixed): the same, once the slot frees: the worker takes the retry job (arq's
+# in-progress key set, so no longer QUEUED) but first asks the ML service about its model, and the reconciler
+# reclaims it before its first heartbeat; now the queue vouches for a waiting retry (its lease starts again on
+# each pass) and the runner beats the moment it takes the job
 
 
 @pytest.mark.timeout(180)

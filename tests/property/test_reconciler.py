@@ -1,7 +1,7 @@
 """The reconciler over generated states: PENDING/RUNNING x job queued/absent/in progress
 x heartbeat fresh/stale/none x lost-worker attempts left/exhausted (a stale task whose retry waits
-queued is alive), always takes the one right action, and a
-second pass right after changes nothing."""
+queued is alive, and its lease starts again), always takes the one right action, and a second pass
+right after changes nothing."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -86,6 +86,11 @@ def expected(case: Case) -> ReconcileAction | None:
     return ReconcileAction.STUCK if case.long_running else None
 
 
+def vouched(case: Case) -> bool:
+    """RUNNING with no sign of life within the lease, its retry waiting on the queue: alive."""
+    return case.status is TaskStatus.RUNNING and case.heartbeat != "fresh" and case.job in ("queued", "never")
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(cases, min_size=1, max_size=6))
 async def test_each_task_gets_exactly_the_right_action_and_a_second_pass_changes_nothing(
@@ -112,6 +117,10 @@ async def test_each_task_gets_exactly_the_right_action_and_a_second_pass_changes
             assert after.job_id not in queue.jobs
         else:  # left alone
             assert (after.status, after.attempt, after.job_id) == (before.status, before.attempt, before.job_id)
+        if vouched(case):  # its lease starts again, so the worker that takes the job has a whole lease
+            assert after.heartbeat_at == NOW and not after.lease_expired(NOW, LEASE_S)
+        elif action is None:
+            assert after.heartbeat_at == before.heartbeat_at
 
     again = await reconciler.execute(COMMAND)
     assert {a for _, a, _ in again.actions} <= {ReconcileAction.STUCK}

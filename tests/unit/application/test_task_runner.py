@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from framewise.application.results import MlBusy, MlPermanentError, MlTransientError, RunOutcome
+from framewise.application.results import Availability, MlBusy, MlPermanentError, MlTransientError, RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.contracts.ml import InferenceResponse, Timings
 from framewise.domain.errors import InvalidPayload
@@ -253,3 +253,24 @@ async def test_a_full_gate_defers_the_task_without_spending_a_try() -> None:
     stored = uow.committed.tasks[task.id]
     assert stored.status is TaskStatus.RUNNING and stored.transient_failures == 0 and stored.error is None
     assert stored.heartbeat_at == NOW + timedelta(seconds=7)  # vouched for while its job waits on the queue
+
+
+async def test_a_resumed_attempt_is_alive_from_the_moment_its_job_is_taken_before_any_check() -> None:
+    """Its retry waited on a busy queue past its lease; the worker that takes the job beats at once, so
+    the reconciler does not reclaim it while the runner asks the ML service about its model."""
+    uow = FakeUnitOfWork()
+    task = seeded(uow)
+    clock = FixedClock(NOW)
+    first = runner(uow, FakeMlClient(MlTransientError("boom", retry_after=2)), clock=clock)
+    assert (await first.execute(RunTask(task.id, 1))).outcome is RunOutcome.RETRY
+    clock.advance(600)  # the retry waited long past its lease for a free worker
+    leases_seen: list[bool] = []
+
+    class Asked(FakeMlClient):
+        async def is_available(self, task_type: TaskType) -> Availability:
+            leases_seen.append(uow.committed.tasks[task.id].lease_expired(clock.now(), lease_s=45))
+            return await super().is_available(task_type)
+
+    report = await runner(uow, Asked(response(SCENES)), clock=clock).execute(RunTask(task.id, 1))
+    assert report.outcome is RunOutcome.COMPLETED
+    assert leases_seen == [False]

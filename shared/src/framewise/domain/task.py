@@ -209,6 +209,13 @@ class Task:
         self._require("wait its turn", TaskStatus.RUNNING)
         self.heartbeat_at = now + timedelta(seconds=wait_s)
 
+    def vouch_queued(self, now: datetime) -> None:
+        """The running attempt's retry job waits on its queue for a free worker: the queue vouches
+        for it, so its lease starts again from `now` and the worker that takes the job gets a whole
+        lease to beat its first heartbeat."""
+        self._require("be vouched for", TaskStatus.RUNNING)
+        self.heartbeat_at = now
+
     def lease_expired(self, now: datetime, lease_s: float) -> bool:
         """RUNNING with no sign of life from its worker for longer than `lease_s`."""
         last = self.heartbeat_at or self.started_at

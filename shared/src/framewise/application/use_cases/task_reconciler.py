@@ -9,11 +9,13 @@ class TaskReconciler:
 
     - PENDING never queued: queued now. PENDING whose job the queue no longer knows (Valkey restarted
       empty): a new attempt, queued.
+    - RUNNING whose lease expired while its job waits on its queue (a retry waiting, RUNNING, for a
+      free worker): the queue vouches for it, and its lease starts again, so that the worker that
+      takes the job later has a whole lease to beat its first heartbeat.
     - RUNNING whose lease expired (no heartbeat for `lease_s`) and whose job is not waiting on its
-      queue (a retry waits there, RUNNING, for a free worker): the worker is gone, whatever arq's
-      in-progress key still claims; a new attempt is queued, or the task is FAILED as lost once its
-      workers died on `attempts_per_task` attempts (the retry policy). The old attempt is fenced
-      out if it ever wakes up.
+      queue: the worker is gone, whatever arq's in-progress key still claims; a new attempt is
+      queued, or the task is FAILED as lost once its workers died on `attempts_per_task` attempts
+      (the retry policy). The old attempt is fenced out if it ever wakes up.
     - RUNNING, alive, but running longer than `stuck_after_s`: reported, never killed.
 
     Each task is re-read under a row lock before it is changed, so a worker that moved it meanwhile
@@ -57,13 +59,17 @@ class TaskReconciler:
             if started is not None and (now - started).total_seconds() > command.stuck_after_s:
                 report.actions.append((seen.id, ReconcileAction.STUCK, f"running since {started.isoformat()}"))
             return
-        if seen.job_id is not None and await self._queue.state(seen.job()) is JobState.QUEUED:
-            return  # a retry waiting on its queue for a free worker: not a dead one
+        queued = seen.job_id is not None and await self._queue.state(seen.job()) is JobState.QUEUED
         job: JobRequest | None
         async with self._uow:
             task = await self._uow.tasks.get(seen.id, for_update=True)
             if task.attempt != seen.attempt or not task.lease_expired(now, command.lease_s):
                 return  # it finished, was cancelled, or beat again since we looked
+            if queued:  # a retry waiting on its queue for a free worker: not a dead one
+                task.vouch_queued(now)
+                await self._uow.tasks.save(task)
+                await self._uow.commit()
+                return
             lost_attempt = task.job()
             job = task.reclaim(now, self._policy.attempts_per_task)
             await self._uow.tasks.save(task)

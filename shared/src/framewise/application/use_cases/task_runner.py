@@ -114,6 +114,9 @@ class TaskRunner:
     async def _run(self, command: RunTask, task_type: TaskType) -> RunReport:
         waited_s: float | None = None  # how long the task had waited before this run started it
         try:
+            # A resumed attempt's job was just taken (its retry or next window): alive from now, before
+            # the checks below take their time. A first attempt is still PENDING and this writes nothing.
+            await self._heartbeats.beat(command.task_id, command.attempt, self._clock.now())
             kept = await self._results.find(command.task_id, command.attempt)
             availability = Availability() if kept is not None else await self._ml.is_available(task_type)
             task, video, progress, waited_s = await self._start(command, task_type, availability)
