@@ -11,13 +11,13 @@ describe("sign-in", () => {
     const sent: string[] = [];
     render(
       <SignIn
-        onSignIn={async (token) => {
+        onSignIn={(token) => {
           sent.push(token);
-          throw new ApiError(401, "Unauthorized: token not accepted");
+          return Promise.reject(new ApiError(401, "Unauthorized: token not accepted"));
         }}
       />,
     );
-    const field = screen.getByLabelText("API token") as HTMLInputElement;
+    const field = screen.getByLabelText<HTMLInputElement>("API token");
     expect(document.activeElement).toBe(field);
     fireEvent.change(field, { target: { value: "wrong-token-0123456789" } });
     fireEvent.submit(field.form as HTMLFormElement);
@@ -28,9 +28,9 @@ describe("sign-in", () => {
   });
 
   it("shows why it is asked again, and clears the token once accepted", async () => {
-    render(<SignIn message="You are signed out." onSignIn={async () => undefined} />);
+    render(<SignIn message="You are signed out." onSignIn={() => Promise.resolve()} />);
     expect(screen.getByRole("alert").textContent).toBe("You are signed out.");
-    const field = screen.getByLabelText("API token") as HTMLInputElement;
+    const field = screen.getByLabelText<HTMLInputElement>("API token");
     fireEvent.change(field, { target: { value: "good-token-0123456789" } });
     fireEvent.submit(field.form as HTMLFormElement);
     await waitFor(() => expect(field.value).toBe(""));

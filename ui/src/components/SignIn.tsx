@@ -40,6 +40,7 @@ export function SignIn({ message = "", onSignIn }: Props) {
           autoComplete="current-password"
           required
           aria-describedby="token-help"
+          // eslint-disable-next-line jsx-a11y/no-autofocus -- the page is this one field: typing the token is all there is to do
           autoFocus
           ref={input}
         />

@@ -25,6 +25,7 @@ export function formatTime(ms: number): string {
  * "<U+202E>", so what is shown is what is there.
  */
 export function visibleText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point: they are shown, not obeyed
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => {
     const code = c.charCodeAt(0);
     if (code < 0x20) return String.fromCharCode(0x2400 + code);

@@ -21,9 +21,9 @@ describe("the library's filters", () => {
         <Address />
       </>,
     );
-    const status = screen.getByLabelText("Status") as HTMLSelectElement;
+    const status = screen.getByLabelText<HTMLSelectElement>("Status");
     expect([...status.options].map((o) => o.value)).toEqual(["", "ready", "invalid", "missing"]);
-    expect((screen.getByLabelText("Sort by") as HTMLSelectElement).value).toBe("path");
+    expect(screen.getByLabelText<HTMLSelectElement>("Sort by").value).toBe("path");
     fireEvent.change(status, { target: { value: "missing" } });
     fireEvent.change(screen.getByLabelText("Path contains"), { target: { value: "holiday" } });
     fireEvent.click(screen.getByRole("button", { name: "Apply" }));

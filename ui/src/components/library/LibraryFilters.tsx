@@ -1,6 +1,7 @@
 import type { FormEvent } from "react";
 import { useNavigate } from "react-router";
 import type { VideoSort, VideoStatus } from "../../api/types";
+import { formText } from "../../lib/forms";
 import { type LibraryState, libraryHref } from "../../lib/urls";
 import { SelectField } from "../SelectField";
 
@@ -24,7 +25,7 @@ export function LibraryFilters({ state }: { state: LibraryState }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const text = (name: string) => String(form.get(name) ?? "");
+    const text = (name: string) => formText(form, name);
     const next = {
       status: text("status") as LibraryState["status"],
       pathContains: text("path_contains"),

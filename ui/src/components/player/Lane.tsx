@@ -85,7 +85,7 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
   return (
     <div className="lane" data-lane={analysis.moment}>
       <span className="lane-name">{laneTitle(analysis.name, shown, total, MAX_MOMENTS_PER_LANE)}</span>
-      <div className="track" role="group" aria-label={`${analysis.name} lane`} ref={track} onKeyDown={onKeyDown}>
+      <div className="track" role="toolbar" aria-label={`${analysis.name} lane`} ref={track} onKeyDown={onKeyDown}>
         <Playhead clock={clock} durationMs={durationMs} />
         {pages.map((page, n) => {
           const here = first;

@@ -25,9 +25,9 @@ describe("the search form", () => {
       </>,
       { at: "/search?q=cat&types=object", queryClient },
     );
-    const field = screen.getByLabelText("Search") as HTMLInputElement;
+    const field = screen.getByLabelText<HTMLInputElement>("Search");
     expect(field.value).toBe("cat");
-    expect((screen.getByLabelText("Objects") as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByLabelText<HTMLInputElement>("Objects").checked).toBe(true);
     expect(document.querySelector("#suggestions option")?.getAttribute("value")).toBe("cat");
     fireEvent.change(field, { target: { value: " lazy " } });
     fireEvent.click(screen.getByLabelText("Transcript"));

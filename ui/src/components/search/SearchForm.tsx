@@ -4,6 +4,7 @@ import { useSuggestions } from "../../api/queries";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useShortcuts } from "../../hooks/useShortcuts";
 import { ANALYSES, isMomentType } from "../../lib/analyses";
+import { formText } from "../../lib/forms";
 import { suggestionKinds, suggestionOptions } from "../../lib/suggestions";
 import { type SearchState, searchHref } from "../../lib/urls";
 import { SelectField } from "../SelectField";
@@ -22,7 +23,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const text = (name: string) => String(form.get(name) ?? "");
+    const text = (name: string) => formText(form, name);
     const types = form.getAll("types").map(String).filter(isMomentType);
     void navigate(
       searchHref({ q: text("q"), types, label: text("label"), sort: text("sort") === "time" ? "time" : "", offset: 0 }),
@@ -40,6 +41,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
           list="suggestions"
           autoComplete="off"
           aria-keyshortcuts="/"
+          // eslint-disable-next-line jsx-a11y/no-autofocus -- only on the empty search page, whose one task is typing the query
           autoFocus={autoFocus}
           onInput={(e) => setTyped(e.currentTarget.value)}
         />

@@ -1,6 +1,7 @@
 import type { FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { ANALYSES, isTaskStatus, isTaskType, STATUSES } from "../../lib/analyses";
+import { formText } from "../../lib/forms";
 import { type WorkState, workHref } from "../../lib/urls";
 import { SelectField } from "../SelectField";
 
@@ -10,8 +11,8 @@ export function TaskFilters({ state }: { state: WorkState }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const status = String(form.get("task-status") ?? "");
-    const taskType = String(form.get("task-type") ?? "");
+    const status = formText(form, "task-status");
+    const taskType = formText(form, "task-type");
     void navigate(workHref(isTaskStatus(status) ? status : "FAILED", isTaskType(taskType) ? taskType : ""));
   };
   return (

@@ -40,7 +40,7 @@ describe("the work page's tasks", () => {
     fireEvent.click(screen.getByRole("button", { name: "Retry selected" }));
     expect(messages).toEqual(["Select one or more tasks first."]);
     fireEvent.click(screen.getByRole("checkbox", { name: "Select all tasks on this page" }));
-    const boxes = screen.getAllByRole("checkbox") as HTMLInputElement[];
+    const boxes = screen.getAllByRole<HTMLInputElement>("checkbox");
     expect(boxes.map((b) => b.checked)).toEqual([true, true, true]);
     expect(screen.getAllByRole("row")[1]?.textContent).toContain("transient");
   });
