@@ -24,6 +24,9 @@ describe("problems in words", () => {
     const refused = call(Promise.resolve({ error: { title: "Not Found", detail: "no video 1" }, response: gone }));
     await expect(refused).rejects.toMatchObject({ status: 404, message: "Not Found: no video 1" });
     await expect(refused).rejects.toBeInstanceOf(ApiError);
-    await expect(call(Promise.reject(new TypeError("Failed to fetch")))).rejects.toMatchObject({ status: 0, message: UNREACHABLE });
+    await expect(call(Promise.reject(new TypeError("Failed to fetch")))).rejects.toMatchObject({
+      status: 0,
+      message: UNREACHABLE,
+    });
   });
 });

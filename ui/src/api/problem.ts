@@ -13,12 +13,18 @@ export class ApiError extends Error {
 export const UNREACHABLE = "The API cannot be reached: is Framewise running?";
 
 /** "Title: detail" (or the first validation error), with the wait of a 429; a fallback for a body that is no problem. */
-export function problemMessage(body: unknown, status: number, statusText = "", retryAfter: string | null = null): string {
+export function problemMessage(
+  body: unknown,
+  status: number,
+  statusText = "",
+  retryAfter: string | null = null,
+): string {
   if (body === null || typeof body !== "object") return `The API answered ${status} ${statusText}`.trim();
   const problem = body as { title?: unknown; detail?: unknown; errors?: { msg?: unknown }[] | null };
   const title = typeof problem.title === "string" ? problem.title : `Error ${status}`;
   const detail = typeof problem.detail === "string" ? problem.detail : "";
-  const first = Array.isArray(problem.errors) && typeof problem.errors[0]?.msg === "string" ? problem.errors[0].msg : "";
+  const first =
+    Array.isArray(problem.errors) && typeof problem.errors[0]?.msg === "string" ? problem.errors[0].msg : "";
   const message = [title, detail || first].filter(Boolean).join(": ");
   return status === 429 && retryAfter ? `${message} (in ${retryAfter} s)` : message;
 }

@@ -276,17 +276,16 @@ export function useTaskCounts(
       const byType = system?.tasks.by_type;
       const [byStatus, ofType] = await Promise.all([
         Promise.all(
-          statuses.map(
-            async (s): Promise<[TaskStatus, number]> => [s, counted ? (counted[s] ?? 0) : await countTasks({ status: s }, signal)],
-          ),
+          statuses.map(async (s): Promise<[TaskStatus, number]> => [
+            s,
+            counted ? (counted[s] ?? 0) : await countTasks({ status: s }, signal),
+          ]),
         ),
         Promise.all(
-          analyses.map(
-            async (a): Promise<[Analysis, number]> => [
-              a,
-              byType ? (byType[a.task]?.[status] ?? 0) : await countTasks({ status, task_type: a.task }, signal),
-            ],
-          ),
+          analyses.map(async (a): Promise<[Analysis, number]> => [
+            a,
+            byType ? (byType[a.task]?.[status] ?? 0) : await countTasks({ status, task_type: a.task }, signal),
+          ]),
         ),
       ]);
       return { byStatus, ofType };
@@ -334,7 +333,15 @@ export function useTaskAction() {
 export function useBulkAction() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ action, status, taskType }: { action: "retry" | "cancel"; status: TaskStatus; taskType: TaskType | "" }) => {
+    mutationFn: ({
+      action,
+      status,
+      taskType,
+    }: {
+      action: "retry" | "cancel";
+      status: TaskStatus;
+      taskType: TaskType | "";
+    }) => {
       const body = { status: [status], task_type: taskType ? [taskType] : [], all: false };
       return action === "retry"
         ? call(client.POST("/api/v1/tasks/retry", { body }))
@@ -349,10 +356,8 @@ export function useDiscover() {
   return useMutation({
     mutationFn: () => call(client.POST("/api/v1/paths/discover")),
     onSuccess: () =>
-      Promise.all([
-        invalidateTasks(queryClient),
-        queryClient.invalidateQueries({ queryKey: ["videos"] }),
-      ]).then(() => undefined),
+      Promise.all([invalidateTasks(queryClient), queryClient.invalidateQueries({ queryKey: ["videos"] })]).then(
+        () => undefined,
+      ),
   });
 }
-

@@ -8,7 +8,16 @@ afterEach(cleanup);
 
 describe("pager", () => {
   it("links the other pages with the rest of the address, and says where it is", () => {
-    renderWith(<Pager path="/search" params={new URLSearchParams("q=cat&offset=20")} total={45} limit={20} offset={20} shown={20} />);
+    renderWith(
+      <Pager
+        path="/search"
+        params={new URLSearchParams("q=cat&offset=20")}
+        total={45}
+        limit={20}
+        offset={20}
+        shown={20}
+      />,
+    );
     expect(screen.getByRole("link", { name: "← Previous page" }).getAttribute("href")).toBe("/search?q=cat");
     expect(screen.getByRole("link", { name: "Next page →" }).getAttribute("href")).toBe("/search?q=cat&offset=40");
     expect(screen.getByText("21–40 of 45")).toBeTruthy();

@@ -35,9 +35,17 @@ function task(task_type: Task["task_type"], status: Task["status"], progress = 0
 
 describe("status chips", () => {
   it("says each analysis's state in words, in lane order, with progress while it runs", () => {
-    render(<StatusChips tasks={[task("ocr", "FAILED"), task("transcription", "RUNNING", 0.25), task("scene_detection", "COMPLETED")]} />);
+    render(
+      <StatusChips
+        tasks={[task("ocr", "FAILED"), task("transcription", "RUNNING", 0.25), task("scene_detection", "COMPLETED")]}
+      />,
+    );
     const chips = screen.getAllByRole("listitem");
-    expect(chips.map((c) => c.textContent)).toEqual(["Scenes: completed", "Transcript: running 25%", "On-screen text: failed"]);
+    expect(chips.map((c) => c.textContent)).toEqual([
+      "Scenes: completed",
+      "Transcript: running 25%",
+      "On-screen text: failed",
+    ]);
     expect(chips[2]?.getAttribute("title")).toBe("boom");
     expect(chips[2]?.className).toBe("chip failed");
     expect(screen.getByRole("progressbar", { name: "Transcript: running 25% progress" })).toBeTruthy();

@@ -4,7 +4,14 @@ import { ANALYSES, analysisOfMoment, isMomentType, isTaskStatus, STATUSES, TASK_
 describe("the analyses", () => {
   it("has one lane per task type the API knows, in a fixed order", () => {
     expect(ANALYSES.map((a) => a.task).sort()).toEqual([...TASK_TYPES].sort());
-    expect(ANALYSES.map((a) => a.name)).toEqual(["Scenes", "Transcript", "On-screen text", "Objects", "Faces", "Places"]);
+    expect(ANALYSES.map((a) => a.name)).toEqual([
+      "Scenes",
+      "Transcript",
+      "On-screen text",
+      "Objects",
+      "Faces",
+      "Places",
+    ]);
     expect(analysisOfMoment("ocr")?.task).toBe("ocr");
     expect(taskName("something_new")).toBe("something_new");
   });

@@ -19,7 +19,10 @@ export const ANALYSES: readonly Analysis[] = [
 
 // Every value of the schema's unions, checked both ways by the compiler: a status or an analysis the
 // API adds is a type error until it is listed.
-const EVERY_STATUS = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 3, CANCELLED: 4 } satisfies Record<TaskStatus, number>;
+const EVERY_STATUS = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 3, CANCELLED: 4 } satisfies Record<
+  TaskStatus,
+  number
+>;
 export const STATUSES = Object.keys(EVERY_STATUS) as TaskStatus[];
 const EVERY_TASK = {
   scene_detection: 0,

@@ -30,7 +30,10 @@ function importGraph(): Map<string, string[]> {
     const targets = relativeImports(readFileSync(file, "utf8"))
       .map((spec) => resolveModule(file, spec, known))
       .filter((t): t is string => t !== null);
-    graph.set(relative(SRC, file), targets.map((t) => relative(SRC, t)));
+    graph.set(
+      relative(SRC, file),
+      targets.map((t) => relative(SRC, t)),
+    );
   }
   return graph;
 }
@@ -45,8 +48,19 @@ describe("imports", () => {
       ["self", ["self"]],
     ]);
     expect(findCycles(graph)).toEqual([["main", "pages/a", "pages/b"], ["self"]]);
-    expect(findCycles(new Map([["a", ["b"]], ["b", []]]))).toEqual([]);
-    expect(relativeImports('import { a } from "./a";\nexport { b } from "../b";\nconst c = lazy(() => import("./pages/C"));\nimport "./style.css";\nimport x from "react";')).toEqual(["./a", "../b", "./pages/C", "./style.css"]);
+    expect(
+      findCycles(
+        new Map([
+          ["a", ["b"]],
+          ["b", []],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      relativeImports(
+        'import { a } from "./a";\nexport { b } from "../b";\nconst c = lazy(() => import("./pages/C"));\nimport "./style.css";\nimport x from "react";',
+      ),
+    ).toEqual(["./a", "../b", "./pages/C", "./style.css"]);
   });
 
   it("has no cycle in ui/src", () => {
@@ -57,7 +71,9 @@ describe("imports", () => {
   });
 
   it("keeps pages apart: nothing imports a page but the app", () => {
-    const importers = [...importGraph()].filter(([file, targets]) => file !== "App.tsx" && targets.some((t) => t.startsWith("pages/")));
+    const importers = [...importGraph()].filter(
+      ([file, targets]) => file !== "App.tsx" && targets.some((t) => t.startsWith("pages/")),
+    );
     expect(importers).toEqual([]);
   });
 });

@@ -32,7 +32,11 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
 /** The relative modules a source file imports (static imports, re-exports and dynamic import()). */
 export function relativeImports(source: string): string[] {
   const found: string[] = [];
-  const patterns = [/\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g, /\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g, /\bimport\s+["'](\.{1,2}\/[^"']+)["']/g];
+  const patterns = [
+    /\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g,
+    /\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g,
+    /\bimport\s+["'](\.{1,2}\/[^"']+)["']/g,
+  ];
   for (const re of patterns) for (const m of source.matchAll(re)) if (m[1]) found.push(m[1]);
   return found;
 }

@@ -4,7 +4,9 @@ import { inTimeOrder, jumpFrom, momentLabel, playbackFailure, provenanceRows, se
 describe("moments on the video page", () => {
   it("names a moment and the selection", () => {
     expect(momentLabel("Objects", { text: "cat", start_ms: 6000 })).toBe("Objects: cat at 0:06.0");
-    expect(selectedText({ what: "Face: face", span: { start_ms: 2000, end_ms: 4500 } })).toBe("Face: face, 0:02.0–0:04.5");
+    expect(selectedText({ what: "Face: face", span: { start_ms: 2000, end_ms: 4500 } })).toBe(
+      "Face: face, 0:02.0–0:04.5",
+    );
   });
 
   it("shows provenance values as text", () => {
@@ -27,6 +29,11 @@ describe("moments on the video page", () => {
     expect(playbackFailure(4)).toMatch(/could not be streamed/);
     expect(playbackFailure(2)).toMatch(/interrupted/);
     expect(playbackFailure(undefined)).toMatch(/could not play it/);
-    expect(inTimeOrder([{ start_ms: 5, end_ms: 6 }, { start_ms: 1, end_ms: 2 }]).map((s) => s.start_ms)).toEqual([1, 5]);
+    expect(
+      inTimeOrder([
+        { start_ms: 5, end_ms: 6 },
+        { start_ms: 1, end_ms: 2 },
+      ]).map((s) => s.start_ms),
+    ).toEqual([1, 5]);
   });
 });

@@ -8,7 +8,10 @@ const system: System = {
     status: "ok",
     detail: null,
     device: { device: "cpu", reason: "no CUDA" },
-    models: { ocr: { state: "ready", missing: [], producer: "rapidocr", version: "1.3" }, faces: { state: "unavailable", missing: ["pnet.pt"], reason: "weights missing" } },
+    models: {
+      ocr: { state: "ready", missing: [], producer: "rapidocr", version: "1.3" },
+      faces: { state: "unavailable", missing: ["pnet.pt"], reason: "weights missing" },
+    },
     gate: { concurrency: 1, running: 0, waiting: 2 },
   },
   queues: [{ queue: "gpu_jobs", jobs: 3, ready: 1 }],

@@ -5,11 +5,14 @@ export function systemFacts(system: System): string[] {
   const ml = system.ml;
   const device = ml.device ?? {};
   const gate = ml.gate;
-  const text = (value: unknown) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
+  const text = (value: unknown) =>
+    typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
   return [
     `ML service: ${ml.status}${ml.detail ? ` (${ml.detail})` : ""}`,
     `device: ${device.device === undefined ? "unknown" : text(device.device)}${device.reason ? ` (${text(device.reason)})` : ""}`,
-    gate ? `GPU gate: ${gate.running} running, ${gate.waiting} waiting, ${gate.concurrency} at once` : "GPU gate: unknown",
+    gate
+      ? `GPU gate: ${gate.running} running, ${gate.waiting} waiting, ${gate.concurrency} at once`
+      : "GPU gate: unknown",
   ];
 }
 

@@ -15,7 +15,9 @@ import {
 
 describe("tasks", () => {
   it("says a task's state, with progress while it runs", () => {
-    expect(chipText({ task_type: "transcription", status: "RUNNING", progress: 0.449 })).toBe("Transcript: running 45%");
+    expect(chipText({ task_type: "transcription", status: "RUNNING", progress: 0.449 })).toBe(
+      "Transcript: running 45%",
+    );
     expect(chipText({ task_type: "ocr", status: "FAILED", progress: 0 })).toBe("On-screen text: failed");
     expect(stateText({ task_type: "ocr", status: "RUNNING", progress: 0.5 })).toBe("running 50%");
     expect(anyActive([{ task_type: "ocr", status: "COMPLETED", progress: 1 }])).toBe(false);
@@ -23,8 +25,17 @@ describe("tasks", () => {
   });
 
   it("orders tasks as the lanes are ordered, the newest of each analysis winning", () => {
-    const task = (task_type: string, status: "COMPLETED" | "FAILED" = "COMPLETED") => ({ task_type, status, progress: 1 });
-    const ordered = tasksInLaneOrder([task("place_detection"), task("scene_detection", "FAILED"), task("ocr"), task("scene_detection")]);
+    const task = (task_type: string, status: "COMPLETED" | "FAILED" = "COMPLETED") => ({
+      task_type,
+      status,
+      progress: 1,
+    });
+    const ordered = tasksInLaneOrder([
+      task("place_detection"),
+      task("scene_detection", "FAILED"),
+      task("ocr"),
+      task("scene_detection"),
+    ]);
     expect(ordered.map((t) => `${t.task_type}:${t.status}`)).toEqual([
       "scene_detection:COMPLETED",
       "ocr:COMPLETED",

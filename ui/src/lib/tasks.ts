@@ -74,7 +74,12 @@ export function taskLabel(task: { task_type: string; id: string }): string {
 }
 
 /** What a scan found: "Scanned 12 files: 1 new, 0 changed, 6 tasks created." */
-export function discoveryText(found: { scanned: number; new: readonly string[]; changed: readonly string[]; tasks_created: number }): string {
+export function discoveryText(found: {
+  scanned: number;
+  new: readonly string[];
+  changed: readonly string[];
+  tasks_created: number;
+}): string {
   return `Scanned ${found.scanned} files: ${found.new.length} new, ${found.changed.length} changed, ${found.tasks_created} tasks created.`;
 }
 

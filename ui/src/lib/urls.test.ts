@@ -36,7 +36,9 @@ describe("URL state", () => {
   });
 
   it("keeps only what is set in a query string, and pages keep the rest of the address", () => {
-    expect(queryString({ q: "cat", types: ["object", "ocr"], label: "", offset: 0 })).toBe("?q=cat&types=object%2Cocr&offset=0");
+    expect(queryString({ q: "cat", types: ["object", "ocr"], label: "", offset: 0 })).toBe(
+      "?q=cat&types=object%2Cocr&offset=0",
+    );
     expect(queryString({ q: "", types: [] })).toBe("");
     expect(withOffset("/search", p("q=cat&offset=20"), 40)).toBe("/search?q=cat&offset=40");
     expect(withOffset("/search", p("q=cat&offset=20"), 0)).toBe("/search?q=cat");

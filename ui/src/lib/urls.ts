@@ -74,7 +74,12 @@ export function parseLibraryState(params: URLSearchParams): LibraryState {
 export function libraryHref(state: Omit<LibraryState, "offset">): string {
   return (
     "/" +
-    queryString({ status: state.status, path_contains: state.pathContains.trim(), sort: state.sort, order: state.order })
+    queryString({
+      status: state.status,
+      path_contains: state.pathContains.trim(),
+      sort: state.sort,
+      order: state.order,
+    })
   );
 }
 

@@ -40,7 +40,14 @@ export default function LibraryPage() {
               />
             ))}
           </ul>
-          <Pager path="/" params={params} total={page.total} limit={LIBRARY_LIMIT} offset={state.offset} shown={page.items.length} />
+          <Pager
+            path="/"
+            params={params}
+            total={page.total}
+            limit={LIBRARY_LIMIT}
+            offset={state.offset}
+            shown={page.items.length}
+          />
         </>
       )}
     </>

@@ -29,7 +29,14 @@ export default function SearchPage() {
           ) : (
             <p className="empty">Nothing matches. Try another word or fewer filters.</p>
           )}
-          <Pager path="/search" params={params} total={page.total} limit={SEARCH_LIMIT} offset={state.offset} shown={page.items.length} />
+          <Pager
+            path="/search"
+            params={params}
+            total={page.total}
+            limit={SEARCH_LIMIT}
+            offset={state.offset}
+            shown={page.items.length}
+          />
         </>
       )}
     </>

@@ -51,7 +51,14 @@ export default function WorkPage() {
               taskType={state.taskType}
               say={say}
             />
-            <Pager path="/work" params={params} total={page.data.total} limit={WORK_LIMIT} offset={state.offset} shown={page.data.items.length} />
+            <Pager
+              path="/work"
+              params={params}
+              total={page.data.total}
+              limit={WORK_LIMIT}
+              offset={state.offset}
+              shown={page.data.items.length}
+            />
           </>
         ))}
     </>

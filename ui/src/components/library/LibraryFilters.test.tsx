@@ -27,6 +27,8 @@ describe("the library's filters", () => {
     fireEvent.change(status, { target: { value: "missing" } });
     fireEvent.change(screen.getByLabelText("Path contains"), { target: { value: "holiday" } });
     fireEvent.click(screen.getByRole("button", { name: "Apply" }));
-    expect(screen.getByLabelText("address").textContent).toBe("/?status=missing&path_contains=holiday&sort=path&order=desc");
+    expect(screen.getByLabelText("address").textContent).toBe(
+      "/?status=missing&path_contains=holiday&sort=path&order=desc",
+    );
   });
 });

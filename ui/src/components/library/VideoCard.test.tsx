@@ -44,12 +44,16 @@ describe("a video in the library", () => {
     );
     expect(container.querySelector("img")).toBeNull();
     expect(container.querySelector(".no-thumb")?.textContent).toBe("missing");
-    expect(container.textContent).toMatch(/Missing: no file of this video is left \(since .+\); its results are kept\./);
+    expect(container.textContent).toMatch(
+      /Missing: no file of this video is left \(since .+\); its results are kept\./,
+    );
     expect(container.textContent).not.toContain("not playable");
   });
 
   it("says why an invalid file cannot be played", () => {
-    const { container } = renderWith(<VideoCard video={video("invalid", { error: "no video stream" })} tasks={[]} tasksError={null} />);
+    const { container } = renderWith(
+      <VideoCard video={video("invalid", { error: "no video stream" })} tasks={[]} tasksError={null} />,
+    );
     expect(container.querySelector(".no-thumb")?.textContent).toBe("not playable");
     expect(screen.getByRole("alert").textContent).toBe("Invalid: no video stream");
   });

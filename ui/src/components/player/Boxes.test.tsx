@@ -25,7 +25,13 @@ const cat = {
   span_start_ms: 6000,
   span_end_ms: 6500,
   artifact_type: "object",
-  payload: { frame_index: 150, timestamp_ms: 6000, label: "cat", confidence: 0.9, bbox: { x1: 32, y1: 24, x2: 160, y2: 120 } },
+  payload: {
+    frame_index: 150,
+    timestamp_ms: 6000,
+    label: "cat",
+    confidence: 0.9,
+    bbox: { x1: 32, y1: 24, x2: 160, y2: 120 },
+  },
 } as Artifact;
 const text = {
   ...base,
@@ -33,7 +39,16 @@ const text = {
   span_start_ms: 6000,
   span_end_ms: 6500,
   artifact_type: "ocr_text",
-  payload: { frame_index: 150, timestamp_ms: 6000, text: "CAT", confidence: 0.8, polygon: [{ x: 0, y: 0 }, { x: 64, y: 24 }] },
+  payload: {
+    frame_index: 150,
+    timestamp_ms: 6000,
+    text: "CAT",
+    confidence: 0.8,
+    polygon: [
+      { x: 0, y: 0 },
+      { x: 64, y: 24 },
+    ],
+  },
 } as Artifact;
 
 describe("boxes over the picture", () => {
@@ -42,7 +57,12 @@ describe("boxes over the picture", () => {
     expect(container.querySelector(".boxes")?.getAttribute("aria-hidden")).toBe("true");
     const box = container.querySelector<HTMLElement>(".box.object");
     expect(box?.textContent).toBe("cat");
-    expect([box?.style.left, box?.style.top, box?.style.width, box?.style.height]).toEqual(["10%", "10%", "40%", "40%"]);
+    expect([box?.style.left, box?.style.top, box?.style.width, box?.style.height]).toEqual([
+      "10%",
+      "10%",
+      "40%",
+      "40%",
+    ]);
     expect(container.querySelector(".box.ocr_text")?.textContent).toBe("CAT");
   });
 

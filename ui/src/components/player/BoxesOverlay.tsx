@@ -27,6 +27,16 @@ export function BoxesOverlay({ items, width, height }: { items: readonly Artifac
 }
 
 /** The boxes of what is on screen at the player's time. */
-export function LiveBoxes({ videoId, clock, width, height }: { videoId: string; clock: PlayerClock; width: number; height: number }) {
+export function LiveBoxes({
+  videoId,
+  clock,
+  width,
+  height,
+}: {
+  videoId: string;
+  clock: PlayerClock;
+  width: number;
+  height: number;
+}) {
   return <BoxesOverlay items={useItemsNow(videoId, clock)} width={width} height={height} />;
 }

@@ -37,7 +37,9 @@ export function HitJumps({ videoId, search, startMs, videoRef, onSeek }: Props) 
         return;
       }
       const note = found.wrapped ? " (from the other end of the library)" : "";
-      setStatus(`${direction === "next" ? "Next" : "Previous"}: ${found.hit.text} at ${formatTime(found.hit.start_ms)}${note}`);
+      setStatus(
+        `${direction === "next" ? "Next" : "Previous"}: ${found.hit.text} at ${formatTime(found.hit.start_ms)}${note}`,
+      );
       if (found.hit.video_id === videoId) {
         hitMs.current = found.hit.start_ms;
         onSeek(found.hit.start_ms);

@@ -27,6 +27,14 @@ export function InPicture({ items, onPick }: { items: readonly Artifact[]; onPic
 }
 
 /** The boxed items at the player's time. */
-export function LiveInPicture({ videoId, clock, onPick }: { videoId: string; clock: PlayerClock; onPick: (selected: Selected) => void }) {
+export function LiveInPicture({
+  videoId,
+  clock,
+  onPick,
+}: {
+  videoId: string;
+  clock: PlayerClock;
+  onPick: (selected: Selected) => void;
+}) {
   return <InPicture items={useItemsNow(videoId, clock)} onPick={onPick} />;
 }

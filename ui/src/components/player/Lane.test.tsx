@@ -23,7 +23,14 @@ function lane() {
   const picks: Selected[] = [];
   const clock = new PlayerClock();
   const view = renderWith(
-    <Lane videoId={VIDEO} analysis={objects} durationMs={20_000} clock={clock} onSeek={(ms) => seeks.push(ms)} onPick={(s) => picks.push(s)} />,
+    <Lane
+      videoId={VIDEO}
+      analysis={objects}
+      durationMs={20_000}
+      clock={clock}
+      onSeek={(ms) => seeks.push(ms)}
+      onPick={(s) => picks.push(s)}
+    />,
     { queryClient },
   );
   return { view, seeks, picks, clock };

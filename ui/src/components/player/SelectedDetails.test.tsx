@@ -17,7 +17,10 @@ describe("the selected item", () => {
   it("shows a boxed item's provenance on demand, without asking the API again", () => {
     const artifact = { id: "a1", provenance: { run_id: "run-7", producer: "yolo" } } as unknown as Artifact;
     const { container } = renderWith(
-      <SelectedDetails videoId="v" selected={{ what: "Object: cat", span: { start_ms: 6000, end_ms: 6500 }, artifact }} />,
+      <SelectedDetails
+        videoId="v"
+        selected={{ what: "Object: cat", span: { start_ms: 6000, end_ms: 6500 }, artifact }}
+      />,
     );
     expect(screen.getByText("Object: cat, 0:06.0–0:06.5")).toBeTruthy();
     expect(container.querySelector("dl.provenance")).toBeNull();

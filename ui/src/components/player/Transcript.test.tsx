@@ -35,9 +35,12 @@ describe("the transcript", () => {
   it("says when nothing was said", () => {
     const queryClient = testQueryClient();
     seedMoments(queryClient, VIDEO, "transcript", []);
-    renderWith(<Transcript videoId={VIDEO} clock={new PlayerClock()} onSeek={() => undefined} onPick={() => undefined} />, {
-      queryClient,
-    });
+    renderWith(
+      <Transcript videoId={VIDEO} clock={new PlayerClock()} onSeek={() => undefined} onPick={() => undefined} />,
+      {
+        queryClient,
+      },
+    );
     expect(screen.getByText("Nothing was said, or the transcript is not ready.")).toBeTruthy();
   });
 });

@@ -10,7 +10,13 @@ afterEach(cleanup);
 describe("results", () => {
   it("links each hit to its moment with the search kept, and marks the match without markup from the text", () => {
     const state = parseSearchState(new URLSearchParams("q=lazy&offset=20"));
-    const found = hit({ type: "transcript", start_ms: 4200, end_ms: 5000, text: "the lazy dog", snippet: "the <mark>lazy</mark> &lt;b&gt;dog" });
+    const found = hit({
+      type: "transcript",
+      start_ms: 4200,
+      end_ms: 5000,
+      text: "the lazy dog",
+      snippet: "the <mark>lazy</mark> &lt;b&gt;dog",
+    });
     const { container } = renderWith(<ResultList hits={[found]} state={state} />);
     const link = screen.getByRole("link");
     expect(link.getAttribute("href")).toBe(`/videos/${found.video_id}?q=lazy&t=4.200`);

@@ -28,7 +28,11 @@ export function ResultList({ hits, state }: { hits: readonly Hit[]; state: Searc
   return (
     <ol className="hits" aria-label="Results" start={state.offset + 1}>
       {hits.map((hit) => (
-        <HitItem key={`${hit.video_id}:${hit.type}:${hit.start_ms}:${hit.run_id}:${hit.text}`} hit={hit} state={state} />
+        <HitItem
+          key={`${hit.video_id}:${hit.type}:${hit.start_ms}:${hit.run_id}:${hit.text}`}
+          hit={hit}
+          state={state}
+        />
       ))}
     </ol>
   );

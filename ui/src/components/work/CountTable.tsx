@@ -1,7 +1,15 @@
 import type { ReactNode } from "react";
 
 /** A table whose first column names its rows. */
-export function CountTable({ caption, head, rows }: { caption: string; head: readonly string[]; rows: readonly (readonly ReactNode[])[] }) {
+export function CountTable({
+  caption,
+  head,
+  rows,
+}: {
+  caption: string;
+  head: readonly string[];
+  rows: readonly (readonly ReactNode[])[];
+}) {
   return (
     <table className="counts">
       <caption>{caption}</caption>

@@ -13,7 +13,11 @@ export function SystemPanel({ system }: { system: System }) {
         ))}
       </ul>
       <div className="count-tables">
-        <CountTable caption="Models" head={["Model", "State", "Producer", "Version", "Why not ready"]} rows={modelRows(system)} />
+        <CountTable
+          caption="Models"
+          head={["Model", "State", "Producer", "Version", "Why not ready"]}
+          rows={modelRows(system)}
+        />
         <CountTable caption="Queues" head={["Queue", "Jobs", "Ready now"]} rows={queueRows(system)} />
       </div>
     </section>

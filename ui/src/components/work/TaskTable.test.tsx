@@ -46,7 +46,15 @@ describe("the work page's tasks", () => {
   });
 
   it("offers no action on completed tasks", () => {
-    renderWith(<TaskTable tasks={[{ ...failed("1", "ocr"), status: "COMPLETED" }]} total={1} status="COMPLETED" taskType="" say={() => undefined} />);
+    renderWith(
+      <TaskTable
+        tasks={[{ ...failed("1", "ocr"), status: "COMPLETED" }]}
+        total={1}
+        status="COMPLETED"
+        taskType=""
+        say={() => undefined}
+      />,
+    );
     expect(screen.queryAllByRole("button")).toEqual([]);
   });
 });

@@ -30,7 +30,13 @@ function TaskRow({ task, action, checked, done, busy, onCheck, onAct }: RowProps
   return (
     <tr>
       <td>
-        <input type="checkbox" checked={checked && !done} disabled={done} aria-label={`Select ${label}`} onChange={(e) => onCheck(e.currentTarget.checked)} />
+        <input
+          type="checkbox"
+          checked={checked && !done}
+          disabled={done}
+          aria-label={`Select ${label}`}
+          onChange={(e) => onCheck(e.currentTarget.checked)}
+        />
       </td>
       <td>
         <Link to={`/videos/${task.video_id}`}>{taskName(task.task_type)}</Link>
@@ -42,7 +48,12 @@ function TaskRow({ task, action, checked, done, busy, onCheck, onAct }: RowProps
       <td>{formatDuration(task.running_time_ms)}</td>
       <td>
         {action && (
-          <button type="button" disabled={done || busy} aria-label={`${action === "retry" ? "Retry" : "Cancel"} ${label}`} onClick={onAct}>
+          <button
+            type="button"
+            disabled={done || busy}
+            aria-label={`${action === "retry" ? "Retry" : "Cancel"} ${label}`}
+            onClick={onAct}
+          >
             {action === "retry" ? "Retry" : "Cancel"}
           </button>
         )}
