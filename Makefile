@@ -55,10 +55,12 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e"
 
-lint: install
+# The UI's check (ui/: eslint, prettier --check, tsc --noEmit) needs only its node_modules, not a build.
+lint: install ui/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd ui && npm run --silent check
 
 # Figures, not assertions: each bench/bench_*.py prints a table and keeps JSON in bench/results/.
 # bench_make_run (a one-hour video through `make run`, about an hour) runs only when asked for.
