@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, type RenderResult } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { MemoryRouter } from "react-router";
+import { laneMomentsQuery } from "./api/queries";
 import type { Hit } from "./api/types";
 
 export function testQueryClient(): QueryClient {
@@ -32,10 +33,7 @@ export function hit(fields: Partial<Hit> & Pick<Hit, "start_ms" | "end_ms" | "te
   };
 }
 
-/** A lane's moments as if fetched: one page holding them all. */
+/** A lane's moments as if fetched. */
 export function seedMoments(queryClient: QueryClient, videoId: string, moment: Hit["type"], items: Hit[]): void {
-  queryClient.setQueryData(["moments", videoId, moment], {
-    pages: [{ items, total: items.length, limit: 100, offset: 0 }],
-    pageParams: [0],
-  });
+  queryClient.setQueryData(laneMomentsQuery(videoId, moment).queryKey, { items, total: items.length });
 }

@@ -2,9 +2,8 @@
 // policy: the chips poll while a task runs, the work page's listing and counts while work is under way,
 // and writes invalidate what they change.
 import {
-  infiniteQueryOptions,
   keepPreviousData,
-  useInfiniteQuery,
+  queryOptions,
   useMutation,
   useQuery,
   useQueryClient,
@@ -14,11 +13,11 @@ import { useEffect } from "react";
 import { BOXED_TYPES, windowAround } from "../lib/boxes";
 import type { Analysis } from "../lib/analyses";
 import { anyActive, tasksLimit } from "../lib/tasks";
-import { nextLaneOffset } from "../lib/timeline";
+import { laneOffsets } from "../lib/timeline";
 import type { LibraryState, SearchParams, WorkState } from "../lib/urls";
 import { call, client } from "./client";
 import { ApiError } from "./problem";
-import type { HitPage, MomentType, System, Task, TaskStatus, TaskType } from "./types";
+import type { Hit, MomentType, System, Task, TaskStatus, TaskType } from "./types";
 
 export const POLL_MS = 3000;
 export const LIBRARY_LIMIT = 24;
@@ -104,39 +103,45 @@ export function useVideoTasks(videoId: string) {
   });
 }
 
-/** A lane's moments in time order, a page of LANE_PAGE at a time up to MAX_MOMENTS_PER_LANE (the lane
- * fetches the pages one after another, drawing each as it arrives). */
-function laneMoments(videoId: string, moment: MomentType) {
-  return infiniteQueryOptions({
+/** A lane's moments in time order, at most MAX_MOMENTS_PER_LANE, and how many there are in all. */
+export interface LaneMoments {
+  items: Hit[];
+  total: number;
+}
+
+/** A lane's moments: the first page (LANE_PAGE, the most the API gives a request) says how many there are,
+ * then every other page up to the cap is asked for at once, and the lane draws once when they are all in. */
+export function laneMomentsQuery(videoId: string, moment: MomentType) {
+  return queryOptions({
     queryKey: ["moments", videoId, moment],
-    initialPageParam: 0,
-    queryFn: ({ pageParam, signal }) =>
-      call(
-        client.GET("/api/v1/search", {
-          params: { query: { video_id: videoId, types: [moment], sort: "time", limit: LANE_PAGE, offset: pageParam } },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last: HitPage, pages: HitPage[]) =>
-      nextLaneOffset(
-        pages.reduce((n, p) => n + p.items.length, 0),
-        last.items.length,
-        last.total,
-        MAX_MOMENTS_PER_LANE,
-      ),
+    queryFn: async ({ signal }): Promise<LaneMoments> => {
+      const page = (offset: number) =>
+        call(
+          client.GET("/api/v1/search", {
+            params: { query: { video_id: videoId, types: [moment], sort: "time", limit: LANE_PAGE, offset } },
+            signal,
+          }),
+        );
+      const first = await page(0);
+      const rest = await Promise.all(
+        laneOffsets(first.items.length, first.total, LANE_PAGE, MAX_MOMENTS_PER_LANE).map(page),
+      );
+      const items = [first, ...rest].flatMap((p) => p.items).slice(0, MAX_MOMENTS_PER_LANE);
+      return { items, total: first.total };
+    },
     staleTime: 60_000,
   });
 }
 
 export function useLaneMoments(videoId: string, moment: MomentType) {
-  return useInfiniteQuery(laneMoments(videoId, moment));
+  return useQuery(laneMomentsQuery(videoId, moment));
 }
 
-/** The first page of every lane, asked for beside the video itself (the lanes draw once the video is in). */
+/** Every lane's moments, asked for beside the video itself (the lanes draw once the video is in). */
 export function usePrefetchLanes(videoId: string, moments: readonly MomentType[]): void {
   const queryClient = useQueryClient();
   useEffect(() => {
-    for (const moment of moments) void queryClient.prefetchInfiniteQuery(laneMoments(videoId, moment));
+    for (const moment of moments) void queryClient.prefetchQuery(laneMomentsQuery(videoId, moment));
   }, [queryClient, videoId, moments]);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activeIndex, laneStep, laneTitle, nextLaneOffset, placeOnLane, playheadPct } from "./timeline";
+import { activeIndex, inBlocks, laneOffsets, laneStep, laneTitle, placeOnLane, playheadPct } from "./timeline";
 
 describe("timeline", () => {
   it("places moments on a lane, clickable however short", () => {
@@ -38,10 +38,15 @@ describe("timeline", () => {
   });
 
   it("pages a lane's moments up to its cap, and says when it shows only the first", () => {
-    expect(nextLaneOffset(100, 100, 250, 2000)).toBe(100);
-    expect(nextLaneOffset(250, 50, 250, 2000)).toBeUndefined();
-    expect(nextLaneOffset(2000, 100, 5000, 2000)).toBeUndefined();
-    expect(nextLaneOffset(100, 0, 250, 2000)).toBeUndefined();
+    expect(laneOffsets(100, 250, 100, 2000)).toEqual([100, 200]);
+    expect(laneOffsets(100, 100, 100, 2000)).toEqual([]); // the first page held them all
+    expect(laneOffsets(40, 40, 100, 2000)).toEqual([]);
+    expect(laneOffsets(0, 250, 100, 2000)).toEqual([]); // an empty first page: nothing more to ask
+    const capped = laneOffsets(100, 5000, 100, 2000);
+    expect(capped).toHaveLength(19);
+    expect([capped[0], capped[18]]).toEqual([100, 1900]); // with the first page: 2,000, the cap
+    expect(inBlocks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(inBlocks([], 100)).toEqual([]);
     expect(laneTitle("Objects", 2000, 5000, 2000)).toBe("Objects (first 2000 of 5000)");
     expect(laneTitle("Objects", 40, 40, 2000)).toBe("Objects");
   });

@@ -59,8 +59,18 @@ export function laneTitle(name: string, shown: number, total: number, cap: numbe
   return shown >= cap && total > shown ? `${name} (first ${shown} of ${total})` : name;
 }
 
-/** The offset of the next page of a lane's moments, or undefined when it has them all (or reached the cap). */
-export function nextLaneOffset(loaded: number, lastPageSize: number, total: number, cap: number): number | undefined {
-  if (lastPageSize === 0 || loaded >= total || loaded >= cap) return undefined;
-  return loaded;
+/** The offsets of the pages of a lane's moments still to ask for, once the first page (`firstCount` of
+ * them) said there are `total`: up to `cap`, `pageSize` a page; none when the first page was empty. */
+export function laneOffsets(firstCount: number, total: number, pageSize: number, cap: number): number[] {
+  const offsets: number[] = [];
+  if (firstCount === 0 || pageSize <= 0) return offsets;
+  for (let at = firstCount; at < Math.min(total, cap); at += pageSize) offsets.push(at);
+  return offsets;
+}
+
+/** `items` cut into blocks of `size` (the last may be shorter), in order. */
+export function inBlocks<T>(items: readonly T[], size: number): T[][] {
+  const blocks: T[][] = [];
+  for (let at = 0; at < items.length; at += size) blocks.push(items.slice(at, at + size));
+  return blocks;
 }

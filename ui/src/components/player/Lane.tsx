@@ -1,10 +1,10 @@
-import { type KeyboardEvent, memo, useCallback, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useCallback, useMemo, useRef, useState } from "react";
 import { MAX_MOMENTS_PER_LANE, useLaneMoments } from "../../api/queries";
 import type { Hit } from "../../api/types";
 import type { Analysis } from "../../lib/analyses";
 import type { PlayerClock } from "../../lib/clock";
 import { momentLabel, type Selected } from "../../lib/moments";
-import { laneStep, laneTitle, placeOnLane } from "../../lib/timeline";
+import { inBlocks, laneStep, laneTitle, placeOnLane } from "../../lib/timeline";
 import { ErrorNotice } from "../ErrorNotice";
 import { Playhead } from "./Playhead";
 
@@ -17,20 +17,20 @@ interface Props {
   onPick: (selected: Selected) => void;
 }
 
-interface PageProps {
+interface BlockProps {
   moments: readonly Hit[];
-  /** The index of the page's first moment in the lane. */
+  /** The index of the block's first moment in the lane. */
   first: number;
-  /** The moment of this page that is the lane's tab stop, or -1. */
+  /** The moment of this block that is the lane's tab stop, or -1. */
   focusHere: number;
   durationMs: number;
   laneName: string;
   onChoose: (moment: Hit, index: number, label: string) => void;
 }
 
-/** One page of a lane's moments: drawn when it arrives and again only when the tab stop enters or leaves it,
- * so a lane of 2,000 moments arriving 100 at a time draws each moment once. */
-const LanePage = memo(function LanePage({ moments, first, focusHere, durationMs, laneName, onChoose }: PageProps) {
+/** A block of a lane's moments, drawn again only when the tab stop enters or leaves it: moving along a
+ * lane of 2,000 moments redraws two blocks of BLOCK, not the lane. */
+const LaneBlock = memo(function LaneBlock({ moments, first, focusHere, durationMs, laneName, onChoose }: BlockProps) {
   return moments.map((m, j) => {
     const place = placeOnLane(m, durationMs);
     const label = momentLabel(laneName, m);
@@ -49,18 +49,17 @@ const LanePage = memo(function LanePage({ moments, first, focusHere, durationMs,
   });
 });
 
-/** The moments of one analysis across the video, filled page by page as they arrive. A lane is one tab
- * stop (the arrow keys move along it); a moment seeks the player there and is selected. */
+const BLOCK = 100;
+const NONE: readonly Hit[] = [];
+
+/** The moments of one analysis across the video, drawn once they are all in. A lane is one tab stop (the
+ * arrow keys move along it); a moment seeks the player there and is selected. */
 export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, onSeek, onPick }: Props) {
   const moments = useLaneMoments(videoId, analysis.moment);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage, isError } = moments;
-  useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && !isError) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, isError, fetchNextPage]);
-
-  const pages = moments.data?.pages ?? [];
-  const shown = pages.reduce((n, p) => n + p.items.length, 0);
-  const total = pages[0]?.total ?? 0;
+  const items = moments.data?.items ?? NONE;
+  const blocks = useMemo(() => inBlocks(items, BLOCK), [items]);
+  const shown = items.length;
+  const total = moments.data?.total ?? 0;
   const [focusAt, setFocusAt] = useState(0);
   const track = useRef<HTMLDivElement>(null);
 
@@ -87,14 +86,14 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
       <span className="lane-name">{laneTitle(analysis.name, shown, total, MAX_MOMENTS_PER_LANE)}</span>
       <div className="track" role="toolbar" aria-label={`${analysis.name} lane`} ref={track} onKeyDown={onKeyDown}>
         <Playhead clock={clock} durationMs={durationMs} />
-        {pages.map((page, n) => {
+        {blocks.map((block, n) => {
           const here = first;
-          first += page.items.length;
+          first += block.length;
           const focusHere = focusAt >= here && focusAt < first ? focusAt - here : -1;
           return (
-            <LanePage
+            <LaneBlock
               key={n}
-              moments={page.items}
+              moments={block}
               first={here}
               focusHere={focusHere}
               durationMs={durationMs}

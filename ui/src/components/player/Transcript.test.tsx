@@ -32,6 +32,32 @@ describe("the transcript", () => {
     expect(seeks).toEqual([2000]);
   });
 
+  it("keeps the segment being played in view, scrolling only when another one plays", () => {
+    const scrolled: string[] = [];
+    // jsdom has no scrollIntoView: the test gives elements one that notes who was scrolled to.
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this.textContent ?? "");
+    };
+    try {
+      const queryClient = testQueryClient();
+      seedMoments(queryClient, VIDEO, "transcript", [
+        hit({ type: "transcript", start_ms: 0, end_ms: 2000, text: "one" }),
+        hit({ type: "transcript", start_ms: 2000, end_ms: 4000, text: "two" }),
+      ]);
+      const clock = new PlayerClock(500);
+      renderWith(<Transcript videoId={VIDEO} clock={clock} onSeek={() => undefined} onPick={() => undefined} />, {
+        queryClient,
+      });
+      expect(scrolled).toEqual(["0:00.0 one"]);
+      act(() => clock.set(1500));
+      expect(scrolled).toEqual(["0:00.0 one"]); // the same segment: no scroll
+      act(() => clock.set(2500));
+      expect(scrolled).toEqual(["0:00.0 one", "0:02.0 two"]);
+    } finally {
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    }
+  });
+
   it("says when nothing was said", () => {
     const queryClient = testQueryClient();
     seedMoments(queryClient, VIDEO, "transcript", []);

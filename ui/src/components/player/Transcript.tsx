@@ -27,16 +27,11 @@ interface SegmentProps {
 
 /** One segment: drawn again only when it becomes, or stops being, the one played. */
 const Segment = memo(function Segment({ segment, current, onChoose }: SegmentProps) {
-  const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (current) button.current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehaviour() });
-  }, [current]);
   return (
     <li>
       <button
         type="button"
         className="segment"
-        ref={button}
         aria-current={current ? "true" : undefined}
         onClick={() => onChoose(segment)}
       >
@@ -48,17 +43,21 @@ const Segment = memo(function Segment({ segment, current, onChoose }: SegmentPro
 
 /** What was said, a button per segment; the segment being played is marked (aria-current) and kept in view. */
 export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onPick }: Props) {
-  // The transcript lane's moments: one cache entry with the lane, which fetches their pages.
+  // The transcript lane's moments: the same cache entry as the lane (one set of requests for both).
   const moments = useLaneMoments(videoId, "transcript");
-  const complete = moments.isSuccess && !moments.hasNextPage;
-  const segments = useMemo(
-    () => (complete ? inTimeOrder((moments.data?.pages ?? []).flatMap((p) => p.items)) : []),
-    [complete, moments.data],
-  );
+  const complete = moments.isSuccess;
+  const segments = useMemo(() => inTimeOrder(moments.data?.items ?? []), [moments.data]);
   const active = useClock(
     clock,
     useCallback((ms: number) => activeIndex(segments, ms), [segments]),
   );
+  // The segment being played is kept in view: one effect for the list, not one per segment.
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    if (active < 0) return;
+    const current = list.current?.children[active]?.firstElementChild;
+    current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehaviour() });
+  }, [active, segments]);
   const onChoose = useCallback(
     (s: Hit) => {
       onSeek(s.start_ms);
@@ -73,7 +72,7 @@ export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onP
   else if (!segments.length) body = <p className="help">Nothing was said, or the transcript is not ready.</p>;
   else
     body = (
-      <ol className="transcript-list">
+      <ol className="transcript-list" ref={list}>
         {segments.map((s, i) => (
           <Segment key={`${s.start_ms}:${i}`} segment={s} current={i === active} onChoose={onChoose} />
         ))}
