@@ -1,32 +1,33 @@
-// The app: the sign-in gate, then the shell with one route per page (each page loaded when first visited).
+// The app: the sign-in gate, then the shell with one route per page (the library, where the app opens, in the
+// first load; each other page loaded when first visited, or from the start when the address is its own).
 import { useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { Suspense, useCallback, useEffect, useState } from "react";
 import { Route, Routes, useLocation } from "react-router";
 import { whenSignedOut } from "./api/client";
 import { ApiError } from "./api/problem";
-import { signIn, signOut, useSession } from "./api/queries";
+import { sessionQuery, signIn, signOut, useSession } from "./api/queries";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { NotFound } from "./components/NotFound";
 import { Shell } from "./components/Shell";
 import { SignIn } from "./components/SignIn";
+import { lazyPage } from "./lazyPage";
 import { type PageName, pageOf } from "./lib/urls";
+import LibraryPage from "./pages/LibraryPage";
 
-const pages = {
-  library: () => import("./pages/LibraryPage"),
-  search: () => import("./pages/SearchPage"),
-  video: () => import("./pages/VideoPage"),
-  work: () => import("./pages/WorkPage"),
-} satisfies Record<PageName, () => Promise<unknown>>;
-const LibraryPage = lazy(pages.library);
-const SearchPage = lazy(pages.search);
-const VideoPage = lazy(pages.video);
-const WorkPage = lazy(pages.work);
+const lazyPages = {
+  search: lazyPage(() => import("./pages/SearchPage")),
+  video: lazyPage(() => import("./pages/VideoPage")),
+  work: lazyPage(() => import("./pages/WorkPage")),
+} satisfies Record<Exclude<PageName, "library">, unknown>;
+const SearchPage = lazyPages.search.Page;
+const VideoPage = lazyPages.video.Page;
+const WorkPage = lazyPages.work.Page;
 
 /** Fetches the code of the page at `pathname` now, beside the session check rather than after it. */
 export function preloadPage(pathname: string): void {
   const page = pageOf(pathname);
-  if (page) void pages[page]().catch(() => undefined); // a failure shows when the page is drawn
+  if (page && page !== "library") void lazyPages[page].preload().catch(() => undefined); // shown when drawn
 }
 
 export function App() {
@@ -41,13 +42,16 @@ export function App() {
   );
   useEffect(() => {
     const stop = whenSignedOut((message) => {
+      // A page's data is asked for beside the session check: a 401 before the check said who is signed in
+      // is that check's answer too, and it shows the sign-in form itself.
+      if (queryClient.getQueryState(sessionQuery.queryKey)?.status !== "success") return;
       forgetAllButSession();
       setSignedOut(`Please sign in again (${message}).`);
     });
     return () => {
       stop();
     };
-  }, [forgetAllButSession]);
+  }, [forgetAllButSession, queryClient]);
 
   const onSignIn = async (token: string) => {
     await signIn(queryClient, token);

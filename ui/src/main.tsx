@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
+import { prefetchPage } from "./api/prefetch";
 import { ApiError } from "./api/problem";
 import { App, preloadPage } from "./App";
 
@@ -16,7 +17,8 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry, refetchOnWindowFocus: false, staleTime: 10_000 } },
 });
 
-preloadPage(location.pathname);
+preloadPage(location.pathname); // first: the page's code, then its data (six requests at a time to the API)
+prefetchPage(queryClient, location.pathname, location.search);
 const root = document.getElementById("app");
 if (root) {
   createRoot(root).render(

@@ -35,13 +35,15 @@ const LIVE = { gcTime: 0 } as const;
 
 // -------------------------------------------------------------------------------------- session
 
+export const sessionQuery = queryOptions({
+  queryKey: ["session"],
+  queryFn: ({ signal }) => call(client.GET("/api/v1/session", { signal })),
+  retry: false,
+  staleTime: Infinity,
+});
+
 export function useSession() {
-  return useQuery({
-    queryKey: ["session"],
-    queryFn: ({ signal }) => call(client.GET("/api/v1/session", { signal })),
-    retry: false,
-    staleTime: Infinity,
-  });
+  return useQuery(sessionQuery);
 }
 
 export async function signIn(queryClient: QueryClient, token: string): Promise<void> {
@@ -56,7 +58,7 @@ export async function signOut(): Promise<void> {
 
 // -------------------------------------------------------------------------------------- library
 
-export function useVideos(state: LibraryState) {
+export function videosQuery(state: LibraryState) {
   const query = {
     status: state.status || undefined,
     path_contains: state.pathContains.trim() || undefined,
@@ -65,10 +67,14 @@ export function useVideos(state: LibraryState) {
     limit: LIBRARY_LIMIT,
     offset: state.offset,
   };
-  return useQuery({
+  return queryOptions({
     queryKey: ["videos", query],
     queryFn: ({ signal }) => call(client.GET("/api/v1/videos", { params: { query }, signal })),
   });
+}
+
+export function useVideos(state: LibraryState) {
+  return useQuery(videosQuery(state));
 }
 
 /** The tasks of every video on a library page, in one listing (`video_id` repeated), polled while one runs. */
@@ -85,12 +91,16 @@ export function useTasksOfVideos(videoIds: readonly string[]) {
 
 // ---------------------------------------------------------------------------------------- video
 
-export function useVideo(videoId: string) {
-  return useQuery({
+export function videoQuery(videoId: string) {
+  return queryOptions({
     queryKey: ["video", videoId],
     queryFn: ({ signal }) =>
       call(client.GET("/api/v1/videos/{video_id}", { params: { path: { video_id: videoId } }, signal })),
   });
+}
+
+export function useVideo(videoId: string) {
+  return useQuery(videoQuery(videoId));
 }
 
 export function useVideoTasks(videoId: string) {

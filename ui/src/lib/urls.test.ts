@@ -12,6 +12,7 @@ import {
   searchHref,
   startMsOf,
   videoIdOf,
+  videoOfPath,
   withOffset,
   workHref,
 } from "./urls";
@@ -33,6 +34,10 @@ describe("URL state", () => {
     expect(videoIdOf("0F8FAD5B-D9CB-469F-A165-70867728950E")).toBe("0f8fad5b-d9cb-469f-a165-70867728950e");
     expect(videoIdOf("not-an-id")).toBeNull();
     expect(videoIdOf(undefined)).toBeNull();
+    expect(videoOfPath("/videos/0F8FAD5B-D9CB-469F-A165-70867728950E/")).toBe("0f8fad5b-d9cb-469f-a165-70867728950e");
+    expect(videoOfPath("/videos/not-an-id")).toBeNull();
+    expect(videoOfPath("/videos/0f8fad5b-d9cb-469f-a165-70867728950e/more")).toBeNull();
+    expect(videoOfPath("/search")).toBeNull();
   });
 
   it("keeps only what is set in a query string, and pages keep the rest of the address", () => {

@@ -18,8 +18,12 @@ export function pageOf(pathname: string): PageName | null {
   if (path === "/" || path === "/library") return "library";
   if (path === "/search") return "search";
   if (path === "/work") return "work";
-  const video = /^\/videos\/([^/]+)$/.exec(path);
-  return video && videoIdOf(video[1]) ? "video" : null;
+  return videoOfPath(path) ? "video" : null;
+}
+
+/** The id of the video whose page is at `pathname` (`/videos/<id>`), or null. */
+export function videoOfPath(pathname: string): string | null {
+  return videoIdOf(/^\/videos\/([^/]+)\/*$/.exec(pathname)?.[1]);
 }
 
 /** A query string from values, leaving out empty ones (so URLs stay short and shareable). */
