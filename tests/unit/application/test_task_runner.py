@@ -271,6 +271,6 @@ async def test_a_resumed_attempt_is_alive_from_the_moment_its_job_is_taken_befor
             leases_seen.append(uow.committed.tasks[task.id].lease_expired(clock.now(), lease_s=45))
             return await super().is_available(task_type)
 
-    report = await runner(uow, Asked(response(SCENES)), clock=clock).execute(RunTask(task.id, 1))
+    report = await runner(uow, Asked(response(SCENES)), clock=clock).execute(RunTask(task.id, 1, resumed=True))
     assert report.outcome is RunOutcome.COMPLETED
     assert leases_seen == [False]

@@ -72,7 +72,9 @@ async def run_task(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> str:
             log.info("job_started", job_try=ctx.get("job_try"))
         started = time.perf_counter()
         try:
-            report = await container.task_runner().execute(RunTask(TaskId(job.task_id), job.attempt, job.task_type))
+            resumed = int(ctx.get("job_try") or 1) > 1  # arq's later try of the job: a retry or the next window
+            command = RunTask(TaskId(job.task_id), job.attempt, job.task_type, resumed=resumed)
+            report = await container.task_runner().execute(command)
         except (OSError, DBAPIError) as exc:
             # PostgreSQL is away: nothing was decided, so the same attempt goes back on the queue.
             delay = container.policy.try_backoff_s * 2

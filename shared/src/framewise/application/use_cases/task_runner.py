@@ -6,6 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn, cast
 
+from pydantic import JsonValue
+
+from framewise.application.face_grouping import add_faces
 from framewise.application.ports import Clock, Heartbeats, MediaLibrary, MlClient, MlResultCache, UnitOfWork
 from framewise.application.results import (
     Availability,
@@ -22,9 +25,10 @@ from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analyses import analysis_of
 from framewise.domain.artifact import envelopes_for
 from framewise.domain.errors import InvalidPayload, TaskNotFound
+from framewise.domain.faces import face_tracks
 from framewise.domain.ids import TaskId
 from framewise.domain.moments import moments_of
-from framewise.domain.payloads import Payload, SceneV1, TranscriptSegmentV1
+from framewise.domain.payloads import ArtifactType, Payload, SceneV1, TranscriptSegmentV1
 from framewise.domain.progress import Checkpoint, fraction_done, time_left_s
 from framewise.domain.provenance import config_hash
 from framewise.domain.retry import RetryPolicy
@@ -51,6 +55,7 @@ class RunTask:
     task_id: TaskId
     attempt: int
     task_type: TaskType | None = None
+    resumed: bool = False  # a later try of the job (a retry, the next window): the attempt may be RUNNING
 
 
 class _Stopped(Exception):
@@ -114,9 +119,8 @@ class TaskRunner:
     async def _run(self, command: RunTask, task_type: TaskType) -> RunReport:
         waited_s: float | None = None  # how long the task had waited before this run started it
         try:
-            # A resumed attempt's job was just taken (its retry or next window): alive from now, before
-            # the checks below take their time. A first attempt is still PENDING and this writes nothing.
-            await self._heartbeats.beat(command.task_id, command.attempt, self._clock.now())
+            if command.resumed:  # its job was just taken: alive from now, before the checks below take their time
+                await self._heartbeats.beat(command.task_id, command.attempt, self._clock.now())
             kept = await self._results.find(command.task_id, command.attempt)
             availability = Availability() if kept is not None else await self._ml.is_available(task_type)
             task, video, progress, waited_s = await self._start(command, task_type, availability)
@@ -286,12 +290,19 @@ class TaskRunner:
         )
         done = {**progress.windows, window.index: CommittedWindow(window.start_ms, window.end_ms, compute_ms, now)}
         last = all(w.index in done for w in windows)
+        payloads: list[dict[str, JsonValue]] | None = None
+        if last or not progress.replacing:
+            payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
+        if last and payloads is not None and analysis.artifact_type is ArtifactType.FACE:
+            # The run's faces join persons before the run it replaces (if any) goes with its faces,
+            # so the same faces seen again land in the persons people named and sorted.
+            tracks = face_tracks(payloads, interval_ms=analysis.grid_ms(task.config))
+            await add_faces(self._uow.persons, video.id, task.id, run.run_id, tracks, now)
         if last:  # a run that replaces a finished one takes its place now, in this transaction
             await artifacts.finish_run(task.id, run.run_id, now)
-        if last or not progress.replacing:
+        if payloads is not None:
             # The run's moments, over all its windows (the first window's are its own envelopes); a
             # re-index run's appear all at once with its last window, never mixed with the old run's.
-            payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
             moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
             await artifacts.replace_moments(task.id, video.id, run.run_id, moments, fresh=fresh)
         if last:
