@@ -3,9 +3,11 @@
 import asyncio
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
+from uuid import UUID, uuid4
 
 from pydantic import JsonValue
 
@@ -23,7 +25,8 @@ from framewise.application.results import (
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analysis_settings import SettingsLayer
 from framewise.domain.artifact import ArtifactEnvelope
-from framewise.domain.errors import PathOutsideRoots, TaskNotFound, VideoNotFound
+from framewise.domain.errors import FaceNotFound, PathOutsideRoots, PersonNotFound, TaskNotFound, VideoNotFound
+from framewise.domain.faces import REJECTED_DISTANCE, FaceTrack, Neighbour, distance
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment
 from framewise.domain.provenance import Provenance
@@ -54,6 +57,9 @@ class _Store:
         self.runs: dict[TaskId, Provenance] = {}  # one run per task, as a windowed task has
         self.windows: dict[TaskId, dict[int, CommittedWindow]] = {}
         self.settings: dict[str, SettingsLayer] = {}
+        self.persons: dict[UUID, str | None] = {}  # id: name
+        self.faces: dict[UUID, FakeFace] = {}
+        self.refusals: list[tuple[UUID, tuple[float, ...]]] = []
 
 
 class InMemoryTaskRepository:
@@ -238,6 +244,107 @@ class InMemorySettingsRepository:
         return self._store.settings.pop(key, None) is not None
 
 
+@dataclass
+class FakeFace:
+    video_id: VideoId
+    task_id: TaskId
+    run_id: str
+    track: FaceTrack
+    person_id: UUID | None
+    pinned: bool = False
+
+
+class InMemoryPersonRepository:
+    """Faces and persons in dicts, nearest faces by brute force, as the SQL one answers."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self.locked = False
+
+    async def lock(self) -> None:
+        self.locked = True
+
+    async def neighbours(self, descriptor: Sequence[float], limit: int) -> list[Neighbour]:
+        near = [
+            Neighbour(f.person_id, distance(f.track.descriptor, descriptor))
+            for f in self._store.faces.values()
+            if f.person_id is not None
+        ]
+        return sorted(near, key=lambda n: n.distance)[:limit]
+
+    async def refusing(self, descriptor: Sequence[float]) -> set[UUID]:
+        return {p for p, d in self._store.refusals if distance(d, descriptor) <= REJECTED_DISTANCE}
+
+    async def create(self, now: datetime) -> UUID:
+        person_id = uuid4()
+        self._store.persons[person_id] = None
+        return person_id
+
+    async def add_face(
+        self, video_id: VideoId, task_id: TaskId, run_id: str, track: FaceTrack, person_id: UUID | None
+    ) -> UUID:
+        face_id = uuid4()
+        self._store.faces[face_id] = FakeFace(video_id, task_id, run_id, track, person_id)
+        return face_id
+
+    async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
+        ordered = sorted(self._store.faces.items(), key=lambda kv: (str(kv[1].video_id), kv[1].track.start_ms))
+        return [(i, f.track.descriptor) for i, f in ordered if f.person_id is None]
+
+    async def assign(self, face_id: UUID, person_id: UUID) -> None:
+        self._store.faces[face_id].person_id = person_id
+
+    async def get(self, person_id: UUID, *, for_update: bool = False) -> str | None:
+        if person_id not in self._store.persons:
+            raise PersonNotFound(person_id)
+        return self._store.persons[person_id]
+
+    async def rename(self, person_id: UUID, name: str | None) -> None:
+        self._store.persons[person_id] = name
+
+    async def dissolve(self, person_id: UUID) -> int:
+        mine = [f for f in self._store.faces.values() if f.person_id == person_id]
+        for face in mine:
+            face.person_id, face.pinned = None, False
+        del self._store.persons[person_id]
+        return len(mine)
+
+    async def merge(self, into: UUID, others: Sequence[UUID]) -> int:
+        moved = [f for f in self._store.faces.values() if f.person_id in others]
+        for face in moved:
+            face.person_id, face.pinned = into, True
+        self._store.refusals = [(into if p in others else p, d) for p, d in self._store.refusals]
+        for other in others:
+            self._store.persons.pop(other, None)
+        return len(moved)
+
+    async def refuse(self, person_id: UUID, face_id: UUID, now: datetime) -> UUID:
+        face = self._store.faces.get(face_id)
+        if face is None or face.person_id != person_id:
+            raise FaceNotFound(face_id, person_id)
+        self._store.refusals.append((person_id, face.track.descriptor))
+        face.person_id, face.pinned = await self.create(now), True
+        return face.person_id
+
+    async def release(self) -> int:
+        released = [
+            f
+            for f in self._store.faces.values()
+            if f.person_id is not None and self._store.persons[f.person_id] is None and not f.pinned
+        ]
+        for face in released:
+            face.person_id = None
+        await self.prune()
+        return len(released)
+
+    async def prune(self) -> int:
+        kept = {f.person_id for f in self._store.faces.values()}
+        gone = [p for p in self._store.persons if p not in kept]
+        for person in gone:
+            del self._store.persons[person]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Changes land in the committed store only on commit; anything else is rolled back."""
 
@@ -249,6 +356,7 @@ class FakeUnitOfWork:
         self.videos = InMemoryVideoRepository(self.committed)
         self.artifacts = InMemoryArtifactRepository(self.committed)
         self.settings = InMemorySettingsRepository(self.committed)
+        self.persons = InMemoryPersonRepository(self.committed)
 
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self.committed)
@@ -256,6 +364,7 @@ class FakeUnitOfWork:
         self.videos = InMemoryVideoRepository(self._working)
         self.artifacts = InMemoryArtifactRepository(self._working)
         self.settings = InMemorySettingsRepository(self._working)
+        self.persons = InMemoryPersonRepository(self._working)
         return self
 
     async def __aexit__(
@@ -266,6 +375,7 @@ class FakeUnitOfWork:
         self.videos = InMemoryVideoRepository(self.committed)
         self.artifacts = InMemoryArtifactRepository(self.committed)
         self.settings = InMemorySettingsRepository(self.committed)
+        self.persons = InMemoryPersonRepository(self.committed)
 
     async def commit(self) -> None:
         assert self._working is not None
@@ -276,6 +386,9 @@ class FakeUnitOfWork:
         self.committed.runs = self._working.runs
         self.committed.windows = self._working.windows
         self.committed.settings = self._working.settings
+        self.committed.persons = self._working.persons
+        self.committed.faces = self._working.faces
+        self.committed.refusals = self._working.refusals
         self._working = copy.deepcopy(self.committed)
         self.commits += 1
 

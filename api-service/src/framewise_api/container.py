@@ -8,12 +8,17 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from framewise.application.ports import ArtifactQueries, MomentSearch, TaskQueries, VideoQueries
+from framewise.application.ports import ArtifactQueries, MomentSearch, PersonQueries, TaskQueries, VideoQueries
 from framewise.application.use_cases.analysis_settings_lister import AnalysisSettingsLister
 from framewise.application.use_cases.analysis_settings_remover import AnalysisSettingsRemover
 from framewise.application.use_cases.analysis_settings_saver import AnalysisSettingsSaver
 from framewise.application.use_cases.cue_lister import CueLister
 from framewise.application.use_cases.moment_jumper import MomentJumper
+from framewise.application.use_cases.person_face_refuser import PersonFaceRefuser
+from framewise.application.use_cases.person_forgetter import PersonForgetter
+from framewise.application.use_cases.person_merger import PersonMerger
+from framewise.application.use_cases.person_regrouper import PersonRegrouper
+from framewise.application.use_cases.person_renamer import PersonRenamer
 from framewise.application.use_cases.run_lister import RunLister
 from framewise.application.use_cases.session_bulk_revoker import SessionBulkRevoker
 from framewise.application.use_cases.session_finder import SessionFinder
@@ -45,6 +50,7 @@ from framewise.infrastructure.ml.httpx_model_checker import HttpxModelChecker
 from framewise.infrastructure.ml.ml_status import HttpxMlStatus
 from framewise.infrastructure.postgres.database import create_engine, session_factory
 from framewise.infrastructure.postgres.moment_search import SqlMomentSearch
+from framewise.infrastructure.postgres.persons import SqlPersonQueries
 from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries, SqlVideoQueries
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
@@ -116,6 +122,24 @@ class ApiContainer:
 
     def moment_search(self) -> MomentSearch:
         return SqlMomentSearch(self.sessions)
+
+    def person_queries(self) -> PersonQueries:
+        return SqlPersonQueries(self.sessions)
+
+    def person_renamer(self) -> PersonRenamer:
+        return PersonRenamer(SqlUnitOfWork(self.sessions))
+
+    def person_forgetter(self) -> PersonForgetter:
+        return PersonForgetter(SqlUnitOfWork(self.sessions))
+
+    def person_merger(self) -> PersonMerger:
+        return PersonMerger(SqlUnitOfWork(self.sessions))
+
+    def person_face_refuser(self) -> PersonFaceRefuser:
+        return PersonFaceRefuser(SqlUnitOfWork(self.sessions), SystemClock())
+
+    def person_regrouper(self) -> PersonRegrouper:
+        return PersonRegrouper(SqlUnitOfWork(self.sessions), SystemClock())
 
     def video_discoverer(self) -> VideoDiscoverer:
         return VideoDiscoverer(

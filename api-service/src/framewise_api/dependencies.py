@@ -11,9 +11,21 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from framewise.application.ports import ArtifactQueries, MlStatusReader, MomentSearch, TaskQueries, VideoQueries
+from framewise.application.ports import (
+    ArtifactQueries,
+    MlStatusReader,
+    MomentSearch,
+    PersonQueries,
+    TaskQueries,
+    VideoQueries,
+)
 from framewise.application.use_cases.cue_lister import CueLister
 from framewise.application.use_cases.moment_jumper import MomentJumper
+from framewise.application.use_cases.person_face_refuser import PersonFaceRefuser
+from framewise.application.use_cases.person_forgetter import PersonForgetter
+from framewise.application.use_cases.person_merger import PersonMerger
+from framewise.application.use_cases.person_regrouper import PersonRegrouper
+from framewise.application.use_cases.person_renamer import PersonRenamer
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_retrier import TaskRetrier
@@ -205,3 +217,35 @@ FileLocator = Annotated[VideoFileLocator, Depends(video_file_locator)]
 Thumbnails = Annotated[ThumbnailMaker, Depends(thumbnail_maker)]
 Cues = Annotated[CueLister, Depends(cue_lister)]
 MlStatus = Annotated[MlStatusReader, Depends(ml_status)]
+
+
+def person_queries(c: ContainerDep) -> PersonQueries:
+    return c.person_queries()
+
+
+def person_renamer(c: ContainerDep) -> PersonRenamer:
+    return c.person_renamer()
+
+
+def person_forgetter(c: ContainerDep) -> PersonForgetter:
+    return c.person_forgetter()
+
+
+def person_merger(c: ContainerDep) -> PersonMerger:
+    return c.person_merger()
+
+
+def person_face_refuser(c: ContainerDep) -> PersonFaceRefuser:
+    return c.person_face_refuser()
+
+
+def person_regrouper(c: ContainerDep) -> PersonRegrouper:
+    return c.person_regrouper()
+
+
+Persons = Annotated[PersonQueries, Depends(person_queries)]
+PersonRenamerDep = Annotated[PersonRenamer, Depends(person_renamer)]
+PersonForgetterDep = Annotated[PersonForgetter, Depends(person_forgetter)]
+PersonMergerDep = Annotated[PersonMerger, Depends(person_merger)]
+PersonFaceRefuserDep = Annotated[PersonFaceRefuser, Depends(person_face_refuser)]
+PersonRegrouperDep = Annotated[PersonRegrouper, Depends(person_regrouper)]

@@ -17,7 +17,19 @@ from framewise_api.container import ApiContainer
 from framewise_api.dependencies import reject_unknown_query
 from framewise_api.media_auth import MediaSigner
 from framewise_api.queue_metrics import QueueCollector
-from framewise_api.routers import artifacts, health, media, paths, reindex, search, session, system, tasks, videos
+from framewise_api.routers import (
+    artifacts,
+    health,
+    media,
+    paths,
+    persons,
+    reindex,
+    search,
+    session,
+    system,
+    tasks,
+    videos,
+)
 from framewise_api.routers import settings as settings_routes
 from framewise_api.security import TokenChecker
 from framewise_api.service_metrics import LocalServiceCollector
@@ -81,6 +93,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(settings_routes.router)
     app.include_router(settings_routes.video_router)
     app.include_router(reindex.router)
+    app.include_router(persons.router)
     ui.install(app, settings)  # last: the UI's pages never shadow a route above
     return app
 

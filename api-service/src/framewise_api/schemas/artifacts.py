@@ -5,7 +5,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union, cast
 from uuid import UUID
 
-from pydantic import BaseModel, Field, RootModel, SerializerFunctionWrapHandler, create_model, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    create_model,
+    field_serializer,
+)
 
 from framewise.application.results import Page
 from framewise.domain.analyses import CATALOGUE, Analysis
@@ -62,6 +70,22 @@ def _example(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def public(payload: type[Payload]) -> type[Payload]:
+    """The payload as the API answers it: its schema without the fields kept on the server (a face's
+    descriptor), under the same name in the documentation."""
+    if not payload.server_only:
+        return payload
+    kept = {name: field for name, field in payload.model_fields.items() if name not in payload.server_only}
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": payload.__doc__,
+        "__annotations__": {name: field.annotation for name, field in kept.items()},
+        **kept,
+        "model_config": ConfigDict(json_schema_extra=payload.model_config.get("json_schema_extra")),
+    }
+    return cast(type[Payload], type(payload.__name__, (payload.__mro__[1],), namespace))
+
+
 def _typed(analysis: Analysis) -> type[_Artifact]:
     """The artifact of one analysis: its `artifact_type` and its payload's schema, named after the
     artifact type (`object`: ObjectArtifactOut, `transcript_segment`: TranscriptSegmentArtifactOut)."""
@@ -73,13 +97,14 @@ def _typed(analysis: Analysis) -> type[_Artifact]:
         __module__=__name__,
         __doc__=f"An artifact of {analysis.task_type.value}: its payload is a {analysis.payload.__name__}.",
         artifact_type=(Literal[kind], ...),  # type: ignore[arg-type]
-        payload=(analysis.payload, ...),
+        payload=(public(analysis.payload), ...),
         __cls_kwargs__={"json_schema_extra": {"examples": [_example(analysis)]}},
     )
 
 
 # One artifact class per analysis in the catalogue, and the union of them, discriminated by type.
 TYPED_ARTIFACTS: dict[ArtifactType, type[_Artifact]] = {a.artifact_type: _typed(a) for a in CATALOGUE}
+PAYLOADS: dict[ArtifactType, type[Payload]] = {a.artifact_type: a.payload for a in CATALOGUE}
 if TYPE_CHECKING:
     TypedArtifact = _Artifact
 else:
@@ -100,7 +125,7 @@ class ArtifactOut(RootModel[TypedArtifact]):
                 "schema_version": a.schema_version,
                 "span_start_ms": a.span_start_ms,
                 "span_end_ms": a.span_end_ms,
-                "payload": a.payload,
+                "payload": {k: v for k, v in a.payload.items() if k not in PAYLOADS[a.artifact_type].server_only},
                 "provenance": a.provenance,
                 "created_at": a.created_at,
             }

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
+from uuid import UUID
 
 from pydantic import JsonValue
 
@@ -18,6 +19,8 @@ from framewise.application.results import (
     MlServiceStatus,
     ModelReload,
     Page,
+    PersonAppearance,
+    PersonSummary,
     QueueDepth,
     RunProgress,
     RunSummary,
@@ -32,6 +35,7 @@ from framewise.application.results import (
 from framewise.contracts.ml import InferenceRequest, InferenceResponse, ModelIdentity
 from framewise.domain.analysis_settings import SettingsLayer
 from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.faces import FaceTrack, Neighbour
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment, MomentType
 from framewise.domain.provenance import Config, Provenance
@@ -174,6 +178,67 @@ class SettingsRepository(Protocol):
         ...
 
 
+class PersonRepository(Protocol):
+    """Faces and the persons they group into (framewise.domain.faces), inside the unit of work."""
+
+    async def lock(self) -> None:
+        """Hold the grouping for the rest of the transaction: faces are placed one writer at a time,
+        so two videos of one stranger never start two persons."""
+        ...
+
+    async def neighbours(self, descriptor: Sequence[float], limit: int) -> list[Neighbour]:
+        """The grouped faces nearest this descriptor, nearest first."""
+        ...
+
+    async def refusing(self, descriptor: Sequence[float]) -> set[UUID]:
+        """The persons people took a face this close to out of ("not this person")."""
+        ...
+
+    async def create(self, now: datetime) -> UUID:
+        """A new unnamed person."""
+        ...
+
+    async def add_face(
+        self, video_id: VideoId, task_id: TaskId, run_id: str, track: FaceTrack, person_id: UUID | None
+    ) -> UUID:
+        """Store a face track of a run, in that person (or none)."""
+        ...
+
+    async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
+        """The faces in no person, with their descriptors, in library order (video, then time)."""
+        ...
+
+    async def assign(self, face_id: UUID, person_id: UUID) -> None: ...
+
+    async def get(self, person_id: UUID, *, for_update: bool = False) -> str | None:
+        """The person's name (None: unnamed). `PersonNotFound` when there is no such person."""
+        ...
+
+    async def rename(self, person_id: UUID, name: str | None) -> None: ...
+
+    async def dissolve(self, person_id: UUID) -> int:
+        """Forget the person: its faces stay, in no person and not pinned; how many."""
+        ...
+
+    async def merge(self, into: UUID, others: Sequence[UUID]) -> int:
+        """The others' faces (pinned) and refusals move into `into`; the others go. Faces moved."""
+        ...
+
+    async def refuse(self, person_id: UUID, face_id: UUID, now: datetime) -> UUID:
+        """`Not this person`: remember what the face looks like against the person, and move the
+        face (pinned) to a new person, whose id is returned. `FaceNotFound` when it is not theirs."""
+        ...
+
+    async def release(self) -> int:
+        """Before a re-grouping: every face that people did not place (not pinned) and that is in an
+        unnamed person leaves it; unnamed persons left with no face go. Faces released."""
+        ...
+
+    async def prune(self) -> int:
+        """Persons with no face left go; how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories; rolls back unless `commit` was called."""
 
@@ -188,6 +253,9 @@ class UnitOfWork(Protocol):
 
     @property
     def settings(self) -> SettingsRepository: ...
+
+    @property
+    def persons(self) -> PersonRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -353,6 +421,20 @@ class MomentSearch(Protocol):
     async def neighbour(self, query: SearchQuery, video_id: VideoId, at_ms: int, *, forward: bool) -> Jump: ...
 
     async def labels(self, moment_type: MomentType, prefix: str | None, limit: int) -> list[LabelCount]: ...
+
+
+class PersonQueries(Protocol):
+    """Read side of persons: the People page, one person, where a person appears."""
+
+    async def list_persons(self, name_prefix: str | None, limit: int, offset: int) -> Page[PersonSummary]:
+        """Named persons first, then by faces, most first."""
+        ...
+
+    async def find_person(self, person_id: UUID) -> PersonSummary | None: ...
+
+    async def appearances(self, person_id: UUID, limit: int, offset: int) -> Page[PersonAppearance]:
+        """The person's faces in library order (video path, then time). `PersonNotFound`."""
+        ...
 
 
 class FrameGrabber(Protocol):

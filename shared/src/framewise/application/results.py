@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
+from uuid import UUID
 
 from pydantic import JsonValue
 
@@ -411,3 +412,37 @@ class LabelCount:
     label: str
     moments: int
     videos: int
+
+
+@dataclass(frozen=True)
+class FaceShown:
+    """Where a face is best seen: a frame of a video and the face's box in it (pixels)."""
+
+    video_id: VideoId
+    best_ms: int
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: UUID
+    name: str | None
+    faces: int
+    videos: int
+    best: FaceShown | None  # its most confident face, for its thumbnail
+
+
+@dataclass(frozen=True)
+class PersonAppearance:
+    face_id: UUID
+    video_id: VideoId
+    video_path: str
+    start_ms: int
+    end_ms: int
+    shown: FaceShown
+
+
+@dataclass(frozen=True)
+class Regrouped:
+    faces: int  # faces placed again
+    persons: int  # the persons they landed in

@@ -31,6 +31,21 @@ class VideoNotFound(NotFound):
         super().__init__("video", ident)
 
 
+class PersonNotFound(NotFound):
+    def __init__(self, ident: object) -> None:
+        super().__init__("person", ident)
+
+
+class FaceNotFound(NotFound):
+    def __init__(self, ident: object, person: object) -> None:
+        DomainError.__init__(self, f"face {ident} is not a face of person {person}")
+        self.kind, self.ident = "face", ident
+
+
+class PersonChangeRefused(DomainError):
+    """A change to persons that cannot be made as asked (a bad name, a person merged into itself)."""
+
+
 class PathOutsideRoots(DomainError):
     """A path resolves (after symlinks) outside every configured media root."""
 

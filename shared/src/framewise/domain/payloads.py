@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 NonNegativeMs = Annotated[int, Field(ge=0)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 FrameIndex = Annotated[int, Field(ge=0)]
+DESCRIPTOR_SIZE = 128  # numbers in a face descriptor (dlib's ResNet)
+Descriptor = Annotated[
+    list[Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]],
+    Field(min_length=DESCRIPTOR_SIZE, max_length=DESCRIPTOR_SIZE),
+]
 
 
 class ArtifactType(StrEnum):
@@ -62,6 +67,8 @@ class Payload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     schema_version: ClassVar[int] = 1
+    # Fields kept on the server: stored with the artifact and used there, never answered by the API.
+    server_only: ClassVar[frozenset[str]] = frozenset()
 
     def span_ms(self) -> tuple[int, int]:
         raise NotImplementedError
@@ -95,9 +102,13 @@ class ObjectDetectionV1(FramePayload):
 
 class FaceDetectionV1(FramePayload):
     model_config = _example({"frame_index": 75, "timestamp_ms": 3000, "confidence": 0.99, "bbox": _BOX})
+    server_only: ClassVar[frozenset[str]] = frozenset({"descriptor"})
     confidence: Confidence
     bbox: BBox
     landmarks: list[Point] | None = None
+    # What the face looks like, as 128 numbers (dlib's ResNet on the face aligned by its 5 landmarks):
+    # faces of one person lie close. Absent when face recognition is off. Never leaves the server.
+    descriptor: Descriptor | None = None
 
 
 class Word(BaseModel):

@@ -41,9 +41,11 @@ from framewise.infrastructure.postgres.mapping import (
     video_from_row,
     video_to_row,
 )
+from framewise.infrastructure.postgres.persons import SqlPersonRepository
 from framewise.infrastructure.postgres.tables import (
     analysis_settings,
     artifacts,
+    faces,
     runs,
     task_windows,
     tasks,
@@ -183,6 +185,7 @@ class SqlVideoRepository:
         deleted = await self._session.execute(delete(videos).where(videos.c.id == video_id).returning(videos.c.id))
         if deleted.first() is None:
             raise VideoNotFound(video_id)
+        await SqlPersonRepository(self._session).prune()  # its faces went with it: a person with none left goes
 
     async def _put_locations(self, video: Video, locations: Sequence[FileLocation]) -> None:
         if not locations:
@@ -284,6 +287,10 @@ class SqlArtifactRepository:
         await self._session.execute(
             delete(artifacts).where(artifacts.c.task_id == task_id, artifacts.c.run_id.in_(old))
         )
+        # Its faces too (this run's were placed first, beside them, so their persons carry over);
+        # a person left with no face goes.
+        if (await self._session.execute(delete(faces).where(faces.c.run_id.in_(old)))).rowcount:  # type: ignore[attr-defined]
+            await SqlPersonRepository(self._session).prune()
         await self._session.execute(
             update(runs)
             .where(runs.c.task_id == task_id, runs.c.state == "current")

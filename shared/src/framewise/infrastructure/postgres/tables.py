@@ -1,5 +1,6 @@
 """Table definitions (SQLAlchemy Core). Alembic migrations in the api-service create them."""
 
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     REAL,
     BigInteger,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+
+from framewise.domain.payloads import DESCRIPTOR_SIZE
 
 metadata = MetaData(
     naming_convention={
@@ -219,4 +222,60 @@ analysis_settings = Table(
     Column("analyses", JSONB, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("scope IN ('library','folder','video')", name="scope_known"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    # A group of faces across the library (framewise.domain.faces): a name people gave it, or none.
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("char_length(name) BETWEEN 1 AND 200", name="name_length"),
+    Index("ix_persons_name", text("lower(name) text_pattern_ops")),
+)
+
+faces = Table(
+    "faces",
+    metadata,
+    # A face track of a run of face detection (one face followed over consecutive samples) and its
+    # descriptor; replaced with the run's moments, gone with its video. `pinned`: put in its person
+    # by people (a merge, "not this person"), so a re-grouping leaves it there.
+    Column("id", Uuid, primary_key=True),
+    Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", Uuid, nullable=False),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Uuid, ForeignKey("persons.id", ondelete="SET NULL")),
+    Column("pinned", Boolean, nullable=False, server_default=text("false")),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("best_ms", BigInteger, nullable=False),
+    Column("x1", REAL, nullable=False),
+    Column("y1", REAL, nullable=False),
+    Column("x2", REAL, nullable=False),
+    Column("y2", REAL, nullable=False),
+    Column("confidence", REAL, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("descriptor", Vector(DESCRIPTOR_SIZE), nullable=False),
+    Index("ix_faces_person_id_video_id_start_ms", "person_id", "video_id", "start_ms"),
+    Index("ix_faces_video_id_start_ms", "video_id", "start_ms"),
+    Index("ix_faces_run_id", "run_id"),
+    Index(
+        "ix_faces_descriptor",
+        "descriptor",
+        postgresql_using="hnsw",
+        postgresql_ops={"descriptor": "vector_l2_ops"},
+    ),
+)
+
+person_refusals = Table(
+    "person_refusals",
+    metadata,
+    # "Not this person": what a face people took out of a person looked like. A face this close
+    # never joins that person again, whatever re-grouping or re-index happens.
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("person_id", Uuid, ForeignKey("persons.id", ondelete="CASCADE"), nullable=False),
+    Column("descriptor", Vector(DESCRIPTOR_SIZE), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_person_refusals_person_id", "person_id"),
 )

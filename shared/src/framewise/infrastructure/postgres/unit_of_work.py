@@ -5,6 +5,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from framewise.infrastructure.postgres.persons import SqlPersonRepository
 from framewise.infrastructure.postgres.repositories import (
     SqlArtifactRepository,
     SqlSettingsRepository,
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
     videos: SqlVideoRepository
     artifacts: SqlArtifactRepository
     settings: SqlSettingsRepository
+    persons: SqlPersonRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -33,6 +35,7 @@ class SqlUnitOfWork:
         self.videos = SqlVideoRepository(self._session)
         self.artifacts = SqlArtifactRepository(self._session)
         self.settings = SqlSettingsRepository(self._session)
+        self.persons = SqlPersonRepository(self._session)
         return self
 
     async def __aexit__(
