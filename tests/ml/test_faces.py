@@ -51,7 +51,7 @@ def test_the_time_window_limits_the_frames_read(faces: FacesModel, analysis_vide
 
 def test_provenance_names_the_weights_files(faces: FacesModel, analysis_video: SampleVideo) -> None:
     provenance = faces.provenance(InferenceRequest(video_path=str(analysis_video.path)), analysis_video.path)
-    assert provenance.weights.startswith("sha256:") and provenance.producer == "facenet-pytorch-mtcnn"
+    assert provenance.weights.startswith("sha256:") and provenance.producer == "facenet-pytorch-mtcnn+dlib-resnet"
 
 
 def test_bad_config_is_refused(faces: FacesModel, analysis_video: SampleVideo) -> None:

@@ -23,12 +23,18 @@ from tests.e2e.waits import wait_until
 pytestmark = pytest.mark.ml
 TOKEN = "test-ml-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-FACES = ["faces/mtcnn/pnet.pt", "faces/mtcnn/rnet.pt", "faces/mtcnn/onet.pt"]
+FACES = [
+    "faces/mtcnn/pnet.pt",
+    "faces/mtcnn/rnet.pt",
+    "faces/mtcnn/onet.pt",
+    "faces/dlib/shape_predictor_5_face_landmarks.dat",
+    "faces/dlib/dlib_face_recognition_resnet_model_v1.dat",
+]
 
 
 @pytest.fixture
 def cache(tmp_path: Path, model_cache: Path) -> Path:
-    """The offline cache without the face detector's weights (and without YOLO11, as offline)."""
+    """The offline cache without the faces model's weights (and without YOLO11, as offline)."""
     copy = tmp_path / "models"
     shutil.copytree(model_cache, copy)
     shutil.rmtree(copy / "faces")
@@ -61,7 +67,7 @@ def test_a_model_without_its_weights_names_each_missing_file(cache: Path) -> Non
     assert str(cache) in model.status.reason and not model.weights_arrived()
     (cache / FACES[0]).parent.mkdir(parents=True)
     (cache / FACES[0]).write_bytes(b"")
-    assert not model.weights_arrived()  # one of three is not enough
+    assert not model.weights_arrived()  # one of five is not enough
 
 
 def test_weights_copied_in_after_start_are_loaded_without_a_restart(

@@ -52,6 +52,7 @@ class MlContainer:
                 settings.ocr_engine,
                 budget.per_analysis,
                 settings.transcribe_engine,
+                settings.face_recognition,
             )
         return cls(
             settings,

@@ -33,6 +33,9 @@ class MlSettings(ServiceSettings):
     ocr_engine: Literal["auto", "rapidocr", "easyocr"] = "auto"
     # faster-whisper (CTranslate2: int8 on the CPU, float16 on CUDA) unless openai-whisper is named
     transcribe_engine: Literal["auto", "faster-whisper", "openai-whisper"] = "auto"
+    # A descriptor of each face found (dlib), for finding one person across the library; false: detection
+    # only, no descriptor computed or answered, and dlib's weights not needed
+    face_recognition: bool = True
     # The CPU threads all analyses together may use (0: the cores this process may run on), and each
     # one's share (0: cpu_threads / gpu_concurrency): cpu_budget.py
     cpu_threads: Annotated[int, Field(ge=0, le=1024)] = 0

@@ -124,6 +124,12 @@ class InferenceModel(ABC):
         """`weights_identity(file)` of the loaded weights, "random" when allowed and used, "none"."""
         return "none"
 
+    @property
+    def options(self) -> dict[str, JsonValue]:
+        """The service settings this model runs with, where they change what it answers (`/health`
+        shows them): the faces model's `recognition`."""
+        return {}
+
     def load(self) -> None:
         started = time.perf_counter()
         try:

@@ -136,10 +136,11 @@ class ModelRegistry:
         ocr_engine: str = "auto",
         threads: int = 0,
         transcribe_engine: str = "auto",
+        face_recognition: bool = True,
     ) -> "ModelRegistry":
         models: list[InferenceModel] = [
             objects_model(ctx, objects),
-            FacesModel(ctx),
+            FacesModel(ctx, face_recognition),
             TranscribeModel(ctx, transcribe_engine, threads),
             OcrModel(ctx, ocr_engine, threads),
             places_model(ctx, places),

@@ -20,7 +20,8 @@ def _version(model: InferenceModel) -> str:
 
 def model_body(m: InferenceModel) -> dict[str, object]:
     """One model as /health shows it: a model not ready says why (`reason`), and the weights files
-    it lacks (`missing`, relative to the model cache)."""
+    it lacks (`missing`, relative to the model cache); `options`, the service settings it runs with
+    (faces: `recognition`, FACE_RECOGNITION)."""
     return {
         "state": m.status.state.value,
         "reason": m.status.reason,
@@ -29,6 +30,7 @@ def model_body(m: InferenceModel) -> dict[str, object]:
         "selected_by": m.selected_by,
         "version": _version(m),
         "weights": m.weights,
+        "options": m.options,
         "load_ms": m.status.load_ms,
     }
 
