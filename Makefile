@@ -20,6 +20,7 @@ $(STAMP): $(BIN)/python constraints.txt shared/pyproject.toml api-service/pyproj
 	$(PIP) install --quiet -c constraints.txt \
 	    -e shared -e api-service -e worker-service -e ml-service -e dev -r requirements-dev.txt
 	$(PIP) install --quiet --no-deps -c constraints.txt $(addprefix -r ,$(ML_NODEPS))
+	$(BIN)/python -m framewise_dev.photos  # real photographs of people for the face tests, in .cache/test-photos
 	touch $(STAMP)
 
 install: $(STAMP)
