@@ -269,3 +269,48 @@ async def test_deleting_a_video_takes_its_faces_and_a_person_with_none_left_goes
 async def test_placing_faces_concurrently_never_starts_two_persons_for_one_stranger(library: Library) -> None:
     await asyncio.gather(*(library.video(f"v{n}.mp4", [track(CY, n)]) for n in range(6)))
     assert await library.scalar("SELECT count(*) FROM persons") == 1
+
+
+async def test_a_named_person_is_found_by_name_in_every_video_and_near_other_moments(
+    library: Library, api: TestClient
+) -> None:
+    await library.video("a/ada.mp4", [track(ADA, 1)])
+    await library.video("b/ada-and-bob.mp4", [track(ADA, 2, start_ms=3000), track(BOB, 3)])
+    await library.video("c/bob.mp4", [track(BOB, 4)])
+    ada, bob = person_with(api, "a/ada.mp4"), person_with(api, "c/bob.mp4")
+    assert api.get("/api/v1/search", params={"q": "lovelace"}).json()["items"] == []  # not named yet
+
+    api.put(f"/api/v1/persons/{ada['id']}", json={"name": "Ada Lovelace"})
+    hits = api.get("/api/v1/search", params={"q": "ada lovelace", "sort": "time"}).json()["items"]
+    assert [(h["video_path"], h["type"], h["text"], h["start_ms"]) for h in hits] == [
+        ("a/ada.mp4", "person", "Ada Lovelace", 0),
+        ("b/ada-and-bob.mp4", "person", "Ada Lovelace", 3000),
+    ]
+    assert len(api.get("/api/v1/search", params={"q": "Lovelace", "types": "person"}).json()["items"]) == 2
+    assert api.get("/api/v1/search", params={"q": "Lovelace", "types": "object"}).json()["items"] == []
+
+    # `person=<id>`: moments while Ada is on screen; Bob's video has none of them.
+    with_ada = api.get("/api/v1/search", params={"person": ada["id"], "types": "person"}).json()["items"]
+    assert {h["video_path"] for h in with_ada} == {"a/ada.mp4", "b/ada-and-bob.mp4"}
+    api.put(f"/api/v1/persons/{bob['id']}", json={"name": "Bob"})
+    near = api.get("/api/v1/search", params={"q": "bob", "near": "person:ada lovelace"}).json()["items"]
+    assert [h["video_path"] for h in near] == ["b/ada-and-bob.mp4"]  # Bob where Ada is close by
+
+    # Next and previous across the library, wrapping round.
+    first = api.get("/api/v1/search/next", params={"q": "ada lovelace", "video_id": hits[0]["video_id"], "at_ms": 0})
+    assert first.json()["hit"]["video_path"] == "b/ada-and-bob.mp4" and not first.json()["wrapped"]
+    again = api.get("/api/v1/search/next", params={"q": "ada lovelace", "video_id": hits[1]["video_id"], "at_ms": 3000})
+    assert again.json()["hit"]["video_path"] == "a/ada.mp4" and again.json()["wrapped"]
+
+    labels = api.get("/api/v1/labels", params={"type": "person"}).json()["items"]
+    assert {(label["label"], label["videos"]) for label in labels} == {("Ada Lovelace", 2), ("Bob", 2)}
+
+    # A rename follows into search, a merge and a removal too; forgetting the person leaves no hit.
+    api.put(f"/api/v1/persons/{ada['id']}", json={"name": "Countess of Lovelace"})
+    assert api.get("/api/v1/search", params={"q": "ada lovelace", "types": "person"}).json()["items"] == []
+    assert len(api.get("/api/v1/search", params={"q": "countess", "types": "person"}).json()["items"]) == 2
+    api.post(f"/api/v1/persons/{ada['id']}/merge", json={"person_ids": [bob["id"]]})
+    assert len(api.get("/api/v1/search", params={"q": "countess", "types": "person"}).json()["items"]) == 4
+    assert api.delete(f"/api/v1/persons/{ada['id']}").status_code == 204
+    assert api.get("/api/v1/search", params={"types": "person"}).json()["items"] == []
+    assert api.get("/api/v1/search", params={"person": str(uuid4())}).json()["items"] == []

@@ -113,7 +113,7 @@ def test_the_chosen_person_is_near_never_refused_and_has_the_most_near_votes(
     near: list[Neighbour], refused: set[UUID]
 ) -> None:
     chosen = choose_person(near, refused)
-    nearest = sorted(near, key=lambda n: n.distance)[:5]
+    nearest = sorted(near, key=lambda n: (n.distance, str(n.person_id)))[:5]
     eligible = [n for n in nearest if n.distance <= MATCH_DISTANCE and n.person_id not in refused]
     if not eligible:
         assert chosen is None

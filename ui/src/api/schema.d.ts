@@ -811,6 +811,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/persons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Persons
+         * @description The persons of the library, named ones first, then by how many faces they have; `q` keeps
+         *     those whose name starts with it.
+         */
+        get: operations["list_persons_api_v1_persons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/regroup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regroup Persons
+         * @description Group the faces again, keeping people's decisions: named persons keep their faces, merged and
+         *     removed faces stay where people put them; every other face is placed again.
+         */
+        post: operations["regroup_persons_api_v1_persons_regroup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Person */
+        get: operations["get_person_api_v1_persons__person_id__get"];
+        /**
+         * Name Person
+         * @description Name the person (or, with null, take the name away).
+         */
+        put: operations["name_person_api_v1_persons__person_id__put"];
+        post?: never;
+        /**
+         * Forget Person
+         * @description Forget the grouping and its name; the faces stay, in no person until a re-grouping.
+         */
+        delete: operations["forget_person_api_v1_persons__person_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Persons
+         * @description The listed persons are this one: their faces join it, and they go. All or nothing: an unknown
+         *     id is a 404 and changes nothing.
+         */
+        post: operations["merge_persons_api_v1_persons__person_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/faces/{face_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Face
+         * @description Not this person: the face moves to a new person of its own and is never put back here.
+         */
+        post: operations["remove_face_api_v1_persons__person_id__faces__face_id__remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/appearances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Appearances
+         * @description Where the person appears, in library order (video path, then time), each with a signed
+         *     still and a stream link that starts there.
+         */
+        get: operations["list_appearances_api_v1_persons__person_id__appearances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -846,6 +975,54 @@ export interface components {
              * @description the settings differ from the task's config: a re-index runs it again
              */
             changed: boolean;
+        };
+        /** AppearanceOut */
+        AppearanceOut: {
+            /**
+             * Face Id
+             * Format: uuid
+             * @description the face track; `POST .../faces/{face_id}/remove` says it is someone else
+             */
+            face_id: string;
+            /**
+             * Video Id
+             * Format: uuid
+             */
+            video_id: string;
+            /** Video Path */
+            video_path: string;
+            /** Start Ms */
+            start_ms: number;
+            /** End Ms */
+            end_ms: number;
+            /**
+             * Best Ms
+             * @description when the face is seen best
+             */
+            best_ms: number;
+            /** @description where, at best_ms, in pixels of the video */
+            box: components["schemas"]["FaceBox"];
+            /**
+             * Thumbnail Url
+             * @description a signed link to that frame
+             */
+            thumbnail_url: string;
+            /**
+             * Stream Url
+             * @description a signed link to the video's stream from the appearance (#t=<seconds>)
+             */
+            stream_url: string;
+        };
+        /** AppearancePage */
+        AppearancePage: {
+            /** Items */
+            items: components["schemas"]["AppearanceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * ArtifactOut
@@ -1072,6 +1249,17 @@ export interface components {
             artifact_type: "face";
             payload: components["schemas"]["FaceDetectionV1"];
         };
+        /** FaceBox */
+        FaceBox: {
+            /** X1 */
+            x1: number;
+            /** Y1 */
+            y1: number;
+            /** X2 */
+            x2: number;
+            /** Y2 */
+            y2: number;
+        };
         /**
          * FaceDetectionV1
          * @example {
@@ -1267,6 +1455,27 @@ export interface components {
             missing_since: string | null;
         };
         /**
+         * MergeIn
+         * @example {
+         *       "person_ids": [
+         *         "9d2e4f60-1a3b-4c5d-8e7f-0a1b2c3d4e5f"
+         *       ]
+         *     }
+         */
+        MergeIn: {
+            /**
+             * Person Ids
+             * @description the persons that are this one
+             */
+            person_ids: string[];
+        };
+        /** MergedOut */
+        MergedOut: {
+            person: components["schemas"]["PersonOut"];
+            /** Faces Moved */
+            faces_moved: number;
+        };
+        /**
          * MlModelOut
          * @description One analysis's model as the ML service reports it.
          */
@@ -1351,7 +1560,7 @@ export interface components {
          * @description What a moment is of: the kind people search by (`types=`), one per analysis.
          * @enum {string}
          */
-        MomentType: "transcript" | "ocr" | "object" | "face" | "place" | "scene";
+        MomentType: "transcript" | "ocr" | "object" | "face" | "place" | "scene" | "person";
         /**
          * OCRDetectionV1
          * @example {
@@ -1639,6 +1848,75 @@ export interface components {
             settle_s: number;
         };
         /**
+         * PersonNameIn
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
+        PersonNameIn: {
+            /**
+             * Name
+             * @description 1 to 200 characters (spaces trimmed); null or blank takes the name away
+             */
+            name: string | null;
+        };
+        /**
+         * PersonOut
+         * @example {
+         *       "faces": 14,
+         *       "id": "6a0f3c2e-9b1d-4e7a-8c5f-2d3b4a6e8f10",
+         *       "name": "Ada Lovelace",
+         *       "thumbnail_box": {
+         *         "x1": 212,
+         *         "x2": 318,
+         *         "y1": 96.5,
+         *         "y2": 227
+         *       },
+         *       "thumbnail_url": "/api/v1/videos/0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c/thumbnail?t_ms=41000&width=320&exp=1796040000&sig=9c1f",
+         *       "videos": 3
+         *     }
+         */
+        PersonOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description what people named the person; none until they do
+             */
+            name: string | null;
+            /**
+             * Faces
+             * @description face tracks (one face followed over consecutive frames) grouped here
+             */
+            faces: number;
+            /**
+             * Videos
+             * @description videos they appear in
+             */
+            videos: number;
+            /**
+             * Thumbnail Url
+             * @description a signed link to the frame of the person's best face
+             */
+            thumbnail_url: string | null;
+            /** @description the face's box in that frame, in pixels of the video */
+            thumbnail_box: components["schemas"]["FaceBox"] | null;
+        };
+        /** PersonPage */
+        PersonPage: {
+            /** Items */
+            items: components["schemas"]["PersonOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /**
          * PlaceArtifactOut
          * @description An artifact of place_detection: its payload is a PlaceClassificationV1.
          * @example {
@@ -1793,6 +2071,19 @@ export interface components {
              */
             ready: number;
         };
+        /** RegroupedOut */
+        RegroupedOut: {
+            /**
+             * Faces
+             * @description faces placed again
+             */
+            faces: number;
+            /**
+             * Persons
+             * @description the persons they are in now
+             */
+            persons: number;
+        };
         /** ReindexIn */
         ReindexIn: {
             /**
@@ -1906,6 +2197,15 @@ export interface components {
             models: {
                 [key: string]: components["schemas"]["MlModelOut"];
             };
+        };
+        /** RemovedOut */
+        RemovedOut: {
+            /**
+             * New Person Id
+             * Format: uuid
+             * @description the person the face is in now, alone
+             */
+            new_person_id: string;
         };
         /** RevokedOut */
         RevokedOut: {
@@ -5716,7 +6016,7 @@ export interface operations {
             query?: {
                 /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
                 q?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -5726,6 +6026,8 @@ export interface operations {
                 /** @description milliseconds from the start of a video */
                 to_ms?: number | null;
                 run_id?: string | null;
+                /** @description a person's id: moments while they are on screen */
+                person?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -5830,7 +6132,7 @@ export interface operations {
                 at_ms: number;
                 /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
                 q?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -5839,6 +6141,8 @@ export interface operations {
                 /** @description milliseconds from the start of a video */
                 to_ms?: number | null;
                 run_id?: string | null;
+                /** @description a person's id: moments while they are on screen */
+                person?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -5962,7 +6266,7 @@ export interface operations {
                 at_ms: number;
                 /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
                 q?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -5971,6 +6275,8 @@ export interface operations {
                 /** @description milliseconds from the start of a video */
                 to_ms?: number | null;
                 run_id?: string | null;
+                /** @description a person's id: moments while they are on screen */
+                person?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -8243,6 +8549,936 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunsOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_persons_api_v1_persons_get: {
+        parameters: {
+            query?: {
+                /** @description a name's beginning, any case */
+                q?: string | null;
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonPage"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regroup_persons_api_v1_persons_regroup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegroupedOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not allowed in the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "not allowed in the resource's current state",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_person_api_v1_persons__person_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    name_person_api_v1_persons__person_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonNameIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description a request that cannot be parsed: a body that is not JSON, a malformed Range header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "a request that cannot be parsed: a body that is not JSON, a malformed Range header",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forget_person_api_v1_persons__person_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_persons_api_v1_persons__person_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergedOut"];
+                };
+            };
+            /** @description a request that cannot be parsed: a body that is not JSON, a malformed Range header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "a request that cannot be parsed: a body that is not JSON, a malformed Range header",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_face_api_v1_persons__person_id__faces__face_id__remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+                face_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appearances_api_v1_persons__person_id__appearances_get: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppearancePage"];
                 };
             };
             /** @description no or wrong bearer token (or session) */

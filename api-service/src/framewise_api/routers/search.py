@@ -1,3 +1,4 @@
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -33,7 +34,9 @@ def search_query(
     ] = None,
     types: Annotated[
         list[str] | None,
-        Query(description="moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene"),
+        Query(
+            description="moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person"
+        ),
     ] = None,
     label: Text = None,
     min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
@@ -41,6 +44,7 @@ def search_query(
     from_ms: Ms = None,
     to_ms: Ms = None,
     run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
+    person: Annotated[UUID | None, Query(description="a person's id: moments while they are on screen")] = None,
     near: Annotated[list[str] | None, Query(description="<type>:<label> that must occur within `within_ms`")] = None,
     within_ms: Annotated[int, Query(ge=0, le=3_600_000)] = 5000,
     sort: SearchSort = SearchSort.RELEVANCE,
@@ -71,6 +75,7 @@ def search_query(
         from_ms=from_ms,
         to_ms=to_ms,
         run_id=run_id,
+        person_id=person,
         near=terms,
         within_ms=within_ms,
         sort=sort,
@@ -98,7 +103,8 @@ async def search_next(
 ) -> JumpOut:
     """The next moment the query finds after `at_ms` in `video_id`, in library order (video path, then
     time), across videos; `wrapped` says it came round from the start of the library."""
-    command = JumpFrom(query, VideoId(video_id), at_ms, forward=True)
+    # `video_id` is where the jump starts, not a filter: the next moment may be in another video.
+    command = JumpFrom(replace(query, video_id=None), VideoId(video_id), at_ms, forward=True)
     return JumpOut.of(await jumper.execute(command), signer)
 
 
@@ -107,7 +113,7 @@ async def search_previous(
     query: Query_, jumper: Jumper, signer: Signer, video_id: UUID, at_ms: Annotated[int, Query(ge=0, le=2**53)]
 ) -> JumpOut:
     """The moment before `at_ms` in `video_id`, in library order, wrapping round from the end."""
-    command = JumpFrom(query, VideoId(video_id), at_ms, forward=False)
+    command = JumpFrom(replace(query, video_id=None), VideoId(video_id), at_ms, forward=False)
     return JumpOut.of(await jumper.execute(command), signer)
 
 

@@ -377,6 +377,7 @@ class SearchQuery:
     from_ms: int | None = None  # moments that end after this
     to_ms: int | None = None  # moments that start before this
     run_id: str | None = None
+    person_id: UUID | None = None  # moments while that person is on screen
     near: tuple[NearTerm, ...] = ()  # each must have a moment within `within_ms` in the same video
     within_ms: int = 5000
     sort: SearchSort = SearchSort.RELEVANCE

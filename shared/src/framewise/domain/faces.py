@@ -165,7 +165,7 @@ def choose_person(neighbours: Iterable[Neighbour], refused: set[UUID]) -> UUID |
     """The person a new face joins: the one most of its nearest faces within MATCH_DISTANCE belong
     to (ties: the nearer), never one in `refused`; None starts a new person."""
     votes: dict[UUID, list[float]] = {}
-    for n in sorted(neighbours, key=lambda n: n.distance)[:NEIGHBOURS]:
+    for n in sorted(neighbours, key=lambda n: (n.distance, str(n.person_id)))[:NEIGHBOURS]:  # a total order
         if n.distance <= MATCH_DISTANCE and n.person_id not in refused:
             votes.setdefault(n.person_id, []).append(n.distance)
     if not votes:

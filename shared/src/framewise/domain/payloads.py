@@ -36,6 +36,7 @@ class MomentType(StrEnum):
     FACE = "face"
     PLACE = "place"
     SCENE = "scene"
+    PERSON = "person"  # a named person's face on screen (persons, not an analysis of its own)
 
 
 class BBox(BaseModel):

@@ -67,9 +67,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_person_refusals"),
     )
     op.create_index("ix_person_refusals_person_id", "person_refusals", ["person_id"])
+    # A named person's faces are moments too (type `person`, label the name), found by search.
+    op.add_column("moments", sa.Column("face_id", sa.Uuid(), sa.ForeignKey("faces.id", ondelete="CASCADE")))
+    op.create_index("ix_moments_face_id", "moments", ["face_id"])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM moments WHERE face_id IS NOT NULL")
+    op.drop_index("ix_moments_face_id", "moments")
+    op.drop_column("moments", "face_id")
     op.drop_table("person_refusals")
     op.drop_table("faces")
     op.drop_table("persons")

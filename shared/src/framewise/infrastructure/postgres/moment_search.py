@@ -39,7 +39,11 @@ LABELLED = (
     "WHERE m.moment_type = ANY(:label_types) AND (m.search_text = :qn OR m.tsv @@ plainto_tsquery('english', :q))"
 )
 UNMATCHED = "SELECT m.id, COALESCE(m.confidence, 1.0) AS score FROM moments m WHERE m.moment_type = ANY(:types)"
-LABEL_TYPES = {MomentType.OBJECT, MomentType.FACE, MomentType.PLACE, MomentType.SCENE}
+LABEL_TYPES = {MomentType.OBJECT, MomentType.FACE, MomentType.PLACE, MomentType.SCENE, MomentType.PERSON}
+# `person=<id>`: moments while that person is on screen (one of their faces overlaps, in the same video).
+WITH_PERSON = """EXISTS (SELECT 1 FROM faces f
+                          WHERE f.person_id = :person_id AND f.video_id = m.video_id
+                            AND f.start_ms < m.end_ms AND f.end_ms > m.start_ms)"""
 PAGE = """
 WITH hits AS ({hits})
 SELECT p.*, {headline} AS headline FROM (
@@ -111,6 +115,9 @@ def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     if query.run_id is not None:
         where.append("m.run_id = :run_id")
         params["run_id"] = query.run_id
+    if query.person_id is not None:
+        where.append(WITH_PERSON)
+        params["person_id"] = query.person_id
     for i, term in enumerate(query.near):
         where.append(NEAR.format(i=i))
         params[f"near_type_{i}"] = term.moment_type.value

@@ -5,17 +5,34 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, and_, delete, exists, func, insert, literal, select, text, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import ColumnElement, Row, Text, and_, delete, exists, func, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from framewise.application.results import FaceShown, Page, PersonAppearance, PersonSummary
 from framewise.domain.errors import FaceNotFound, PersonNotFound
 from framewise.domain.faces import REJECTED_DISTANCE, FaceTrack, Neighbour
 from framewise.domain.ids import TaskId, VideoId
-from framewise.infrastructure.postgres.tables import faces, person_refusals, persons, videos
+from framewise.domain.moments import normalise, trigrams
+from framewise.domain.payloads import MomentType
+from framewise.infrastructure.postgres.tables import faces, moments, person_refusals, persons, videos
 
 GROUPING_LOCK = 0x46_41_43_45  # pg_advisory_xact_lock key of face grouping ("FACE")
+PERSON_MOMENT_COLUMNS = [
+    "video_id",
+    "task_id",
+    "run_id",
+    "moment_type",
+    "label",
+    "search_text",
+    "trigrams",
+    "start_ms",
+    "end_ms",
+    "confidence",
+    "best_ms",
+    "count",
+    "face_id",
+]
 
 
 def _vector(values: Sequence[float]) -> str:
@@ -34,8 +51,38 @@ def _shown(row: Any) -> FaceShown:
 
 
 class SqlPersonRepository:
+    """Every change keeps the person moments in step: a named person's faces are moments of type
+    `person` labelled with the name; an unnamed person's are none."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _moments(self, which: ColumnElement[bool], name: str | None) -> None:
+        """The person moments of the faces `which` selects become those of `name` (none: none)."""
+        chosen = select(faces.c.id).where(which)
+        await self._session.execute(delete(moments).where(moments.c.face_id.in_(chosen)))
+        if name is None:
+            return
+        rows = select(
+            faces.c.video_id,
+            faces.c.task_id,
+            faces.c.run_id,
+            literal(MomentType.PERSON.value),
+            literal(name),
+            literal(normalise(name)),
+            literal(trigrams(name), ARRAY(Text)),
+            faces.c.start_ms,
+            faces.c.end_ms,
+            faces.c.confidence,
+            faces.c.best_ms,
+            faces.c.count,
+            faces.c.id,
+        ).where(which)
+        await self._session.execute(insert(moments).from_select(PERSON_MOMENT_COLUMNS, rows))
+
+    async def _name(self, person_id: UUID) -> str | None:
+        name: str | None = await self._session.scalar(select(persons.c.name).where(persons.c.id == person_id))
+        return name
 
     async def lock(self) -> None:
         await self._session.execute(select(func.pg_advisory_xact_lock(GROUPING_LOCK)))
@@ -88,6 +135,8 @@ class SqlPersonRepository:
                 descriptor=list(track.descriptor),
             )
         )
+        if person_id is not None and (name := await self._name(person_id)) is not None:
+            await self._moments(faces.c.id == face_id, name)
         return face_id
 
     async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
@@ -101,6 +150,7 @@ class SqlPersonRepository:
 
     async def assign(self, face_id: UUID, person_id: UUID) -> None:
         await self._session.execute(update(faces).where(faces.c.id == face_id).values(person_id=person_id))
+        await self._moments(faces.c.id == face_id, await self._name(person_id))
 
     async def get(self, person_id: UUID, *, for_update: bool = False) -> str | None:
         statement = select(persons.c.name).where(persons.c.id == person_id)
@@ -112,8 +162,10 @@ class SqlPersonRepository:
 
     async def rename(self, person_id: UUID, name: str | None) -> None:
         await self._session.execute(update(persons).where(persons.c.id == person_id).values(name=name))
+        await self._moments(faces.c.person_id == person_id, name)
 
     async def dissolve(self, person_id: UUID) -> int:
+        await self._moments(faces.c.person_id == person_id, None)
         moved = await self._session.execute(
             update(faces).where(faces.c.person_id == person_id).values(person_id=None, pinned=False)
         )
@@ -128,6 +180,7 @@ class SqlPersonRepository:
             update(person_refusals).where(person_refusals.c.person_id.in_(others)).values(person_id=into)
         )
         await self._session.execute(delete(persons).where(persons.c.id.in_(others)))
+        await self._moments(faces.c.person_id == into, await self._name(into))
         return int(moved.rowcount)  # type: ignore[attr-defined]
 
     async def refuse(self, person_id: UUID, face_id: UUID, now: datetime) -> UUID:
@@ -142,6 +195,7 @@ class SqlPersonRepository:
         await self._session.execute(
             update(faces).where(faces.c.id == face_id).values(person_id=new_person, pinned=True)
         )
+        await self._moments(faces.c.id == face_id, None)  # the new person has no name yet
         return new_person
 
     async def release(self) -> int:

@@ -378,8 +378,10 @@ class SqlArtifactRepository:
     async def replace_moments(
         self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
     ) -> None:
-        if not fresh:
-            await self._session.execute(delete(moments_table).where(moments_table.c.run_id == run_id))
+        if not fresh:  # (a person moment of the run's faces is the persons' to keep)
+            await self._session.execute(
+                delete(moments_table).where(moments_table.c.run_id == run_id, moments_table.c.face_id.is_(None))
+            )
         if moments:
             await self._copy("moments", [moment_record(video_id, task_id, m) for m in moments], MOMENT_COLUMNS)
 

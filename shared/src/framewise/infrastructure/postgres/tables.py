@@ -184,10 +184,14 @@ moments = Table(
     Column("confidence", REAL, nullable=True),
     Column("best_ms", BigInteger, nullable=False),
     Column("count", Integer, nullable=False),
+    # A person moment's face track: a named person's face is a moment too (type `person`, label the
+    # name), kept in step with names and groupings by the persons' repository.
+    Column("face_id", Uuid, ForeignKey("faces.id", ondelete="CASCADE")),
     CheckConstraint("end_ms > start_ms", name="moment_ordered"),
     Index("ix_moments_video_id_start_ms", "video_id", "start_ms"),
     Index("ix_moments_type_search_text", "moment_type", "search_text"),
     Index("ix_moments_run_id", "run_id"),
+    Index("ix_moments_face_id", "face_id"),
 )
 
 task_windows = Table(
