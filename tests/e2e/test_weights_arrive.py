@@ -22,7 +22,10 @@ from tests.e2e.processes import Stack, running_stack
 from tests.e2e.waits import NotYet, wait_until
 
 pytestmark = pytest.mark.e2e
-FACES = ["faces/mtcnn/pnet.pt", "faces/mtcnn/rnet.pt", "faces/mtcnn/onet.pt"]
+FACES = [
+    *("faces/mtcnn/pnet.pt", "faces/mtcnn/rnet.pt", "faces/mtcnn/onet.pt"),
+    *("faces/dlib/shape_predictor_5_face_landmarks.dat", "faces/dlib/dlib_face_recognition_resnet_model_v1.dat"),
+]
 
 
 def tasks_by_type(stack: Stack) -> dict[str, dict[str, Any]]:

@@ -33,7 +33,10 @@ from tests.served import Served
 
 pytestmark = pytest.mark.integration
 ML_TOKEN = "test-ml-token-0123456789"
-FACES = "faces/mtcnn/pnet.pt, faces/mtcnn/rnet.pt, faces/mtcnn/onet.pt"
+FACES = (
+    "faces/mtcnn/pnet.pt, faces/mtcnn/rnet.pt, faces/mtcnn/onet.pt, "
+    "faces/dlib/shape_predictor_5_face_landmarks.dat, faces/dlib/dlib_face_recognition_resnet_model_v1.dat"
+)
 
 
 @pytest.fixture
