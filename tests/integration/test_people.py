@@ -161,6 +161,12 @@ async def test_real_people_across_videos_group_into_one_person_each_and_are_foun
     for real, paths in by_person.items():
         assert paths == {p for p in LIBRARY if real in LIBRARY[p][1]}, (real, paths)
 
+    # Descriptors never leave the server: the faces' artifacts are answered without them.
+    some_video = next(iter(api.get("/api/v1/videos").json()["items"]))["id"]
+    artifacts = api.get(f"/api/v1/videos/{some_video}/artifacts", params={"artifact_type": "face"})
+    assert artifacts.status_code == 200 and artifacts.json()["items"]
+    assert all("descriptor" not in a["payload"] for a in artifacts.json()["items"])
+
     # Named, Obama is found by search in every video he appears in, and stays so through a re-index.
     assert api.put(f"/api/v1/persons/{obama}", json={"name": "Barack Obama"}).status_code == 200
     hits = api.get("/api/v1/search", params={"q": "obama", "types": "person"}).json()["items"]
