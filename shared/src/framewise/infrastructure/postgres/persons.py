@@ -233,30 +233,50 @@ class SqlPersonQueries:
         )
 
     async def list_persons(self, name_prefix: str | None, limit: int, offset: int) -> Page[PersonSummary]:
-        counts = self._counts()
+        # Each person's faces counted on the (person_id, ...) index, the page cut, and only then the
+        # page's videos counted: an aggregate over every face of the library would cost each request.
         conditions = []
         if name_prefix:
             escaped = name_prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(func.lower(persons.c.name).like(escaped + "%", escape="\\"))
+        faces_of = (
+            select(func.count()).select_from(faces).where(faces.c.person_id == persons.c.id).scalar_subquery()
+        ).label("faces")
         rows = (
-            select(persons.c.id, persons.c.name, counts.c.faces, counts.c.videos)
-            .join(counts, counts.c.person_id == persons.c.id)
+            select(persons.c.id, persons.c.name, faces_of)
             .where(*conditions)
-            .order_by(persons.c.name.is_(None), counts.c.faces.desc(), persons.c.id)
+            .order_by(persons.c.name.is_(None), faces_of.desc(), persons.c.id)
             .limit(limit)
             .offset(offset)
         )
-        total = (
-            select(func.count())
-            .select_from(persons.join(counts, counts.c.person_id == persons.c.id))
-            .where(*conditions)
-        )
+        total = select(func.count()).select_from(persons).where(*conditions)
         async with self._sessions() as session:
             found = list(await session.execute(rows))
             count = int(await session.scalar(total) or 0)
-            best = await self._best(session, [UUID(str(r.id)) for r in found])
-        items = [_summary(r, best.get(UUID(str(r.id)))) for r in found]
+            page = [UUID(str(r.id)) for r in found]
+            videos = await self._videos(session, page)
+            best = await self._best(session, page)
+        items = [
+            PersonSummary(
+                id=UUID(str(r.id)),
+                name=r.name,
+                faces=int(r.faces),
+                videos=videos.get(UUID(str(r.id)), 0),
+                best=best.get(UUID(str(r.id))),
+            )
+            for r in found
+        ]
         return Page(items=items, total=count, limit=limit, offset=offset)
+
+    async def _videos(self, session: AsyncSession, person_ids: list[UUID]) -> dict[UUID, int]:
+        if not person_ids:
+            return {}
+        statement = (
+            select(faces.c.person_id, func.count(faces.c.video_id.distinct()))
+            .where(faces.c.person_id.in_(person_ids))
+            .group_by(faces.c.person_id)
+        )
+        return {UUID(str(p)): int(n) for p, n in await session.execute(statement)}
 
     async def find_person(self, person_id: UUID) -> PersonSummary | None:
         counts = self._counts()
