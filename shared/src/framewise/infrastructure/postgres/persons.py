@@ -15,24 +15,11 @@ from framewise.domain.faces import REJECTED_DISTANCE, FaceTrack, Neighbour
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import normalise, trigrams
 from framewise.domain.payloads import MomentType
+from framewise.infrastructure.postgres.mapping import MOMENT_COLUMNS
 from framewise.infrastructure.postgres.tables import faces, moments, person_refusals, persons, videos
 
 GROUPING_LOCK = 0x46_41_43_45  # pg_advisory_xact_lock key of face grouping ("FACE")
-PERSON_MOMENT_COLUMNS = [
-    "video_id",
-    "task_id",
-    "run_id",
-    "moment_type",
-    "label",
-    "search_text",
-    "trigrams",
-    "start_ms",
-    "end_ms",
-    "confidence",
-    "best_ms",
-    "count",
-    "face_id",
-]
+PERSON_MOMENT_COLUMNS = [*MOMENT_COLUMNS, "face_id"]  # a moment as the worker writes one, and its face
 
 
 def _vector(values: Sequence[float]) -> str:
