@@ -2,7 +2,9 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, type RenderResult } from "@testing-library/react";
 import type { ReactElement } from "react";
+import type { Middleware } from "openapi-fetch";
 import { MemoryRouter } from "react-router";
+import { client } from "./api/client";
 import { laneMomentsQuery } from "./api/queries";
 import type { Hit } from "./api/types";
 
@@ -36,4 +38,36 @@ export function hit(fields: Partial<Hit> & Pick<Hit, "start_ms" | "end_ms" | "te
 /** A lane's moments as if fetched. */
 export function seedMoments(queryClient: QueryClient, videoId: string, moment: Hit["type"], items: Hit[]): void {
   queryClient.setQueryData(laneMomentsQuery(videoId, moment).queryKey, { items, total: items.length });
+}
+
+export interface Asked {
+  method: string;
+  path: string;
+  query: string;
+  body: unknown;
+}
+
+/** Answers the API client's requests with `answer` (before anything is sent) and records them; call the
+ * returned `stop` after the test. */
+export function fakeApi(answer: (asked: Asked) => { status: number; body?: unknown }): {
+  asked: Asked[];
+  stop: () => void;
+} {
+  const asked: Asked[] = [];
+  const middleware: Middleware = {
+    async onRequest({ request }) {
+      const url = new URL(request.url);
+      const text = request.body ? await request.clone().text() : "";
+      const sent: unknown = text ? JSON.parse(text) : null;
+      const one = { method: request.method, path: url.pathname, query: url.search, body: sent };
+      asked.push(one);
+      const { status, body } = answer(one);
+      return new Response(body === undefined ? null : JSON.stringify(body), {
+        status,
+        headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json" },
+      });
+    },
+  };
+  client.use(middleware);
+  return { asked, stop: () => client.eject(middleware) };
 }

@@ -42,10 +42,26 @@ describe("prefetching a page as the app starts", () => {
     const urls = await asked(`/videos/${VIDEO.toUpperCase()}?t=12`);
     expect(urls.slice(0, 2)).toEqual(["/api/v1/session", `/api/v1/videos/${VIDEO}`]);
     const lanes = urls.slice(2).map((u) => new URLSearchParams(u.split("?")[1]));
-    expect(lanes.map((q) => q.get("types")).sort()).toEqual(["face", "object", "ocr", "place", "scene", "transcript"]);
+    expect(lanes.map((q) => q.get("types")).sort()).toEqual([
+      "face",
+      "object",
+      "ocr",
+      "person",
+      "place",
+      "scene",
+      "transcript",
+    ]);
     for (const q of lanes) {
       expect([q.get("video_id"), q.get("sort"), q.get("limit"), q.get("offset")]).toEqual([VIDEO, "time", "100", "0"]);
     }
+  });
+
+  it("asks for a page of people, or a person, with what the address says", async () => {
+    expect(await asked("/people?q=ada&offset=48")).toEqual([
+      "/api/v1/session",
+      "/api/v1/persons?q=ada&limit=48&offset=48",
+    ]);
+    expect(await asked(`/people/${VIDEO}`)).toEqual(["/api/v1/session", `/api/v1/persons/${VIDEO}`]);
   });
 
   it("asks only for the session elsewhere", async () => {

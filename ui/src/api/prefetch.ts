@@ -1,9 +1,10 @@
 // What the page at an address shows first, asked for as the app starts: beside the session check and the
 // page's code rather than after them, so the page draws as soon as both are in.
 import type { QueryClient } from "@tanstack/react-query";
-import { ANALYSES } from "../lib/analyses";
-import { pageOf, parseLibraryState, videoOfPath } from "../lib/urls";
-import { laneMomentsQuery, sessionQuery, videoQuery, videosQuery } from "./queries";
+import { LANES } from "../lib/analyses";
+import { parsePeopleState } from "../lib/people";
+import { pageOf, parseLibraryState, personOfPath, videoOfPath } from "../lib/urls";
+import { laneMomentsQuery, personQuery, personsQuery, sessionQuery, videoQuery, videosQuery } from "./queries";
 
 /** Starts the session check and the first reads of the page at `pathname` + `search` (none of the live
  * listings: those are asked for by the page that shows them, as they are dropped when none does). */
@@ -16,6 +17,11 @@ export function prefetchPage(queryClient: QueryClient, pathname: string, search:
     const id = videoOfPath(pathname);
     if (id === null) return;
     void queryClient.prefetchQuery(videoQuery(id));
-    for (const a of ANALYSES) void queryClient.prefetchQuery(laneMomentsQuery(id, a.moment));
+    for (const lane of LANES) void queryClient.prefetchQuery(laneMomentsQuery(id, lane.moment));
+  } else if (page === "people") {
+    void queryClient.prefetchQuery(personsQuery(parsePeopleState(new URLSearchParams(search))));
+  } else if (page === "person") {
+    const id = personOfPath(pathname);
+    if (id !== null) void queryClient.prefetchQuery(personQuery(id));
   }
 }

@@ -17,6 +17,15 @@ export const ANALYSES: readonly Analysis[] = [
   { task: "place_detection", moment: "place", name: "Places" },
 ];
 
+/** What a lane of the timeline shows: the moments of one type, under a name. */
+export type LaneKind = Pick<Analysis, "moment" | "name">;
+
+/** Named people's faces (person moments): a lane after the six analyses'. */
+export const PEOPLE_LANE: LaneKind = { moment: "person", name: "People" };
+
+/** The timeline's lanes, in order: one per analysis, then the people. */
+export const LANES: readonly LaneKind[] = [...ANALYSES, PEOPLE_LANE];
+
 // Every value of the schema's unions, checked both ways by the compiler: a status or an analysis the
 // API adds is a type error until it is listed.
 const EVERY_STATUS = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 3, CANCELLED: 4 } satisfies Record<
@@ -43,7 +52,7 @@ export function analysisOfMoment(moment: string): Analysis | undefined {
 }
 
 export function isMomentType(value: string): value is MomentType {
-  return analysisOfMoment(value) !== undefined;
+  return LANES.some((lane) => lane.moment === value);
 }
 
 export function isTaskType(value: string): value is TaskType {

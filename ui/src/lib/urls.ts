@@ -10,7 +10,7 @@ export function videoIdOf(text: string | undefined): string | null {
   return text !== undefined && UUID.test(text) ? text.toLowerCase() : null;
 }
 
-export type PageName = "library" | "search" | "video" | "work";
+export type PageName = "library" | "search" | "video" | "work" | "people" | "person";
 
 /** Which page an address shows (null: none, the not-found page). */
 export function pageOf(pathname: string): PageName | null {
@@ -18,7 +18,14 @@ export function pageOf(pathname: string): PageName | null {
   if (path === "/" || path === "/library") return "library";
   if (path === "/search") return "search";
   if (path === "/work") return "work";
+  if (path === "/people") return "people";
+  if (personOfPath(path)) return "person";
   return videoOfPath(path) ? "video" : null;
+}
+
+/** The id of the person whose page is at `pathname` (`/people/<id>`), or null. */
+export function personOfPath(pathname: string): string | null {
+  return videoIdOf(/^\/people\/([^/]+)\/*$/.exec(pathname)?.[1]);
 }
 
 /** The id of the video whose page is at `pathname` (`/videos/<id>`), or null. */
