@@ -19,10 +19,14 @@ const lazyPages = {
   search: lazyPage(() => import("./pages/SearchPage")),
   video: lazyPage(() => import("./pages/VideoPage")),
   work: lazyPage(() => import("./pages/WorkPage")),
+  people: lazyPage(() => import("./pages/PeoplePage")),
+  person: lazyPage(() => import("./pages/PersonPage")),
 } satisfies Record<Exclude<PageName, "library">, unknown>;
 const SearchPage = lazyPages.search.Page;
 const VideoPage = lazyPages.video.Page;
 const WorkPage = lazyPages.work.Page;
+const PeoplePage = lazyPages.people.Page;
+const PersonPage = lazyPages.person.Page;
 
 /** Fetches the code of the page at `pathname` now, beside the session check rather than after it. */
 export function preloadPage(pathname: string): void {
@@ -86,6 +90,8 @@ export function App() {
             <Route path="/search" element={<SearchPage />} />
             <Route path="/work" element={<WorkPage />} />
             <Route path="/videos/:id" element={<VideoPage />} />
+            <Route path="/people" element={<PeoplePage />} />
+            <Route path="/people/:id" element={<PersonPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

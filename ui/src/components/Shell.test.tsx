@@ -13,6 +13,8 @@ describe("the shell", () => {
     expect(sectionOf("/videos/0f8fad5b-d9cb-469f-a165-70867728950e")).toBe("library");
     expect(sectionOf("/search")).toBe("search");
     expect(sectionOf("/work/")).toBe("work");
+    expect(sectionOf("/people")).toBe("people");
+    expect(sectionOf("/people/0f8fad5b-d9cb-469f-a165-70867728950e")).toBe("people");
     expect(sectionOf("/elsewhere")).toBe("none");
   });
 

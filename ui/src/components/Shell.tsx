@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { Link, useLocation } from "react-router";
 
-export type Section = "library" | "search" | "work" | "none";
+export type Section = "library" | "search" | "people" | "work" | "none";
 
 /** Which item of the main navigation an address belongs to (a video belongs to the library). */
 export function sectionOf(pathname: string): Section {
@@ -9,6 +9,7 @@ export function sectionOf(pathname: string): Section {
   if (path === "/" || path === "/library" || path.startsWith("/videos/")) return "library";
   if (path === "/search") return "search";
   if (path === "/work") return "work";
+  if (path === "/people" || path.startsWith("/people/")) return "people";
   return "none";
 }
 
@@ -36,6 +37,9 @@ export function Shell({ onSignOut, children }: { onSignOut: () => void; children
           </Link>
           <Link to="/search" aria-current={current("search")}>
             Search
+          </Link>
+          <Link to="/people" aria-current={current("people")}>
+            People
           </Link>
           <Link to="/work" aria-current={current("work")}>
             Work
