@@ -14,7 +14,7 @@ import { Transcript } from "../components/player/Transcript";
 import { VideoPlayer } from "../components/player/VideoPlayer";
 import { StatusChips } from "../components/StatusChips";
 import { useTitle } from "../hooks/useTitle";
-import { ANALYSES } from "../lib/analyses";
+import { LANES } from "../lib/analyses";
 import { PlayerClock } from "../lib/clock";
 import { fileName, formatDuration, formatWhen, visibleText } from "../lib/format";
 import type { Selected } from "../lib/moments";
@@ -26,11 +26,11 @@ export default function VideoPage() {
   return id === null ? <NotFound /> : <VideoLoader key={id} id={id} />;
 }
 
-const LANES = ANALYSES.map((a) => a.moment);
+const MOMENTS = LANES.map((lane) => lane.moment);
 
 function VideoLoader({ id }: { id: string }) {
   const video = useVideo(id);
-  usePrefetchLanes(id, LANES);
+  usePrefetchLanes(id, MOMENTS);
   if (video.isError) return <ErrorNotice error={video.error} />;
   if (!video.data) return null;
   return <Watch video={video.data} />;

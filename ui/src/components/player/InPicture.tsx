@@ -1,17 +1,27 @@
+import { useFaceNames } from "../../hooks/useFaceNames";
 import { useItemsNow } from "../../hooks/useItemsNow";
 import type { PlayerClock } from "../../lib/clock";
 import type { Artifact } from "../../api/types";
 import { itemKind, itemLabel } from "../../lib/boxes";
 import type { Selected } from "../../lib/moments";
 
-/** The boxed items on screen now, as buttons: the boxes, reachable by keyboard. */
-export function InPicture({ items, onPick }: { items: readonly Artifact[]; onPick: (selected: Selected) => void }) {
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+
+interface Props {
+  items: readonly Artifact[];
+  onPick: (selected: Selected) => void;
+  /** People's names of face items, by item id. */
+  names?: ReadonlyMap<string, string>;
+}
+
+/** The boxed items on screen now, as buttons: the boxes, reachable by keyboard (a named face by its name). */
+export function InPicture({ items, onPick, names = NO_NAMES }: Props) {
   return (
     <section aria-labelledby="here-title">
       <h2 id="here-title">In the picture now</h2>
       <ul className="here" aria-label="Boxed items now">
         {items.map((item) => {
-          const what = `${itemKind(item.artifact_type)}: ${itemLabel(item)}`;
+          const what = `${itemKind(item.artifact_type)}: ${names.get(item.id) ?? itemLabel(item)}`;
           const span = { start_ms: item.span_start_ms, end_ms: item.span_end_ms };
           return (
             <li key={item.id}>
@@ -36,5 +46,6 @@ export function LiveInPicture({
   clock: PlayerClock;
   onPick: (selected: Selected) => void;
 }) {
-  return <InPicture items={useItemsNow(videoId, clock)} onPick={onPick} />;
+  const items = useItemsNow(videoId, clock);
+  return <InPicture items={items} onPick={onPick} names={useFaceNames(videoId, items)} />;
 }

@@ -1,7 +1,7 @@
 import { type KeyboardEvent, memo, useCallback, useMemo, useRef, useState } from "react";
 import { MAX_MOMENTS_PER_LANE, useLaneMoments } from "../../api/queries";
 import type { Hit } from "../../api/types";
-import type { Analysis } from "../../lib/analyses";
+import type { LaneKind } from "../../lib/analyses";
 import type { PlayerClock } from "../../lib/clock";
 import { momentLabel, type Selected } from "../../lib/moments";
 import { inBlocks, laneStep, laneTitle, placeOnLane } from "../../lib/timeline";
@@ -10,7 +10,7 @@ import { Playhead } from "./Playhead";
 
 interface Props {
   videoId: string;
-  analysis: Analysis;
+  analysis: LaneKind;
   durationMs: number;
   clock: PlayerClock;
   onSeek: (ms: number) => void;

@@ -1,4 +1,4 @@
-import { ANALYSES } from "../../lib/analyses";
+import { LANES } from "../../lib/analyses";
 import type { PlayerClock } from "../../lib/clock";
 import type { Selected } from "../../lib/moments";
 import { Lane } from "./Lane";
@@ -11,12 +11,13 @@ interface Props {
   onPick: (selected: Selected) => void;
 }
 
-/** One lane per analysis, in their fixed order; each loads on its own (the player does not wait for them). */
+/** One lane per analysis, in their fixed order, then the people's; each loads on its own (the player does
+ * not wait for them). */
 export function Timeline(props: Props) {
   return (
     <div className="timeline" role="group" aria-label="Timeline">
-      {ANALYSES.map((analysis) => (
-        <Lane key={analysis.moment} analysis={analysis} {...props} />
+      {LANES.map((lane) => (
+        <Lane key={lane.moment} analysis={lane} {...props} />
       ))}
     </div>
   );
