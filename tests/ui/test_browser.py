@@ -3,21 +3,35 @@ browser) against the real stack: the API serving the built UI, both workers and 
 behind a proxy that can fail an analysis. One journey, one stack: sign in (a wrong token first),
 retry a failed task from the Work page, the library with six analyses, a spoken word searched and
 played from its moment, next/previous through the hits, and an accessibility check (axe-core) of
-every page. Screenshots of each page are kept (UI_SCREENSHOTS_DIR, default build/ui-screenshots;
+every page. People: faces seeded into the real run's video as a completed face run places them
+(generated descriptors), then the People page, a name given in place, a merge, a filter, "not this
+person", and a person's appearance played in the player, whose people lane and face box carry the name.
+Screenshots of each page are kept (UI_SCREENSHOTS_DIR, default build/ui-screenshots;
 UPDATE_SCREENSHOTS=1 copies them into docs/screenshots for the README)."""
 
+import asyncio
 import os
+import random
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from framewise.application.face_grouping import add_faces
+from framewise.domain.faces import FaceTrack
+from framewise.domain.ids import TaskId, VideoId
+from framewise.infrastructure.postgres.database import create_engine, session_factory
+from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_dev.media import SampleVideo
 from framewise_dev.ui_build import UI_DIR
 from tests.e2e.ml_proxy import MlProxy
@@ -117,6 +131,7 @@ def test_the_web_ui_across_the_real_stack(
                 assert api.post("/api/v1/paths/discover").json()["tasks_created"] == 6
                 after_failure = {**dict.fromkeys(ANALYSES, "COMPLETED"), "scene_detection": "FAILED"}
                 wait_until(lambda: settled(api, after_failure), timeout=300, message="five done, scenes failed")
+                people = seed_people(api, database_url)
             proxy.heal()
 
             with playwright.sync_playwright() as p:
@@ -128,7 +143,7 @@ def test_the_web_ui_across_the_real_stack(
                 page = context.new_page()
                 errors: list[str] = []
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
-                journey(page, stack.api_url, analysis_video)
+                journey(page, stack.api_url, analysis_video, people)
                 assert errors == []
                 browser.close()
 
@@ -139,13 +154,16 @@ def test_the_web_ui_across_the_real_stack(
             shutil.copy(shot, target / shot.name)
 
 
-def journey(page: Any, api_url: str, video: SampleVideo) -> None:
+def journey(page: Any, api_url: str, video: SampleVideo, people: "SeededPeople") -> None:
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as api:
         sign_in(page)
         retry_from_the_work_page(page, api)
         library_shows_six_analyses(page)
         search_and_play_the_moment(page, api)
         step_through_the_hits(page, api, video)
+        name_and_merge_people(page, api, people)
+        not_this_person(page, api, people)
+        a_persons_appearance_in_the_player(page, api, people)
         provenance_and_sign_out(page)
 
 
@@ -219,7 +237,7 @@ def search_and_play_the_moment(page: Any, api: httpx.Client) -> None:
     hits.first.click()
     page.wait_for_url("**/videos/**")
     wait_playing_within(page, expected["start_ms"], expected["end_ms"])
-    assert page.locator(".timeline .lane").count() == 6
+    assert page.locator(".timeline .lane").count() == 7  # six analyses and the people
     active = page.locator('.transcript-list button[aria-current="true"]')
     active.wait_for()
     assert "lazy" in active.inner_text().lower()  # the transcript follows the player
@@ -261,3 +279,148 @@ def provenance_and_sign_out(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("API token").wait_for()
     assert page.context.cookies() == []
+
+
+# ------------------------------------------------------------------------------------------ people
+
+SEEDED_AT = datetime(2026, 12, 7, tzinfo=UTC)
+ASTRONAUT_NAME = "Eileen Collins"
+
+
+def look(seed: int) -> list[float]:
+    """A person's look: 128 numbers at dlib's spread (tests/integration/test_persons.py's way)."""
+    rng = random.Random(seed)
+    return [rng.gauss(0, 0.09) for _ in range(128)]
+
+
+def face_track(face: list[float], seed: int, start_ms: int, end_ms: int, box: tuple[float, ...]) -> FaceTrack:
+    rng = random.Random(seed)
+    descriptor = tuple(round(x + rng.gauss(0, 0.012), 5) for x in face)
+    x1, y1, x2, y2 = box
+    return FaceTrack(start_ms, end_ms, (start_ms + end_ms) // 2, (x1, y1, x2, y2), 0.99, descriptor, 2)
+
+
+@dataclass(frozen=True)
+class SeededPeople:
+    video_id: str
+    astronaut: str  # the person of the face the real run found (shot two)
+    ada: str  # two faces
+    bob: str  # one face, merged into Ada's
+    astronaut_span: tuple[int, int]
+
+
+def seed_people(api: httpx.Client, database_url: str) -> SeededPeople:
+    """Face tracks placed into persons in the real run of the sample's faces, as a completed run places
+    them (with generated descriptors): the astronaut over the time and box the real run found, and two
+    other looks later in the video. Each person's id, found through the API."""
+    (video,) = api.get("/api/v1/videos").json()["items"]
+    task = tasks_of(api)["face_detection"]
+    found = api.get(f"/api/v1/videos/{video['id']}/artifacts", params={"artifact_type": "face", "limit": 1000})
+    faces = found.json()["items"]
+    assert faces, "the real run found the astronaut's face"
+    run_id = faces[0]["provenance"]["run_id"]
+    start = min(f["span_start_ms"] for f in faces)
+    end = max(f["span_end_ms"] for f in faces)
+    bbox = faces[len(faces) // 2]["payload"]["bbox"]
+    box = (bbox["x1"], bbox["y1"], bbox["x2"], bbox["y2"])
+    astronaut, ada, bob = look(11), look(12), look(13)
+    tracks = [
+        face_track(astronaut, 1, start, end, box),
+        face_track(ada, 2, 8000, 9000, (40.0, 40.0, 120.0, 140.0)),
+        face_track(ada, 3, 10000, 11000, (60.0, 50.0, 140.0, 150.0)),
+        face_track(bob, 4, 12000, 13000, (200.0, 60.0, 280.0, 160.0)),
+    ]
+
+    async def place() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with SqlUnitOfWork(session_factory(engine)) as uow:
+                video_id, task_id = VideoId(UUID(video["id"])), TaskId(UUID(task["id"]))
+                await add_faces(uow.persons, video_id, task_id, run_id, tracks, SEEDED_AT)
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs in this thread
+        pool.submit(asyncio.run, place()).result()
+
+    def person_at(start_ms: int) -> str:
+        for person in api.get("/api/v1/persons", params={"limit": 500}).json()["items"]:
+            shown = api.get(f"/api/v1/persons/{person['id']}/appearances").json()["items"]
+            if any(a["start_ms"] == start_ms and a["video_id"] == video["id"] for a in shown):
+                return str(person["id"])
+        raise AssertionError(f"nobody at {start_ms} ms")
+
+    ada_id = person_at(8000)
+    assert person_at(10000) == ada_id  # one look, one person
+    return SeededPeople(video["id"], person_at(start), ada_id, person_at(12000), (start, end))
+
+
+def card_of(page: Any, person_id: str) -> Any:
+    return page.locator("li.person").filter(has=page.locator(f'a[href="/people/{person_id}"]'))
+
+
+def name_and_merge_people(page: Any, api: httpx.Client, people: SeededPeople) -> None:
+    """The People page lists the persons; one is named in place (Enter saves); two are merged; the
+    name filter keeps the named one."""
+    page.get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("heading", name="People", exact=True).wait_for()
+    card_of(page, people.bob).wait_for()
+    assert page.locator("li.person").count() >= 3
+    assert "1 face · 1 video" in card_of(page, people.bob).inner_text()
+    assert "2 faces · 1 video" in card_of(page, people.ada).inner_text()
+
+    astronaut = card_of(page, people.astronaut)
+    astronaut.get_by_role("button", name="Unnamed (rename)").click()
+    field = astronaut.get_by_role("textbox", name="Name")
+    field.fill(f"  {ASTRONAUT_NAME} ")
+    field.press("Enter")
+    astronaut.get_by_role("button", name=f"{ASTRONAUT_NAME} (rename)").wait_for()
+    assert api.get(f"/api/v1/persons/{people.astronaut}").json()["name"] == ASTRONAUT_NAME
+
+    card_of(page, people.ada).get_by_role("checkbox").check()
+    card_of(page, people.bob).get_by_role("checkbox").check()
+    page.get_by_label("Merge into").select_option(people.ada)
+    page.get_by_role("button", name="Merge 2").click()
+    page.get_by_role("status").filter(has_text="Merged 1 person into Unnamed (1 face moved).").wait_for()
+    card_of(page, people.bob).wait_for(state="detached")
+    assert api.get(f"/api/v1/persons/{people.bob}").status_code == 404
+    assert "3 faces · 1 video" in card_of(page, people.ada).inner_text()
+    check_page(page, "people")
+
+
+def not_this_person(page: Any, api: httpx.Client, people: SeededPeople) -> None:
+    """On a person's page, a face said to be someone else's leaves its appearances."""
+    card_of(page, people.ada).get_by_role("link").click()
+    page.wait_for_url(f"**/people/{people.ada}")
+    items = page.locator("ol.appearances li")
+    items.nth(2).wait_for()
+    assert items.count() == 3
+    check_page(page, "person")
+    items.last.get_by_role("button", name="Not this person").click()
+    page.wait_for_function("() => document.querySelectorAll('ol.appearances li').length === 2")
+    assert api.get(f"/api/v1/persons/{people.ada}").json()["faces"] == 2
+
+
+def a_persons_appearance_in_the_player(page: Any, api: httpx.Client, people: SeededPeople) -> None:
+    """The named person's appearance opens the video at its time; the people lane names them, and so does
+    the face box over the picture. The name filter finds them first."""
+    page.get_by_role("link", name="People", exact=True).click()
+    page.get_by_label("Name begins with").fill("eil")
+    page.wait_for_url("**/people?q=eil")
+    card_of(page, people.ada).wait_for(state="detached")
+    assert page.locator("li.person").count() == 1
+    card_of(page, people.astronaut).get_by_role("link").click()
+    page.get_by_role("heading", name=ASTRONAUT_NAME).wait_for()
+    link = page.locator("ol.appearances a").first
+    link.click()
+    page.wait_for_url(f"**/videos/{people.video_id}?*")
+    start, end = people.astronaut_span
+    assert f"t={start / 1000:.3f}" in page.url
+    wait_playing_within(page, start, end)
+    page.locator("video").evaluate("v => v.pause()")
+    lane = page.locator('.lane[data-lane="person"] button.moment')
+    lane.first.wait_for()
+    assert lane.count() == 1 and lane.first.get_attribute("aria-label").startswith(f"People: {ASTRONAUT_NAME} at")
+    page.locator(".boxes .box.face.named").filter(has_text=ASTRONAUT_NAME).first.wait_for()
+    page.get_by_role("button", name=f"Face: {ASTRONAUT_NAME}").wait_for()
