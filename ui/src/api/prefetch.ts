@@ -2,8 +2,7 @@
 // page's code rather than after them, so the page draws as soon as both are in.
 import type { QueryClient } from "@tanstack/react-query";
 import { LANES } from "../lib/analyses";
-import { parsePeopleState } from "../lib/people";
-import { pageOf, parseLibraryState, personOfPath, videoOfPath } from "../lib/urls";
+import { pageOf, parseLibraryState, parsePeopleState, personOfPath, videoOfPath } from "../lib/urls";
 import { laneMomentsQuery, personQuery, personsQuery, sessionQuery, videoQuery, videosQuery } from "./queries";
 
 /** Starts the session check and the first reads of the page at `pathname` + `search` (none of the live

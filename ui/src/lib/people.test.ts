@@ -8,14 +8,12 @@ import {
   faceNames,
   mergedText,
   nameToSave,
-  parsePeopleState,
-  peopleHref,
   type PersonMoment,
   regroupedText,
   spanText,
   videoOfStill,
 } from "./people";
-import { pageOf, personOfPath } from "./urls";
+import { pageOf, parsePeopleState, peopleHref, personOfPath } from "./urls";
 
 const VIDEO = "0f8fad5b-d9cb-469f-a165-70867728950e";
 

@@ -2,24 +2,9 @@
 // frame, and which name a face box in the player carries.
 import type { Box } from "./boxes";
 import { formatTime } from "./format";
-import { parseOffset } from "./paging";
 import { queryString, videoIdOf } from "./urls";
 
 // ------------------------------------------------------------------------------------- pages
-
-export interface PeopleState {
-  q: string;
-  offset: number;
-}
-
-export function parsePeopleState(params: URLSearchParams): PeopleState {
-  return { q: params.get("q") ?? "", offset: parseOffset(params.get("offset")) };
-}
-
-/** The People page filtered by a name's beginning (the first page of it). */
-export function peopleHref(q: string): string {
-  return `/people${queryString({ q: q.trim() })}`;
-}
 
 export const personHref = (id: string): string => `/people/${id}`;
 

@@ -153,6 +153,22 @@ export function startMsOf(params: URLSearchParams): number | null {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : null;
 }
 
+// ------------------------------------------------------------------------------------- people
+
+export interface PeopleState {
+  q: string;
+  offset: number;
+}
+
+export function parsePeopleState(params: URLSearchParams): PeopleState {
+  return { q: params.get("q") ?? "", offset: parseOffset(params.get("offset")) };
+}
+
+/** The People page filtered by a name's beginning (the first page of it). */
+export function peopleHref(q: string): string {
+  return `/people${queryString({ q: q.trim() })}`;
+}
+
 // --------------------------------------------------------------------------------------- work
 
 export interface WorkState {

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { messageOf } from "../api/problem";
-import { PEOPLE_LIMIT, useMergePersons, usePersons, useRegroup } from "../api/queries";
+import { useMergePersons, usePersons, useRegroup } from "../api/persons";
+import { PEOPLE_LIMIT } from "../api/queries";
 import type { Person } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Pager } from "../components/Pager";
@@ -9,7 +10,8 @@ import { MergeBar } from "../components/people/MergeBar";
 import { PersonCard } from "../components/people/PersonCard";
 import { useDebounced } from "../hooks/useDebounced";
 import { useTitle } from "../hooks/useTitle";
-import { displayName, mergedText, parsePeopleState, peopleHref, regroupedText } from "../lib/people";
+import { displayName, mergedText, regroupedText } from "../lib/people";
+import { parsePeopleState, peopleHref } from "../lib/urls";
 
 const FILTER_DELAY_MS = 300;
 

@@ -1,6 +1,6 @@
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError } from "../api/problem";
-import { APPEARANCES_LIMIT, useAppearances, useForgetPerson, usePerson, useRemoveFace } from "../api/queries";
+import { APPEARANCES_LIMIT, useAppearances, useForgetPerson, usePerson, useRemoveFace } from "../api/persons";
 import type { Appearance, Person } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { NotFound } from "../components/NotFound";

@@ -1,5 +1,5 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { useRenamePerson } from "../../api/queries";
+import { useRenamePerson } from "../../api/persons";
 import { displayName, nameToSave } from "../../lib/people";
 import { ErrorNotice } from "../ErrorNotice";
 
