@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from "@testing-library/react";
+import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Artifact } from "../../api/types";
-import { BoxesOverlay } from "./BoxesOverlay";
-import { InPicture } from "./InPicture";
+import { PlayerClock } from "../../lib/clock";
+import { hit, renderWith, seedMoments, testQueryClient } from "../../testing";
+import { BoxesOverlay, LiveBoxes } from "./BoxesOverlay";
+import { InPicture, LiveInPicture } from "./InPicture";
 
 afterEach(cleanup);
 
@@ -37,6 +39,26 @@ describe("names on face boxes", () => {
 
   it("names the face in the list of what is in the picture", () => {
     render(<InPicture items={[face("f1")]} onPick={() => undefined} names={names} />);
+    expect(screen.getByRole("button", { name: "Face: Ada Lovelace" })).toBeTruthy();
+  });
+});
+
+describe("the player's faces named from the video's person moments", () => {
+  it("names the face box on screen with the person moment covering its time, on the picture and in the list", async () => {
+    const queryClient = testQueryClient();
+    queryClient.setQueryData(["boxed", "v", 0], [face("f1")]);
+    seedMoments(queryClient, "v", "person", [
+      hit({ type: "person", text: "Ada Lovelace", start_ms: 2000, end_ms: 4000 }),
+    ]);
+    const clock = new PlayerClock(3100);
+    const { container } = renderWith(
+      <>
+        <LiveBoxes videoId="v" clock={clock} width={320} height={240} />
+        <LiveInPicture videoId="v" clock={clock} onPick={() => undefined} />
+      </>,
+      { queryClient },
+    );
+    await waitFor(() => expect(container.querySelector(".box.face.named")?.textContent).toBe("Ada Lovelace"));
     expect(screen.getByRole("button", { name: "Face: Ada Lovelace" })).toBeTruthy();
   });
 });
