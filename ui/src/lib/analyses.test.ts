@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ANALYSES, analysisOfMoment, isMomentType, isTaskStatus, STATUSES, TASK_TYPES, taskName } from "./analyses";
+import {
+  ANALYSES,
+  analysisOfMoment,
+  isMomentType,
+  isTaskStatus,
+  momentName,
+  STATUSES,
+  TASK_TYPES,
+  taskName,
+} from "./analyses";
 
 describe("the analyses", () => {
   it("has one lane per task type the API knows, in a fixed order", () => {
@@ -22,5 +31,7 @@ describe("the analyses", () => {
     expect(isTaskStatus("failed")).toBe(false);
     expect(isMomentType("scene")).toBe(true);
     expect(isMomentType("bogus")).toBe(false);
+    expect(isMomentType("person")).toBe(true); // the people lane's, and a search type
+    expect([momentName("object"), momentName("person"), momentName("bogus")]).toEqual(["Objects", "People", "bogus"]);
   });
 });

@@ -26,6 +26,11 @@ export const PEOPLE_LANE: LaneKind = { moment: "person", name: "People" };
 /** The timeline's lanes, in order: one per analysis, then the people. */
 export const LANES: readonly LaneKind[] = [...ANALYSES, PEOPLE_LANE];
 
+/** What a kind of moment is called: "Objects", "People" (the raw type for one the UI does not know). */
+export function momentName(moment: string): string {
+  return LANES.find((lane) => lane.moment === moment)?.name ?? moment;
+}
+
 // Every value of the schema's unions, checked both ways by the compiler: a status or an analysis the
 // API adds is a type error until it is listed.
 const EVERY_STATUS = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 3, CANCELLED: 4 } satisfies Record<

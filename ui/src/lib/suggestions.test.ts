@@ -4,7 +4,7 @@ import { suggestionKinds, suggestionOptions } from "./suggestions";
 describe("suggestions", () => {
   it("asks the kinds a search is limited to, else those with words", () => {
     expect(suggestionKinds(["object"])).toEqual(["object"]);
-    expect(suggestionKinds([])).toEqual(["transcript", "object", "place", "ocr"]);
+    expect(suggestionKinds([])).toEqual(["transcript", "object", "place", "ocr", "person"]);
   });
 
   it("offers each label once, with its kind and count", () => {

@@ -1,13 +1,13 @@
 import { Link } from "react-router";
 import type { Hit } from "../../api/types";
-import { analysisOfMoment } from "../../lib/analyses";
+import { momentName } from "../../lib/analyses";
 import { fileName, formatTime } from "../../lib/format";
 import { hitHref, type SearchState } from "../../lib/urls";
 import { Snippet } from "./Snippet";
 
 /** One hit: its frame, its snippet, and where it is; it plays from its moment, the search kept for next/previous. */
 function HitItem({ hit, state }: { hit: Hit; state: SearchState }) {
-  const kind = analysisOfMoment(hit.type)?.name ?? hit.type;
+  const kind = momentName(hit.type);
   return (
     <li>
       <Link to={hitHref(hit, state)} className="hit">

@@ -3,7 +3,7 @@ import { useNavigate } from "react-router";
 import { useSuggestions } from "../../api/queries";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useShortcuts } from "../../hooks/useShortcuts";
-import { ANALYSES, isMomentType } from "../../lib/analyses";
+import { isMomentType, LANES } from "../../lib/analyses";
 import { formText } from "../../lib/forms";
 import { suggestionKinds, suggestionOptions } from "../../lib/suggestions";
 import { type SearchState, searchHref } from "../../lib/urls";
@@ -55,7 +55,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
       </div>
       <fieldset>
         <legend>Types</legend>
-        {ANALYSES.map((a) => (
+        {LANES.map((a) => (
           <label key={a.moment} className="check">
             <input type="checkbox" name="types" value={a.moment} defaultChecked={state.types.includes(a.moment)} />{" "}
             {a.name}
