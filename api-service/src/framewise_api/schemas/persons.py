@@ -26,7 +26,7 @@ def _still(shown: FaceShown, links: MediaLinks) -> str:
 
 
 def _box(shown: FaceShown) -> FaceBox:
-    x1, y1, x2, y2 = shown.box
+    x1, y1, x2, y2 = (round(corner, 1) for corner in shown.box)  # stored as REAL: 244.60000610351562
     return FaceBox(x1=x1, y1=y1, x2=x2, y2=y2)
 
 
