@@ -287,6 +287,8 @@ async def test_a_named_person_is_found_by_name_in_every_video_and_near_other_mom
         ("b/ada-and-bob.mp4", "person", "Ada Lovelace", 3000),
     ]
     assert len(api.get("/api/v1/search", params={"q": "Lovelace", "types": "person"}).json()["items"]) == 2
+    assert {h["person_id"] for h in hits} == {ada["id"]}  # which person, and where the face is
+    assert hits[0]["box"] == {"x1": 10.0, "y1": 20.0, "x2": 110.0, "y2": 150.0}
     assert api.get("/api/v1/search", params={"q": "Lovelace", "types": "object"}).json()["items"] == []
 
     # `person=<id>`: moments while Ada is on screen; Bob's video has none of them.

@@ -2408,6 +2408,13 @@ export interface components {
             /** Run Id */
             run_id: string;
             /**
+             * Person Id
+             * @description a person moment's person (`/api/v1/persons/{person_id}`)
+             */
+            person_id?: string | null;
+            /** @description a person moment's face at its best frame, in pixels of the video */
+            box?: components["schemas"]["FaceBox"] | null;
+            /**
              * Thumbnail Url
              * @description a signed link to a still of the moment's best frame (opens only that)
              */

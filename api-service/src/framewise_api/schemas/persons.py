@@ -19,6 +19,11 @@ class FaceBox(BaseModel):
     x2: float
     y2: float
 
+    @classmethod
+    def of(cls, box: tuple[float, float, float, float]) -> Self:
+        x1, y1, x2, y2 = (round(corner, 1) for corner in box)  # stored as REAL: 244.60000610351562
+        return cls(x1=x1, y1=y1, x2=x2, y2=y2)
+
 
 def _still(shown: FaceShown, links: MediaLinks) -> str:
     query = links.query("thumbnail", shown.video_id)
@@ -26,8 +31,7 @@ def _still(shown: FaceShown, links: MediaLinks) -> str:
 
 
 def _box(shown: FaceShown) -> FaceBox:
-    x1, y1, x2, y2 = (round(corner, 1) for corner in shown.box)  # stored as REAL: 244.60000610351562
-    return FaceBox(x1=x1, y1=y1, x2=x2, y2=y2)
+    return FaceBox.of(shown.box)
 
 
 class PersonOut(BaseModel):

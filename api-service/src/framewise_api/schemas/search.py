@@ -1,9 +1,12 @@
+from uuid import UUID
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import Jump, LabelCount, SearchHit
 from framewise.domain.moments import MomentType
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
+from framewise_api.schemas.persons import FaceBox
 
 THUMBNAIL_WIDTH = 320
 _VIDEO = "/api/v1/videos/0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c"  # in the examples
@@ -41,6 +44,8 @@ class SearchHitOut(BaseModel):
     score: float = Field(description="relevance to `q` (higher is better), or the confidence without `q`")
     confidence: float | None
     run_id: str
+    person_id: UUID | None = Field(None, description="a person moment's person (`/api/v1/persons/{person_id}`)")
+    box: FaceBox | None = Field(None, description="a person moment's face at its best frame, in pixels of the video")
     thumbnail_url: str = Field(description="a signed link to a still of the moment's best frame (opens only that)")
     stream_url: str = Field(
         description="a signed link to the video's stream (opens only that), with a media fragment #t=<seconds>"
@@ -61,6 +66,8 @@ class SearchHitOut(BaseModel):
             score=hit.score,
             confidence=hit.confidence,
             run_id=hit.run_id,
+            person_id=hit.person_id,
+            box=FaceBox.of(hit.box) if hit.box else None,
             thumbnail_url=f"{base}/thumbnail?t_ms={hit.best_ms}&width={THUMBNAIL_WIDTH}&{still}",
             stream_url=f"{base}/stream?{stream}#t={hit.start_ms / 1000:.3f}",
         )

@@ -399,6 +399,8 @@ class SearchHit:
     confidence: float | None
     run_id: str
     best_ms: int
+    person_id: UUID | None = None  # a person moment's person
+    box: tuple[float, float, float, float] | None = None  # a person moment's face, at best_ms, in pixels
 
 
 @dataclass(frozen=True)

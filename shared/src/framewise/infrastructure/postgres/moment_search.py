@@ -48,8 +48,9 @@ PAGE = """
 WITH hits AS ({hits})
 SELECT p.*, {headline} AS headline FROM (
     SELECT m.id, m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label, m.confidence,
-           m.run_id, m.best_ms, h.score
+           m.run_id, m.best_ms, h.score, f.person_id, f.x1, f.y1, f.x2, f.y2
       FROM hits h JOIN moments m ON m.id = h.id JOIN videos v ON v.id = m.video_id
+      LEFT JOIN faces f ON f.id = m.face_id
      {beyond}
      ORDER BY {order} LIMIT :limit OFFSET :offset
 ) p ORDER BY {outer_order}
@@ -155,6 +156,8 @@ def _hit(row: Any, q: str | None) -> SearchHit:
         confidence=None if row.confidence is None else round(float(row.confidence), 4),
         run_id=row.run_id,
         best_ms=int(row.best_ms),
+        person_id=row.person_id,
+        box=None if row.person_id is None else (round(row.x1, 1), round(row.y1, 1), round(row.x2, 1), round(row.y2, 1)),
     )
 
 
