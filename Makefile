@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install models run test test-fast lint bench mutation up down constraints clean ui ui-types
+.PHONY: install models run test test-fast lint bench mutation up down constraints clean ui ui-types k8s-manifests
 
 MODEL_CACHE_DIR ?= models
 
@@ -85,6 +85,13 @@ up:
 
 down:
 	$(COMPOSE) down
+
+# The Helm chart (deploy/helm/framewise) rendered with its default values: every manifest, as
+# multi-document YAML on stdout (`make -s k8s-manifests`). Helm's engine from PyPI (helm-python-sdk),
+# as no helm binary is packaged for PyPI, npm or Debian: docs/deploy/kubernetes.md.
+k8s-manifests:
+	@$(MAKE) -s install >&2  # stdout holds the manifests alone
+	@$(BIN)/python deploy/k8s_manifests.py
 
 # Re-resolve every dependency in a throw-away venv and pin the result (review the diff).
 constraints:
