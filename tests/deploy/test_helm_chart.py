@@ -347,3 +347,41 @@ def test_media_is_shared_read_write_many_or_an_existing_claim(manifests: list[di
         for volume in spec.get("volumes", []):
             if volume["name"] == "media":
                 assert volume["persistentVolumeClaim"]["claimName"] == "library"
+
+
+def test_helm_lint_finds_nothing_above_information() -> None:
+    helm_python = requires("helm_python", package="helm-python-sdk")
+    report = helm_python.lint(str(ROOT / "deploy" / "helm" / "framewise"), strict=True)
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] > 1] == []  # 1: information (the chart has no icon)
+
+
+OTHER_SHAPES = {
+    "without KEDA or the HPA": {"keda": {"enabled": False}, "api": {"autoscaling": {"enabled": False}}},
+    "existing claims, no model job": {
+        "media": {"existingClaim": "library"},
+        "modelCache": {"existingClaim": "models", "fill": False},
+    },
+    "stores elsewhere": {"postgresql": {"podSelector": None}, "valkey": {"podSelector": None}},
+}
+
+
+@pytest.mark.parametrize("values", OTHER_SHAPES.values(), ids=OTHER_SHAPES.keys())
+def test_other_shapes_of_the_values_render_valid_manifests(values: dict[str, Any]) -> None:
+    rendered = render(values)
+    schema = keda_schema()
+    for m in rendered:
+        if m["apiVersion"].startswith("keda.sh/"):
+            jsonschema.validate(m, schema)
+        else:
+            kubernetes_validate.validate(m, KUBERNETES_VERSIONS[-1], strict=True)
+    kinds = [m["kind"] for m in rendered]
+    if values.get("keda"):
+        assert "ScaledObject" not in kinds and "HorizontalPodAutoscaler" not in kinds
+        deployments = of_kind(rendered, "Deployment")
+        assert deployments["framewise-worker-cpu"]["spec"]["replicas"] == 1
+        assert deployments["framewise-api"]["spec"]["replicas"] == 2
+    if "modelCache" in values:
+        assert "PersistentVolumeClaim" not in kinds and set(of_kind(rendered, "Job")) == {"framewise-migrate"}
+    if "valkey" in values:
+        assert set(of_kind(rendered, "NetworkPolicy")) == {"framewise-ml"}
