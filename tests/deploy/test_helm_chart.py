@@ -363,6 +363,9 @@ OTHER_SHAPES = {
         "modelCache": {"existingClaim": "models", "fill": False},
     },
     "stores elsewhere": {"postgresql": {"podSelector": None}, "valkey": {"podSelector": None}},
+    "prometheus scrapes the ML service": {
+        "ml": {"metricsFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]}
+    },
 }
 
 
@@ -385,3 +388,6 @@ def test_other_shapes_of_the_values_render_valid_manifests(values: dict[str, Any
         assert "PersistentVolumeClaim" not in kinds and set(of_kind(rendered, "Job")) == {"framewise-migrate"}
     if "valkey" in values:
         assert set(of_kind(rendered, "NetworkPolicy")) == {"framewise-ml"}
+    if "ml" in values:
+        ml = of_kind(rendered, "NetworkPolicy")["framewise-ml"]
+        assert [rule["from"] for rule in ml["spec"]["ingress"]][1] == values["ml"]["metricsFrom"]
