@@ -51,8 +51,13 @@ export function VideoPlayer({ video, name, clock, startMs, videoRef, children }:
           </video>
         )}
         {children}
+        {/* Over the picture it replaces: below the player it would push the timeline down as it arrives. */}
+        {failure && (
+          <div className="frame-notice">
+            <ErrorNotice error={failure} />
+          </div>
+        )}
       </div>
-      {failure && <ErrorNotice error={failure} />}
     </>
   );
 }
