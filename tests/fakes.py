@@ -399,6 +399,7 @@ class FakeJobQueue:
     def __init__(self) -> None:
         self.jobs: dict[str, JobRequest] = {}
         self.running: set[str] = set()  # job ids a worker holds (arq's in-progress keys)
+        self.held: dict[str, float] = {}  # seconds since a worker took each of those
         self.aborted: set[str] = set()
 
     async def push(self, job: JobRequest) -> bool:
@@ -411,6 +412,9 @@ class FakeJobQueue:
         self.jobs.pop(job.job_id, None)
         self.running.discard(job.job_id)
         self.aborted.add(job.job_id)
+
+    async def held_s(self, job: JobRequest) -> float | None:
+        return self.held.get(job.job_id) if job.job_id in self.running else None
 
     async def state(self, job: JobRequest) -> JobState:
         if job.job_id in self.running:

@@ -145,3 +145,23 @@ async def test_valkey_lost_with_everything_in_it_rebuilds_the_queue() -> None:
     report = await TaskReconciler(uow, queue, FixedClock(NOW), POLICY).execute(COMMAND)
     assert report.count(ReconcileAction.REQUEUED) == 5
     assert {uow.committed.tasks[t.id].job_id for t in tasks} == set(queue.jobs)
+
+
+@pytest.mark.parametrize(("held_s", "requeued"), [(None, False), (1.0, False), (LEASE_S + 1, True)])
+async def test_a_pending_task_taken_by_a_worker_that_died_before_starting_it_is_queued_again(
+    held_s: float | None, requeued: bool
+) -> None:
+    """A worker took the job (arq's in-progress key) and died before it marked the task RUNNING: the
+    key would hold the job until the job timeout. Taken longer than a lease ago, it is a new attempt
+    (the old job aborted); taken a moment ago, or when the queue cannot tell, it is left to its worker."""
+    uow, queue = FakeUnitOfWork(), FakeJobQueue()
+    task = uow.tasks.seed(build(Case(TaskStatus.PENDING, "running", "none", 1, 0, False), queue))
+    if held_s is not None:
+        queue.held[task.job_id or ""] = held_s
+    report = await TaskReconciler(uow, queue, FixedClock(NOW), POLICY).execute(COMMAND)
+    after = uow.committed.tasks[task.id]
+    if requeued:
+        assert report.count(ReconcileAction.REQUEUED) == 1 and after.attempt == task.attempt + 1
+        assert after.job_id in queue.jobs and task.job_id not in queue.jobs  # the taken job aborted
+    else:
+        assert report.actions == [] and after.job_id == task.job_id

@@ -77,7 +77,9 @@ class WorkerContainer:
         )
 
     def task_reconciler(self) -> TaskReconciler:
-        return TaskReconciler(SqlUnitOfWork(self.sessions), ArqJobQueue(self.valkey), SystemClock(), self.policy)
+        # arq keeps a taken job's in-progress key for the job timeout plus 10 s (its Worker does so).
+        queue = ArqJobQueue(self.valkey, in_progress_timeout_s=self.settings.job_timeout_s + 10)
+        return TaskReconciler(SqlUnitOfWork(self.sessions), queue, SystemClock(), self.policy)
 
 
 def container_of(ctx: dict[str, Any]) -> WorkerContainer:

@@ -277,6 +277,10 @@ class JobQueue(Protocol):
 
     async def state(self, job: JobRequest) -> JobState: ...
 
+    async def held_s(self, job: JobRequest) -> float | None:
+        """Seconds since a worker took the job; None when no worker holds it, or the queue cannot tell."""
+        ...
+
     async def ping(self) -> None:
         """Raise when the queue cannot be reached."""
         ...

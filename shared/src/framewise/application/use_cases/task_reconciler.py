@@ -8,7 +8,8 @@ class TaskReconciler:
     """Repair what the queue lost or a dead worker left, with PostgreSQL as the source of truth:
 
     - PENDING never queued: queued now. PENDING whose job the queue no longer knows (Valkey restarted
-      empty): a new attempt, queued.
+      empty), or whose job a worker took more than `lease_s` ago without starting it (it died in
+      between: arq's in-progress key would hold the job until the job timeout): a new attempt, queued.
     - RUNNING whose lease expired while its job waits on its queue (a retry waiting, RUNNING, for a
       free worker): the queue vouches for it, and its lease starts again, so that the worker that
       takes the job later has a whole lease to beat its first heartbeat.
@@ -32,22 +33,33 @@ class TaskReconciler:
         for seen in candidates:
             report.checked += 1
             if seen.status is TaskStatus.PENDING:
-                await self._pending(seen, report)
+                await self._pending(seen, command, report)
             else:
                 await self._running(seen, command, report)
         return report
 
-    async def _pending(self, seen: Task, report: ReconcileReport) -> None:
-        if seen.job_id is not None and await self._queue.state(seen.job()) is not JobState.ABSENT:
-            return
+    async def _pending(self, seen: Task, command: Reconcile, report: ReconcileReport) -> None:
+        taken = False  # by a worker that died before it started the task
+        if seen.job_id is not None:
+            state = await self._queue.state(seen.job())
+            if state is JobState.QUEUED:
+                return
+            if state is JobState.RUNNING:
+                held = await self._queue.held_s(seen.job())
+                if held is None or held <= command.lease_s:
+                    return  # a worker has just taken it: starting it is a moment's work
+                taken = True
         async with self._uow:
             task = await self._uow.tasks.get(seen.id, for_update=True)
             if task.status is not TaskStatus.PENDING or task.job_id != seen.job_id:
                 return  # moved on since we looked
             never_queued = task.job_id is None
+            lost = None if never_queued else task.job()
             job = task.enqueue(self._clock.now()) if never_queued else task.requeue(self._clock.now())
             await self._uow.tasks.save(task)
             await self._uow.commit()
+        if taken and lost is not None:
+            await self._queue.abort(lost)  # its worker, should it be alive after all, stops it
         await self._queue.push(job)
         action = ReconcileAction.ENQUEUED if never_queued else ReconcileAction.REQUEUED
         report.actions.append((task.id, action, job.job_id))

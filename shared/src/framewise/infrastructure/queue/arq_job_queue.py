@@ -29,10 +29,14 @@ _log = structlog.get_logger("framewise.queue")
 
 
 class ArqJobQueue:
-    """Pushes jobs with their attempt's job id; arq refuses a second job with an id it knows."""
+    """Pushes jobs with their attempt's job id; arq refuses a second job with an id it knows.
 
-    def __init__(self, pool: ArqRedis) -> None:
-        self._pool = pool
+    `in_progress_timeout_s`: how long arq's in-progress key lives when a worker takes a job (arq sets
+    it to the job timeout plus 10 s), from which `held_s` tells how long ago it was taken; without
+    it, `held_s` cannot tell."""
+
+    def __init__(self, pool: ArqRedis, in_progress_timeout_s: float | None = None) -> None:
+        self._pool, self._in_progress_s = pool, in_progress_timeout_s
 
     async def push(self, job: JobRequest) -> bool:
         created = await self._pool.enqueue_job(
@@ -63,6 +67,14 @@ class ArqJobQueue:
         if running:
             await self._pool.zadd(abort_jobs_ss, {job.job_id: timestamp_ms()})
         _log.info("job_aborted", task_id=str(job.task_id), job_id=job.job_id, was_running=bool(running))
+
+    async def held_s(self, job: JobRequest) -> float | None:
+        if self._in_progress_s is None:
+            return None
+        left_ms = int(await self._pool.pttl(in_progress_key_prefix + job.job_id))
+        if left_ms < 0:  # no key (-2), or one without an expiry (-1): not arq's
+            return None
+        return max(0.0, self._in_progress_s - left_ms / 1000)
 
     async def ping(self) -> None:
         await self._pool.ping()
