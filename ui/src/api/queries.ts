@@ -16,8 +16,9 @@ import { anyActive, tasksLimit } from "../lib/tasks";
 import { laneOffsets } from "../lib/timeline";
 import type { LibraryState, PeopleState, SearchParams, WorkState } from "../lib/urls";
 import { call, client } from "./client";
+import { EarlyAnswers } from "./early";
 import { ApiError } from "./problem";
-import type { Hit, MomentType, System, Task, TaskStatus, TaskType } from "./types";
+import type { Hit, MomentType, System, Task, TaskPage, TaskStatus, TaskType } from "./types";
 
 export const POLL_MS = 3000;
 export const LIBRARY_LIMIT = 24;
@@ -58,6 +59,19 @@ export async function signOut(): Promise<void> {
 
 // -------------------------------------------------------------------------------------- library
 
+const tasksOfQuery = (videoIds: readonly string[]) => ({
+  video_id: [...videoIds],
+  order: "asc" as const,
+  limit: tasksLimit(videoIds.length),
+});
+const tasksKey = (videoIds: readonly string[]): string => JSON.stringify(tasksOfQuery(videoIds));
+const tasksOfVideosKey = (videoIds: readonly string[]) => ["tasks", "of-videos", tasksOfQuery(videoIds)];
+const fetchTasksOf = (videoIds: readonly string[], signal?: AbortSignal) =>
+  call(client.GET("/api/v1/tasks", { params: { query: tasksOfQuery(videoIds) }, signal }));
+/** The tasks of a library page, asked for as its videos arrive (the listing is live, so not kept in the cache
+ * before the page shows it: its first read takes the request instead). */
+const earlyTasks = new EarlyAnswers<TaskPage>(5000);
+
 export function videosQuery(state: LibraryState) {
   const query = {
     status: state.status || undefined,
@@ -69,7 +83,16 @@ export function videosQuery(state: LibraryState) {
   };
   return queryOptions({
     queryKey: ["videos", query],
-    queryFn: ({ signal }) => call(client.GET("/api/v1/videos", { params: { query }, signal })),
+    queryFn: async ({ signal, client: queryClient }) => {
+      const page = await call(client.GET("/api/v1/videos", { params: { query }, signal }));
+      // The page's chips: asked for now, while the cards are drawn, rather than once they are (unless the
+      // page already shows these videos' chips, which it keeps reading itself).
+      const ids = page.items.map((v) => v.id);
+      if (ids.length && !queryClient.getQueryState(tasksOfVideosKey(ids))) {
+        earlyTasks.start(tasksKey(ids), () => fetchTasksOf(ids));
+      }
+      return page;
+    },
   });
 }
 
@@ -79,11 +102,10 @@ export function useVideos(state: LibraryState) {
 
 /** The tasks of every video on a library page, in one listing (`video_id` repeated), polled while one runs. */
 export function useTasksOfVideos(videoIds: readonly string[]) {
-  const query = { video_id: [...videoIds], order: "asc" as const, limit: tasksLimit(videoIds.length) };
   return useQuery({
-    queryKey: ["tasks", "of-videos", query],
+    queryKey: tasksOfVideosKey(videoIds),
     ...LIVE,
-    queryFn: ({ signal }) => call(client.GET("/api/v1/tasks", { params: { query }, signal })),
+    queryFn: ({ signal }) => earlyTasks.take(tasksKey(videoIds)) ?? fetchTasksOf(videoIds, signal),
     enabled: videoIds.length > 0,
     refetchInterval: (q) => pollWhileActive(q.state.data?.items),
   });
