@@ -190,6 +190,12 @@ def test_links_a_session_asked_for_end_with_the_session(client: TestClient, anal
         {"min_confidence": "2"},
         {"limit": "0"},
         {"sort": "random"},
+        {"q": "-foo"},  # only an exclusion: nothing to search for
+        {"q": '""'},
+        {"q": "!?"},  # only punctuation
+        {"q": '- "" -bar'},
+        {"q": "fox", "lang": "xx"},  # not a language code
+        {"q": "fox", "lang": "french"},
     ],
 )
 def test_bad_searches_are_422_problems(client: TestClient, params: dict) -> None:

@@ -17,6 +17,7 @@ from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import MomentType, NearTerm, moments_for
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
+from framewise.domain.text_query import parse_text_query
 from framewise.infrastructure.postgres.database import session_factory
 from framewise.infrastructure.postgres.moment_search import SqlMomentSearch, snippet
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
@@ -240,6 +241,6 @@ async def test_a_rerun_replaces_its_moments_and_a_deleted_video_takes_them(
 
 
 def test_snippets_escape_the_text_and_mark_the_match() -> None:
-    assert snippet("<b>NO ENTRY</b>", None, "no entry") == "&lt;b&gt;<mark>NO ENTRY</mark>&lt;/b&gt;"
-    assert snippet("BRAAVO", None, "bravo") == "<mark>BRAAVO</mark>"  # fuzzy: the whole read
-    assert snippet("a <x> fox", "a <x> \x02fox\x03", "fox") == "a &lt;x&gt; <mark>fox</mark>"
+    assert snippet("<b>NO ENTRY</b>", None, parse_text_query("no entry")) == "&lt;b&gt;<mark>NO ENTRY</mark>&lt;/b&gt;"
+    assert snippet("BRAAVO", None, parse_text_query("bravo")) == "<mark>BRAAVO</mark>"  # fuzzy: the whole read
+    assert snippet("a <x> fox", "a <x> \x02fox\x03", parse_text_query("fox")) == "a &lt;x&gt; <mark>fox</mark>"

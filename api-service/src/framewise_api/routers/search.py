@@ -8,11 +8,19 @@ from framewise.application.results import SearchQuery, SearchSort
 from framewise.application.use_cases.moment_jumper import JumpFrom
 from framewise.domain.errors import InvalidSearch
 from framewise.domain.ids import VideoId
+from framewise.domain.languages import known_language
 from framewise.domain.moments import MomentType, NearTerm
 from framewise_api.dependencies import Jumper, Moments, SearchPaging
 from framewise_api.media_auth import MediaLinks, media_links
 from framewise_api.problems import errors
-from framewise_api.schemas.search import JumpOut, LabelOut, LabelsOut, SearchHitOut, SearchPage
+from framewise_api.schemas.search import (
+    JumpOut,
+    LabelOut,
+    LabelsOut,
+    LanguageOut,
+    LanguagesOut,
+    SearchPage,
+)
 from framewise_api.security import require_caller
 
 router = APIRouter(prefix="/api/v1", tags=["search"], dependencies=[Depends(require_caller)], responses=errors(503))
@@ -29,8 +37,16 @@ def search_query(
             min_length=1,
             max_length=500,
             pattern=r"^[^\x00]*[^\x00\s][^\x00]*$",
-            description="free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels",
+            description=(
+                "free text: words in any order (speech stemmed in its own language, on-screen text by substring), "
+                '"a phrase" in quotes (its words in that order), -word (excluded); a word that matches nothing '
+                "as typed finds close spellings (match: fuzzy, ranked below)"
+            ),
         ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        Query(min_length=2, max_length=8, description="only speech in this language (ISO 639-1 code, e.g. fr)"),
     ] = None,
     types: Annotated[
         list[str] | None,
@@ -66,8 +82,11 @@ def search_query(
         terms = tuple(NearTerm.parse(term) for term in near or [])
     except ValueError as exc:
         raise InvalidSearch(str(exc)) from None
+    if lang is not None and not known_language(lang.strip().lower()):
+        raise InvalidSearch(f"lang: {lang!r} is not a language code (ISO 639-1, e.g. en, fr, de)")
     return SearchQuery(
-        q=q.strip() if q else None,
+        q=q.strip() if q is not None else None,
+        lang=lang.strip().lower() if lang is not None else None,
         types=frozenset(wanted or MomentType),
         label=label,
         min_confidence=min_confidence,
@@ -94,7 +113,7 @@ Signer = Annotated[MediaLinks, Depends(media_links)]  # bound to the session tha
 async def search(query: Query_, moments: Moments, signer: Signer) -> SearchPage:
     """Moments across the library: where something was said, shown or seen, each with a signed still
     and a signed stream link that starts at the moment."""
-    return SearchPage.converted(await moments.search(query), lambda hit: SearchHitOut.of(hit, signer))
+    return SearchPage.of(await moments.search(query), signer)
 
 
 @router.get("/search/next", responses=errors(404))
@@ -115,6 +134,13 @@ async def search_previous(
     """The moment before `at_ms` in `video_id`, in library order, wrapping round from the end."""
     command = JumpFrom(replace(query, video_id=None), VideoId(video_id), at_ms, forward=False)
     return JumpOut.of(await jumper.execute(command), signer)
+
+
+@router.get("/search/languages")
+async def search_languages(moments: Moments) -> LanguagesOut:
+    """The languages the library's speech is in, with how many moments each, the most first: the
+    values `lang` takes."""
+    return LanguagesOut(items=[LanguageOut.of(found) for found in await moments.languages()])
 
 
 @router.get("/labels")

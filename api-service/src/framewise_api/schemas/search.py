@@ -2,7 +2,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from framewise.application.results import Jump, LabelCount, SearchHit
+from framewise.application.results import Jump, LabelCount, LanguageCount, MatchKind, SearchHit
+from framewise.application.results import SearchPage as FoundPage
 from framewise.domain.moments import MomentType
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
@@ -25,6 +26,8 @@ class SearchHitOut(BaseModel):
                     "text": "The quick brown fox jumps over the lazy dog.",
                     "snippet": "The quick brown fox jumps over the <mark>lazy</mark> dog.",
                     "score": 0.61,
+                    "match": "exact",
+                    "language": "en",
                     "confidence": 0.93,
                     "run_id": "run-5c1e0b9d",
                     "thumbnail_url": f"{_VIDEO}/thumbnail?t_ms=1200&width=320&exp=1796040000&sig=9c1f",
@@ -46,6 +49,12 @@ class SearchHitOut(BaseModel):
     run_id: str
     person_id: UUID | None = Field(None, description="a person moment's person (`/api/v1/persons/{person_id}`)")
     box: FaceBox | None = Field(None, description="a person moment's face at its best frame, in pixels of the video")
+    match: MatchKind | None = Field(
+        None,
+        description="how it matched `q`: exact (the words as typed, stemmed in speech), phrase (a quoted phrase, "
+        "in order) or fuzzy (a close spelling of a word that matched nothing as typed); none without `q`",
+    )
+    language: str | None = Field(None, description="speech's language (ISO 639-1); none for other moments")
     thumbnail_url: str = Field(description="a signed link to a still of the moment's best frame (opens only that)")
     stream_url: str = Field(
         description="a signed link to the video's stream (opens only that), with a media fragment #t=<seconds>"
@@ -68,13 +77,22 @@ class SearchHitOut(BaseModel):
             run_id=hit.run_id,
             person_id=hit.person_id,
             box=FaceBox.of(hit.box) if hit.box else None,
+            match=hit.match,
+            language=hit.language,
             thumbnail_url=f"{base}/thumbnail?t_ms={hit.best_ms}&width={THUMBNAIL_WIDTH}&{still}",
             stream_url=f"{base}/stream?{stream}#t={hit.start_ms / 1000:.3f}",
         )
 
 
 class SearchPage(PageOut[SearchHitOut]):
-    pass
+    total_is_estimate: bool = Field(
+        False, description="`total` is the planner's estimate: more hits than are counted exactly (10,000)"
+    )
+
+    @classmethod
+    def of(cls, page: FoundPage, links: MediaLinks) -> "SearchPage":
+        found = cls.converted(page, lambda hit: SearchHitOut.of(hit, links))
+        return found.model_copy(update={"total_is_estimate": page.total_is_estimate})
 
 
 class JumpOut(BaseModel):
@@ -103,3 +121,18 @@ class LabelOut(BaseModel):
 
 class LabelsOut(BaseModel):
     items: list[LabelOut]
+
+
+class LanguageOut(BaseModel):
+    language: str = Field(description="ISO 639-1 code")
+    moments: int = Field(description="speech moments in it")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"language": "fr", "moments": 412}]})
+
+    @classmethod
+    def of(cls, found: LanguageCount) -> "LanguageOut":
+        return cls(language=found.language, moments=found.moments)
+
+
+class LanguagesOut(BaseModel):
+    items: list[LanguageOut]

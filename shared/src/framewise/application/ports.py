@@ -15,6 +15,7 @@ from framewise.application.results import (
     Jump,
     KnownFile,
     LabelCount,
+    LanguageCount,
     LocalService,
     MlServiceStatus,
     ModelReload,
@@ -24,7 +25,7 @@ from framewise.application.results import (
     QueueDepth,
     RunProgress,
     RunSummary,
-    SearchHit,
+    SearchPage,
     SearchQuery,
     SelectedTask,
     TaskCount,
@@ -420,11 +421,13 @@ class VideoQueries(Protocol):
 class MomentSearch(Protocol):
     """Read side of moments: search, library-order jumps, label counts."""
 
-    async def search(self, query: SearchQuery) -> Page[SearchHit]: ...
+    async def search(self, query: SearchQuery) -> SearchPage: ...
 
     async def neighbour(self, query: SearchQuery, video_id: VideoId, at_ms: int, *, forward: bool) -> Jump: ...
 
     async def labels(self, moment_type: MomentType, prefix: str | None, limit: int) -> list[LabelCount]: ...
+
+    async def languages(self) -> list[LanguageCount]: ...
 
 
 class PersonQueries(Protocol):

@@ -15,6 +15,7 @@ from framewise.domain.payloads import ArtifactType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import Task, TaskStatus
+from framewise.domain.text_query import TextQuery, parse_text_query
 from framewise.domain.video import VideoStatus
 
 T = TypeVar("T")
@@ -369,7 +370,11 @@ class SearchSort(StrEnum):
 
 @dataclass(frozen=True)
 class SearchQuery:
+    """What a search asks for. `q` is parsed once, here (`terms`): a text with nothing to search for
+    is refused (`InvalidSearch`) before any store is asked."""
+
     q: str | None = None  # free text: transcript (stemmed), on-screen text (substring, fuzzy), labels
+    lang: str | None = None  # only speech in this language (ISO 639-1)
     types: frozenset[MomentType] = frozenset(MomentType)
     label: str | None = None  # exactly this label (case and spacing free)
     min_confidence: float | None = None
@@ -383,6 +388,16 @@ class SearchQuery:
     sort: SearchSort = SearchSort.RELEVANCE
     limit: int = 20
     offset: int = 0
+    terms: TextQuery | None = field(init=False, compare=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terms", None if self.q is None else parse_text_query(self.q))
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"  # the words as typed (stemmed in speech)
+    PHRASE = "phrase"  # a quoted phrase, its words in order
+    FUZZY = "fuzzy"  # a close spelling of a word that matched nothing as typed
 
 
 @dataclass(frozen=True)
@@ -401,6 +416,21 @@ class SearchHit:
     best_ms: int
     person_id: UUID | None = None  # a person moment's person
     box: tuple[float, float, float, float] | None = None  # a person moment's face, at best_ms, in pixels
+    match: MatchKind | None = None  # how it matched `q` (none without `q`)
+    language: str | None = None  # speech's language (ISO 639-1)
+
+
+@dataclass(frozen=True)
+class SearchPage(Page[SearchHit]):
+    """A page of hits; `total` is exact up to a cap and estimated beyond it (`total_is_estimate`)."""
+
+    total_is_estimate: bool = False
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    language: str  # ISO 639-1
+    moments: int  # speech moments in it
 
 
 @dataclass(frozen=True)

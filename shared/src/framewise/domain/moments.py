@@ -22,6 +22,7 @@ from pydantic import JsonValue
 
 from framewise.domain.analyses import analysis_producing
 from framewise.domain.artifact import ArtifactEnvelope
+from framewise.domain.languages import language_code
 from framewise.domain.payloads import ArtifactType, MomentType
 
 __all__ = ["Moment", "MomentType", "moments_of"]
@@ -38,6 +39,7 @@ class Moment:
     best_ms: int  # the time of the best read (the frame a thumbnail shows)
     count: int  # reads merged into it
     run_id: str
+    language: str | None = None  # speech's language (ISO 639-1), as its transcript item says
 
 
 def trigrams(text: str) -> list[str]:
@@ -162,8 +164,11 @@ def span_moments(
         else:
             label = str(payload["text"]).strip()
             confidence = _number(payload.get("confidence"))
+        spoken = payload.get("language") if artifact_type is ArtifactType.TRANSCRIPT_SEGMENT else None
+        language = language_code(spoken) if isinstance(spoken, str) else None
         if label:
-            out.append(Moment(moment_type, label, start, max(end, start + 1), confidence, start, 1, run_id))
+            end_ms = max(end, start + 1)
+            out.append(Moment(moment_type, label, start, end_ms, confidence, start, 1, run_id, language))
     return sorted(out, key=lambda m: (m.start_ms, m.label, m.end_ms))
 
 

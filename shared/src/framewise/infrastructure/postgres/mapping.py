@@ -142,6 +142,14 @@ MOMENT_COLUMNS = (
 ).split()
 
 
+WRITTEN_MOMENT_COLUMNS = [*MOMENT_COLUMNS, "language"]  # as the worker writes them: speech with its language
+
+
+def written_moment_record(video_id: VideoId, task_id: TaskId, moment: Moment) -> tuple[Any, ...]:
+    """One COPY record, in WRITTEN_MOMENT_COLUMNS order."""
+    return (*moment_record(video_id, task_id, moment), moment.language)
+
+
 def moment_record(video_id: VideoId, task_id: TaskId, moment: Moment) -> tuple[Any, ...]:
     """One COPY record, in MOMENT_COLUMNS order."""
     return (

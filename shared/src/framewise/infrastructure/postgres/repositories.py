@@ -29,17 +29,17 @@ from framewise.domain.video import FileLocation, Video, VideoStatus
 from framewise.domain.windows import Window
 from framewise.infrastructure.postgres.mapping import (
     ARTIFACT_COLUMNS,
-    MOMENT_COLUMNS,
     PROVENANCE_FIELDS,
+    WRITTEN_MOMENT_COLUMNS,
     artifact_record,
     location_from_row,
     location_to_row,
-    moment_record,
     run_row,
     task_from_row,
     task_to_row,
     video_from_row,
     video_to_row,
+    written_moment_record,
 )
 from framewise.infrastructure.postgres.persons import SqlPersonRepository
 from framewise.infrastructure.postgres.tables import (
@@ -246,7 +246,9 @@ class SqlArtifactRepository:
         await self._copy("artifacts", [artifact_record(e) for e in envelopes], ARTIFACT_COLUMNS)
         if moments:
             video_id = envelopes[0].video_id
-            await self._copy("moments", [moment_record(video_id, task_id, m) for m in moments], MOMENT_COLUMNS)
+            await self._copy(
+                "moments", [written_moment_record(video_id, task_id, m) for m in moments], WRITTEN_MOMENT_COLUMNS
+            )
         return len(envelopes)
 
     async def run_progress(self, task_id: TaskId) -> RunProgress:
@@ -383,7 +385,9 @@ class SqlArtifactRepository:
                 delete(moments_table).where(moments_table.c.run_id == run_id, moments_table.c.face_id.is_(None))
             )
         if moments:
-            await self._copy("moments", [moment_record(video_id, task_id, m) for m in moments], MOMENT_COLUMNS)
+            await self._copy(
+                "moments", [written_moment_record(video_id, task_id, m) for m in moments], WRITTEN_MOMENT_COLUMNS
+            )
 
     async def _copy(self, table: str, records: list[tuple[Any, ...]], columns: Sequence[str]) -> None:
         """COPY rows in the session's transaction (asyncpg's bulk path, which SQLAlchemy lacks)."""

@@ -22,8 +22,9 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, REGCONFIG, TSVECTOR
 
+from framewise.domain.languages import TEXT_SEARCH_CONFIGS
 from framewise.domain.payloads import DESCRIPTOR_SIZE
 
 metadata = MetaData(
@@ -162,14 +163,25 @@ artifacts = Table(
     Index("ix_artifacts_task_id", "task_id"),
 )
 
+
+def ts_config_of(language: str) -> str:
+    """The SQL that names the text search configuration of a moment's `language` column: its
+    language's (framewise.domain.languages), `simple` for one PostgreSQL does not stem, English
+    without a language (labels, on-screen text, speech written before languages were kept)."""
+    arms = " ".join(f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in sorted(TEXT_SEARCH_CONFIGS.items()))
+    other = "'simple'::regconfig"
+    return f"CASE WHEN {language} IS NULL THEN 'english'::regconfig ELSE CASE {language} {arms} ELSE {other} END END"
+
+
 moments = Table(
     "moments",
     metadata,
     # Time ranges people search and jump to, built from one run's artifacts in the transaction that
     # writes them (see framewise.domain.moments); deleting the run (a re-run, the video going) deletes
-    # them. `search_text` is the normalised label; `tsv` (generated, migration 0005) its English
-    # full-text vector; `trigrams` (pg_trgm's, computed by the writer, GIN-indexed) find misread and
-    # partial on-screen text.
+    # them. `search_text` is the normalised label; `language` speech's (ISO 639-1); `ts_config` the
+    # text search configuration of that language and `tsv` the full-text vector it makes (both
+    # generated, migration 0012); `trigrams` (pg_trgm's, computed by the writer, GIN-indexed) find
+    # misread and partial on-screen text.
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
     Column("task_id", Uuid, nullable=False),
@@ -177,7 +189,9 @@ moments = Table(
     Column("moment_type", String(16), nullable=False),
     Column("label", Text, nullable=False),
     Column("search_text", Text, nullable=False),
-    Column("tsv", TSVECTOR, Computed("to_tsvector('english'::regconfig, search_text)", persisted=True)),
+    Column("language", Text),
+    Column("ts_config", REGCONFIG, Computed(ts_config_of("language"), persisted=True)),
+    Column("tsv", TSVECTOR, Computed(f"to_tsvector({ts_config_of('language')}, search_text)", persisted=True)),
     Column("trigrams", ARRAY(Text), nullable=False),
     Column("start_ms", BigInteger, nullable=False),
     Column("end_ms", BigInteger, nullable=False),
@@ -192,6 +206,17 @@ moments = Table(
     Index("ix_moments_type_search_text", "moment_type", "search_text"),
     Index("ix_moments_run_id", "run_id"),
     Index("ix_moments_face_id", "face_id"),
+    Index("ix_moments_language", "language", postgresql_where=text("language IS NOT NULL")),
+)
+
+search_words = Table(
+    "search_words",
+    metadata,
+    # Every word the moments hold (migration 0012's trigger adds a moment's words as it is written;
+    # none are taken away), with its trigrams, GIN-indexed: a misspelt query word is looked up here
+    # for its close spellings, which the text query then asks for.
+    Column("word", Text, primary_key=True),
+    Column("trigrams", ARRAY(Text), nullable=False),
 )
 
 task_windows = Table(
