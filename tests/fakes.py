@@ -2,11 +2,11 @@
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID, uuid4
 
 from pydantic import JsonValue
@@ -17,6 +17,7 @@ from framewise.application.results import (
     JobState,
     KnownFile,
     MediaUnreadable,
+    Regrouped,
     RunProgress,
     RunSummary,
     SelectedTask,
@@ -35,6 +36,27 @@ from framewise.domain.session import Session, SessionId
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
 from framewise.domain.windows import Window
+
+
+class FakeRegroupProgress:
+    """What a re-grouping reported, in order; `between` runs after each batch's report (as if a
+    request came in between two transactions)."""
+
+    def __init__(self, between: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.reports: list[tuple[Any, ...]] = []
+        self._between = between
+
+    async def started(self, total: int, now: datetime) -> None:
+        self.reports.append(("started", total))
+
+    async def placed(self, faces: int, total: int) -> None:
+        self.reports.append(("placed", faces, total))
+        if self._between is not None:
+            between, self._between = self._between, None
+            await between()
+
+    async def finished(self, done: Regrouped, now: datetime) -> None:
+        self.reports.append(("finished", done.faces, done.persons))
 
 
 class FixedClock:
@@ -287,9 +309,12 @@ class InMemoryPersonRepository:
         self._store.faces[face_id] = FakeFace(video_id, task_id, run_id, track, person_id)
         return face_id
 
-    async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
+    async def ungrouped(self, limit: int) -> list[tuple[UUID, tuple[float, ...]]]:
         ordered = sorted(self._store.faces.items(), key=lambda kv: (str(kv[1].video_id), kv[1].track.start_ms))
-        return [(i, f.track.descriptor) for i, f in ordered if f.person_id is None]
+        return [(i, f.track.descriptor) for i, f in ordered if f.person_id is None][:limit]
+
+    async def ungrouped_count(self) -> int:
+        return sum(f.person_id is None for f in self._store.faces.values())
 
     async def assign(self, face_id: UUID, person_id: UUID) -> None:
         self._store.faces[face_id].person_id = person_id

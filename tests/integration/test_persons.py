@@ -13,7 +13,7 @@ on real photographs.
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ from framewise.domain.faces import FaceTrack
 from framewise.domain.ids import TaskId, VideoId
 from framewise.infrastructure.postgres.database import session_factory
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
+from framewise_worker.main import build_worker
+from framewise_worker.settings import WorkerSettings
 from tests.api import api_client
 
 pytestmark = pytest.mark.integration
@@ -113,6 +115,43 @@ def library(engine: AsyncEngine) -> Library:
 
 
 @pytest.fixture
+def cpu_worker(database_url: str, valkey_url: str, tmp_path: Path) -> Callable[[], Awaitable[None]]:
+    """A real CPU worker (the worker process's own arq Worker), run until the queue is empty."""
+    settings = WorkerSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        valkey_url=valkey_url,
+        gpu_mode="cpu",
+        ml_service_url="http://127.0.0.1:9",  # a re-grouping asks nothing of the ML service
+        media_roots=[str(tmp_path)],
+    )
+
+    async def drain() -> None:
+        worker = build_worker(settings)
+        worker.burst, worker.handle_signals = True, False
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+
+    return drain
+
+
+async def regroup(api: TestClient, redis: Redis, cpu_worker: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+    """Ask for a re-grouping through the API, let a CPU worker run it, answer what it did."""
+    asked = api.post("/api/v1/persons/regroup")
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["state"] == "queued"
+    assert api.post("/api/v1/persons/regroup").json()["state"] == "queued"  # no second job
+    assert await redis.zcard("cpu_jobs") == 1
+    await cpu_worker()
+    status = api.get("/api/v1/persons/regroup").json()
+    assert status["state"] == "idle" and status["placed"] == status["total"] == status["last"]["faces"], status
+    assert status["requested_at"] <= status["started_at"] <= status["finished_at"]
+    return dict(status["last"])
+
+
+@pytest.fixture
 def api(engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, tmp_path: Path) -> Iterator[TestClient]:
     with api_client(database_url, valkey_url, tmp_path) as client:
         yield client
@@ -160,7 +199,7 @@ async def test_each_persons_faces_across_videos_are_one_person_and_a_stranger_is
 
 
 async def test_names_merges_and_refusals_answer_and_survive_regrouping_reindex_and_new_videos(
-    library: Library, api: TestClient
+    library: Library, api: TestClient, redis: Redis, cpu_worker: Callable[[], Awaitable[None]]
 ) -> None:
     _, ada_task, _ = await library.video("a/ada.mp4", [track(ADA, 1)])
     ada_video = await library.scalar("SELECT video_id FROM tasks WHERE id = :t", t=ada_task)
@@ -191,8 +230,7 @@ async def test_names_merges_and_refusals_answer_and_survive_regrouping_reindex_a
     await library.video("c/bob-later.mp4", [track(BOB, 3)])  # a new video of Bob: never Ada
     assert person_with(api, "c/bob-later.mp4")["id"] == bob_again
 
-    regrouped = api.post("/api/v1/persons/regroup")
-    assert regrouped.status_code == 200
+    await regroup(api, redis, cpu_worker)
     assert person_with(api, "a/ada.mp4")["name"] == "Ada Lovelace"
     assert person_with(api, "b/bob.mp4")["id"] != ada["id"]
     assert person_with(api, "c/bob-later.mp4")["id"] != ada["id"]
@@ -238,13 +276,14 @@ async def test_bad_input_is_a_problem_and_changes_nothing(library: Library, api:
 
 
 async def test_forgetting_a_person_keeps_its_faces_until_a_regrouping_places_them_again(
-    library: Library, api: TestClient
+    library: Library, api: TestClient, redis: Redis, cpu_worker: Callable[[], Awaitable[None]]
 ) -> None:
     await library.video("a/ada.mp4", [track(ADA, 1), track(ADA, 2, start_ms=4000)])
     ada = persons(api)[0]
     assert api.delete(f"/api/v1/persons/{ada['id']}").status_code == 204
     assert persons(api) == [] and await library.scalar("SELECT count(*) FROM faces") == 2
-    assert api.post("/api/v1/persons/regroup").json() == {"faces": 2, "persons": 1}
+    assert api.get("/api/v1/persons/regroup").json()["state"] == "idle"
+    assert await regroup(api, redis, cpu_worker) == {"faces": 2, "persons": 1}
     assert [p["faces"] for p in persons(api)] == [2]
 
 

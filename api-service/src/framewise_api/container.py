@@ -17,7 +17,7 @@ from framewise.application.use_cases.moment_jumper import MomentJumper
 from framewise.application.use_cases.person_face_refuser import PersonFaceRefuser
 from framewise.application.use_cases.person_forgetter import PersonForgetter
 from framewise.application.use_cases.person_merger import PersonMerger
-from framewise.application.use_cases.person_regrouper import PersonRegrouper
+from framewise.application.use_cases.person_regroup_requester import PersonRegroupRequester
 from framewise.application.use_cases.person_renamer import PersonRenamer
 from framewise.application.use_cases.run_lister import RunLister
 from framewise.application.use_cases.session_bulk_revoker import SessionBulkRevoker
@@ -55,6 +55,7 @@ from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTas
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise.infrastructure.queue.queue_depths import ValkeyQueueDepths
+from framewise.infrastructure.queue.regroup_queue import ValkeyRegroupQueue
 from framewise.infrastructure.valkey.session_store import ValkeySessionStore
 from framewise_api.discovery import DiscoveryScheduler
 from framewise_api.rate_limit import ValkeyRateLimiter
@@ -138,8 +139,11 @@ class ApiContainer:
     def person_face_refuser(self) -> PersonFaceRefuser:
         return PersonFaceRefuser(SqlUnitOfWork(self.sessions), SystemClock())
 
-    def person_regrouper(self) -> PersonRegrouper:
-        return PersonRegrouper(SqlUnitOfWork(self.sessions), SystemClock())
+    def person_regroup_requester(self) -> PersonRegroupRequester:
+        return PersonRegroupRequester(self.regroup_queue(), SystemClock())
+
+    def regroup_queue(self) -> ValkeyRegroupQueue:
+        return ValkeyRegroupQueue(self.pool)
 
     def video_discoverer(self) -> VideoDiscoverer:
         return VideoDiscoverer(

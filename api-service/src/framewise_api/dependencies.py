@@ -16,6 +16,7 @@ from framewise.application.ports import (
     MlStatusReader,
     MomentSearch,
     PersonQueries,
+    RegroupQueue,
     TaskQueries,
     VideoQueries,
 )
@@ -24,7 +25,7 @@ from framewise.application.use_cases.moment_jumper import MomentJumper
 from framewise.application.use_cases.person_face_refuser import PersonFaceRefuser
 from framewise.application.use_cases.person_forgetter import PersonForgetter
 from framewise.application.use_cases.person_merger import PersonMerger
-from framewise.application.use_cases.person_regrouper import PersonRegrouper
+from framewise.application.use_cases.person_regroup_requester import PersonRegroupRequester
 from framewise.application.use_cases.person_renamer import PersonRenamer
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
@@ -239,8 +240,12 @@ def person_face_refuser(c: ContainerDep) -> PersonFaceRefuser:
     return c.person_face_refuser()
 
 
-def person_regrouper(c: ContainerDep) -> PersonRegrouper:
-    return c.person_regrouper()
+def person_regroup_requester(c: ContainerDep) -> PersonRegroupRequester:
+    return c.person_regroup_requester()
+
+
+def regroup_queue(c: ContainerDep) -> RegroupQueue:
+    return c.regroup_queue()
 
 
 Persons = Annotated[PersonQueries, Depends(person_queries)]
@@ -248,4 +253,5 @@ PersonRenamerDep = Annotated[PersonRenamer, Depends(person_renamer)]
 PersonForgetterDep = Annotated[PersonForgetter, Depends(person_forgetter)]
 PersonMergerDep = Annotated[PersonMerger, Depends(person_merger)]
 PersonFaceRefuserDep = Annotated[PersonFaceRefuser, Depends(person_face_refuser)]
-PersonRegrouperDep = Annotated[PersonRegrouper, Depends(person_regrouper)]
+PersonRegroupRequesterDep = Annotated[PersonRegroupRequester, Depends(person_regroup_requester)]
+Regroups = Annotated[RegroupQueue, Depends(regroup_queue)]

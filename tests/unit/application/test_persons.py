@@ -16,7 +16,7 @@ from framewise.application.use_cases.person_renamer import PersonRenamer
 from framewise.domain.errors import FaceNotFound, PersonChangeRefused, PersonNotFound
 from framewise.domain.faces import FaceTrack, distance
 from framewise.domain.ids import TaskId, VideoId
-from tests.fakes import FakeUnitOfWork, FixedClock
+from tests.fakes import FakeRegroupProgress, FakeUnitOfWork, FixedClock
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
@@ -87,8 +87,10 @@ async def test_forgetting_keeps_the_faces_and_regrouping_keeps_names_and_places_
     assert await PersonForgetter(uow).execute(bob) == 2
     assert bob not in uow.committed.persons and len(uow.committed.faces) == 4
 
-    done = await PersonRegrouper(uow, FixedClock(NOW)).execute()
+    progress = FakeRegroupProgress()
+    done = await PersonRegrouper(uow, FixedClock(NOW), progress, batch=1).execute()
     assert (done.faces, done.persons) == (2, 1)  # Bob's two faces, one new person
+    assert progress.reports == [("started", 2), ("placed", 1, 2), ("placed", 2, 2), ("finished", 2, 1)]
     assert uow.committed.persons[person_of(uow, 1)] == "Ada" and person_of(uow, 1) == ada
     assert person_of(uow, 2) != ada and len(uow.committed.persons) == 2
     with pytest.raises(PersonNotFound):
@@ -108,3 +110,31 @@ async def test_a_bad_name_or_an_unknown_person_changes_nothing() -> None:
     await PersonRenamer(uow).execute(ada, "  Ada  ")
     await PersonRenamer(uow).execute(ada, "   ")  # blank: the name goes
     assert uow.committed.persons == {ada: None}
+
+
+async def test_a_regrouping_runs_in_short_transactions_and_places_what_is_forgotten_meanwhile() -> None:
+    uow = FakeUnitOfWork()
+    await library(uow, [track(1, 1), track(2, 2)], [track(1, 3)], [track(3, 4)])
+    ada = person_of(uow, 1)
+    await PersonRenamer(uow).execute(ada, "Ada")
+    commits = uow.commits
+
+    async def meanwhile() -> None:  # between two batches: new videos of Ada and of Dee; Dee is forgotten
+        await library(uow, [track(1, 5)], [track(4, 6)])
+        await PersonForgetter(uow).execute(person_of(uow, 4))
+
+    progress = FakeRegroupProgress(between=meanwhile)
+    done = await PersonRegrouper(uow, FixedClock(NOW), progress, batch=1).execute()
+    # Bob's and Cy's faces were released (unnamed) and placed again, one per transaction; Dee's
+    # forgotten face joined the run; Ada's new face went to her as it came.
+    assert progress.reports == [
+        ("started", 2),
+        ("placed", 1, 2),
+        ("placed", 2, 2),
+        ("placed", 3, 3),
+        ("finished", 3, 3),
+    ]
+    assert (done.faces, done.persons) == (3, 3)
+    assert sum(f.person_id == ada for f in uow.committed.faces.values()) == 3
+    assert len({person_of(uow, seed) for seed in (1, 2, 3, 4)}) == 4
+    assert uow.commits - commits == 1 + 3 + 3  # the release, three batches, and what happened meanwhile

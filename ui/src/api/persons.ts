@@ -92,10 +92,29 @@ export function useRemoveFace() {
   });
 }
 
+const REGROUP = ["persons", "regroup"] as const;
+export const REGROUP_POLL_MS = 1000;
+
+/** Where the library's re-grouping stands; asked again every second while one waits or runs. */
+export function useRegroupStatus() {
+  return useQuery({
+    queryKey: REGROUP,
+    queryFn: ({ signal }) => call(client.GET("/api/v1/persons/regroup", { signal })),
+    refetchInterval: (query) => (query.state.data && query.state.data.state !== "idle" ? REGROUP_POLL_MS : false),
+  });
+}
+
+/** Asks for a re-grouping (a CPU worker runs it); its status follows in `useRegroupStatus`. */
 export function useRegroup() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => call(client.POST("/api/v1/persons/regroup")),
-    onSettled: () => invalidatePersons(queryClient),
+    onSuccess: (status) => queryClient.setQueryData(REGROUP, status),
   });
+}
+
+/** Once a re-grouping ends: the persons, their moments and the labels are read again. */
+export function useRegrouped() {
+  const queryClient = useQueryClient();
+  return () => invalidatePersons(queryClient);
 }

@@ -510,6 +510,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/languages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Languages
+         * @description The languages the library's speech is in, with how many moments each, the most first: the
+         *     values `lang` takes.
+         */
+        get: operations["search_languages_api_v1_search_languages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/labels": {
         parameters: {
             query?: never;
@@ -839,12 +860,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Regroup Status
+         * @description Whether a re-grouping waits or runs, how far it got, and what the last one did.
+         */
+        get: operations["regroup_status_api_v1_persons_regroup_get"];
         put?: never;
         /**
          * Regroup Persons
          * @description Group the faces again, keeping people's decisions: named persons keep their faces, merged and
-         *     removed faces stay where people put them; every other face is placed again.
+         *     removed faces stay where people put them; every other face is placed again. A CPU worker does
+         *     it (minutes for a large library); asking while one waits or runs queues no second one. Follow
+         *     it with `GET /api/v1/persons/regroup`.
          */
         post: operations["regroup_persons_api_v1_persons_regroup_post"];
         delete?: never;
@@ -1364,6 +1391,30 @@ export interface components {
             /** Items */
             items: components["schemas"]["LabelOut"][];
         };
+        /**
+         * LanguageOut
+         * @example {
+         *       "language": "fr",
+         *       "moments": 412
+         *     }
+         */
+        LanguageOut: {
+            /**
+             * Language
+             * @description ISO 639-1 code
+             */
+            language: string;
+            /**
+             * Moments
+             * @description speech moments in it
+             */
+            moments: number;
+        };
+        /** LanguagesOut */
+        LanguagesOut: {
+            /** Items */
+            items: components["schemas"]["LanguageOut"][];
+        };
         /** LayerOut */
         LayerOut: {
             /**
@@ -1454,6 +1505,11 @@ export interface components {
             /** Missing Since */
             missing_since: string | null;
         };
+        /**
+         * MatchKind
+         * @enum {string}
+         */
+        MatchKind: "exact" | "phrase" | "fuzzy";
         /**
          * MergeIn
          * @example {
@@ -2071,6 +2127,46 @@ export interface components {
              */
             ready: number;
         };
+        /**
+         * RegroupOut
+         * @description Where the library's re-grouping stands; a CPU worker runs it, one at a time.
+         */
+        RegroupOut: {
+            /** @description queued (waiting for a CPU worker), running, or idle */
+            state: components["schemas"]["RegroupState"];
+            /**
+             * Requested At
+             * @description when one was last asked for
+             */
+            requested_at: string | null;
+            /**
+             * Started At
+             * @description when the last run started
+             */
+            started_at: string | null;
+            /**
+             * Finished At
+             * @description when the last run ended; null while it runs
+             */
+            finished_at: string | null;
+            /**
+             * Placed
+             * @description faces the last run has placed so far
+             */
+            placed: number;
+            /**
+             * Total
+             * @description faces the last run has to place
+             */
+            total: number;
+            /** @description what the last finished run did */
+            last: components["schemas"]["RegroupedOut"] | null;
+        };
+        /**
+         * RegroupState
+         * @enum {string}
+         */
+        RegroupState: "queued" | "running" | "idle";
         /** RegroupedOut */
         RegroupedOut: {
             /**
@@ -2363,6 +2459,8 @@ export interface components {
          * @example {
          *       "confidence": 0.93,
          *       "end_ms": 3100,
+         *       "language": "en",
+         *       "match": "exact",
          *       "run_id": "run-5c1e0b9d",
          *       "score": 0.61,
          *       "snippet": "The quick brown fox jumps over the <mark>lazy</mark> dog.",
@@ -2414,6 +2512,13 @@ export interface components {
             person_id?: string | null;
             /** @description a person moment's face at its best frame, in pixels of the video */
             box?: components["schemas"]["FaceBox"] | null;
+            /** @description how it matched `q`: exact (the words as typed, stemmed in speech), phrase (a quoted phrase, in order) or fuzzy (a close spelling of a word that matched nothing as typed); none without `q` */
+            match?: components["schemas"]["MatchKind"] | null;
+            /**
+             * Language
+             * @description speech's language (ISO 639-1); none for other moments
+             */
+            language?: string | null;
             /**
              * Thumbnail Url
              * @description a signed link to a still of the moment's best frame (opens only that)
@@ -2435,6 +2540,12 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Is Estimate
+             * @description `total` is the planner's estimate: more hits than are counted exactly (10,000)
+             * @default false
+             */
+            total_is_estimate: boolean;
         };
         /**
          * SearchSort
@@ -6021,8 +6132,10 @@ export interface operations {
     search_api_v1_search_get: {
         parameters: {
             query?: {
-                /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
+                /** @description free text: words in any order (speech stemmed in its own language, on-screen text by substring), "a phrase" in quotes (its words in that order), -word (excluded); a word that matches nothing as typed finds close spellings (match: fuzzy, ranked below) */
                 q?: string | null;
+                /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
+                lang?: string | null;
                 /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
@@ -6137,8 +6250,10 @@ export interface operations {
             query: {
                 video_id: string;
                 at_ms: number;
-                /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
+                /** @description free text: words in any order (speech stemmed in its own language, on-screen text by substring), "a phrase" in quotes (its words in that order), -word (excluded); a word that matches nothing as typed finds close spellings (match: fuzzy, ranked below) */
                 q?: string | null;
+                /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
+                lang?: string | null;
                 /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
@@ -6271,8 +6386,10 @@ export interface operations {
             query: {
                 video_id: string;
                 at_ms: number;
-                /** @description free text: speech (stemmed, any order and case), on-screen text (substring, fuzzy), labels */
+                /** @description free text: words in any order (speech stemmed in its own language, on-screen text by substring), "a phrase" in quotes (its words in that order), -word (excluded); a word that matches nothing as typed finds close spellings (match: fuzzy, ranked below) */
                 q?: string | null;
+                /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
+                lang?: string | null;
                 /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
                 types?: string[] | null;
                 label?: string | null;
@@ -6341,6 +6458,97 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_languages_api_v1_search_languages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanguagesOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
                      *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
                      *       "correlation_id": "4b6f1c2e9a7d4e0f"
                      *     }
@@ -8748,7 +8956,7 @@ export interface operations {
             };
         };
     };
-    regroup_persons_api_v1_persons_regroup_post: {
+    regroup_status_api_v1_persons_regroup_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -8763,7 +8971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegroupedOut"];
+                    "application/json": components["schemas"]["RegroupOut"];
                 };
             };
             /** @description no or wrong bearer token (or session) */
@@ -8787,18 +8995,90 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not allowed in the resource's current state */
-            409: {
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://framewise.dev/problems/conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "not allowed in the resource's current state",
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regroup_persons_api_v1_persons_regroup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegroupOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
                      *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
                      *       "correlation_id": "4b6f1c2e9a7d4e0f"
                      *     }

@@ -42,5 +42,6 @@ export type Person = Answer<"/api/v1/persons/{person_id}", "get">;
 export type PersonPage = Answer<"/api/v1/persons", "get">;
 export type Appearance = Answer<"/api/v1/persons/{person_id}/appearances", "get">["items"][number];
 export type AppearancePage = Answer<"/api/v1/persons/{person_id}/appearances", "get">;
+export type RegroupStatus = Answer<"/api/v1/persons/regroup", "get">;
 export type SearchQuery = Query<"/api/v1/search", "get">;
 export type VideoSort = NonNullable<Query<"/api/v1/videos", "get">["sort"]>;

@@ -10,6 +10,7 @@ import {
   nameToSave,
   type PersonMoment,
   regroupedText,
+  regroupingText,
   spanText,
   videoOfStill,
 } from "./people";
@@ -40,6 +41,11 @@ describe("the people pages' addresses and words", () => {
     expect(countsText(14, 3)).toBe("14 faces · 3 videos");
     expect(mergedText(2, "Ada", 5)).toBe("Merged 2 persons into Ada (5 faces moved).");
     expect(regroupedText(1, 1)).toBe("Grouped 1 face again, into 1 person.");
+    expect(regroupingText("queued", 0, 0)).toBe("Waiting for a worker…");
+    expect(regroupingText("running", 0, 0)).toBe("Grouping…");
+    expect(regroupingText("running", 1, 1)).toBe("Grouping… 1 of 1 face");
+    expect(regroupingText("running", 120, 500)).toBe("Grouping… 120 of 500 faces");
+    expect(regroupingText("idle", 500, 500)).toBe("Group again");
     expect(spanText({ start_ms: 2000, end_ms: 4250 })).toBe("0:02.0–0:04.2");
   });
 

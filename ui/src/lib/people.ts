@@ -52,6 +52,13 @@ export function regroupedText(faces: number, persons: number): string {
   return `Grouped ${plural(faces, "face")} again, into ${plural(persons, "person")}.`;
 }
 
+/** The re-group button while one waits for a worker or runs: "Grouping… 120 of 500 faces". */
+export function regroupingText(state: "queued" | "running" | "idle", placed: number, total: number): string {
+  if (state === "queued") return "Waiting for a worker…";
+  if (state === "running") return total > 0 ? `Grouping… ${placed} of ${plural(total, "face")}` : "Grouping…";
+  return "Group again";
+}
+
 // --------------------------------------------------------------------------------------- crop
 
 export interface Frame {

@@ -3,7 +3,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/re
 import { afterEach, describe, expect, it } from "vitest";
 import PeoplePage from "./PeoplePage";
 import { renderWith } from "../testing";
-import { ADA, BOB, api, person, stopApi } from "../components/people/fixtures";
+import { ADA, BOB, api, person, regroupStatus, stopApi } from "../components/people/fixtures";
 
 afterEach(() => {
   stopApi();
@@ -51,13 +51,44 @@ describe("the People page", () => {
     expect(screen.queryByRole("form", { name: "Merge the selected persons" })).toBeNull();
   });
 
-  it("groups again and says what came of it", async () => {
-    const asked = api([person(ADA, "Ada")], () => ({ status: 200, body: { faces: 12, persons: 4 } }));
+  it("asks a worker to group again, says how far it got, then what came of it, and reads the persons again", async () => {
+    // The worker's progress, as the status answers it after the request: waiting, running, done.
+    const seen = [
+      regroupStatus("running", 0, 12),
+      regroupStatus("running", 5, 12),
+      regroupStatus("idle", 12, 12, { faces: 12, persons: 4 }),
+    ];
+    let requested = false;
+    const asked = api(
+      [person(ADA, "Ada")],
+      () => {
+        requested = true;
+        return { status: 202, body: regroupStatus("queued") };
+      },
+      () =>
+        requested
+          ? seen.length > 1
+            ? seen.shift()!
+            : seen[0]!
+          : regroupStatus("idle", 3, 3, { faces: 3, persons: 1 }),
+    );
     renderWith(<PeoplePage />, { at: "/people" });
+    // An earlier run's outcome is not news: nothing is said until this page asks.
     fireEvent.click(await screen.findByRole("button", { name: "Group again" }));
-    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Grouped 12 faces again, into 4 persons."));
-    expect(asked.some((a) => a.method === "POST" && a.path === "/api/v1/persons/regroup")).toBe(true);
-  });
+    expect(screen.getByRole("status").textContent).toBe("");
+    await screen.findByRole("button", { name: "Waiting for a worker…" });
+    await screen.findByRole("button", { name: "Grouping… 5 of 12 faces" }, { timeout: 4000 });
+    await waitFor(
+      () => expect(screen.getByRole("status").textContent).toBe("Grouped 12 faces again, into 4 persons."),
+      {
+        timeout: 4000,
+      },
+    );
+    expect(screen.getByRole("button", { name: "Group again" })).toHaveProperty("disabled", false);
+    expect(asked.filter((a) => a.method === "POST" && a.path === "/api/v1/persons/regroup")).toHaveLength(1);
+    const listings = asked.filter((a) => a.method === "GET" && a.path === "/api/v1/persons");
+    expect(listings.length).toBeGreaterThan(1); // read again once it ended
+  }, 10000);
 
   it("puts the name filter into the address once typing pauses", async () => {
     const asked = api([person(ADA, "Ada"), person(BOB, "Bob")]);

@@ -1,16 +1,17 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { messageOf } from "../api/problem";
-import { useMergePersons, usePersons, useRegroup } from "../api/persons";
+import { useMergePersons, usePersons } from "../api/persons";
 import { PEOPLE_LIMIT } from "../api/queries";
 import type { Person } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Pager } from "../components/Pager";
 import { MergeBar } from "../components/people/MergeBar";
+import { RegroupButton } from "../components/people/RegroupButton";
 import { PersonCard } from "../components/people/PersonCard";
 import { useDebounced } from "../hooks/useDebounced";
 import { useTitle } from "../hooks/useTitle";
-import { displayName, mergedText, regroupedText } from "../lib/people";
+import { displayName, mergedText } from "../lib/people";
 import { parsePeopleState, peopleHref } from "../lib/urls";
 
 const FILTER_DELAY_MS = 300;
@@ -51,7 +52,6 @@ export default function PeoplePage() {
   const state = parsePeopleState(params);
   const persons = usePersons(state);
   const merge = useMergePersons();
-  const regroup = useRegroup();
   const [selected, setSelected] = useState<ReadonlyMap<string, Person>>(new Map());
   const [said, setSaid] = useState<string | null>(null);
   const page = persons.data;
@@ -75,15 +75,11 @@ export default function PeoplePage() {
       },
     );
   };
-  const onRegroup = () => {
-    setSaid(null);
-    regroup.mutate(undefined, {
-      onSuccess: (done) => {
-        setSelected(new Map());
-        setSaid(regroupedText(done.faces, done.persons));
-      },
-    });
-  };
+  const onRegroupAsked = useCallback(() => setSaid(null), []);
+  const onRegrouped = useCallback((text: string) => {
+    setSelected(new Map());
+    setSaid(text);
+  }, []);
 
   return (
     <>
@@ -91,14 +87,11 @@ export default function PeoplePage() {
       <p className="help">Faces found across the library, grouped by who they look like. Click a name to name them.</p>
       <div className="people-tools">
         <NameFilter q={state.q} />
-        <button type="button" onClick={onRegroup} disabled={regroup.isPending}>
-          {regroup.isPending ? "Grouping…" : "Group again"}
-        </button>
+        <RegroupButton onAsk={onRegroupAsked} onDone={onRegrouped} />
       </div>
       <p role="status" className="said">
         {said}
       </p>
-      {regroup.isError && <ErrorNotice error={regroup.error} prefix="Could not group again: " />}
       {merge.isError && <ErrorNotice error={`Could not merge: ${messageOf(merge.error)}`} />}
       {selected.size > 0 && (
         <MergeBar

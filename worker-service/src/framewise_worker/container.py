@@ -9,6 +9,7 @@ import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from framewise.application.use_cases.person_regrouper import PersonRegrouper
 from framewise.application.use_cases.task_reconciler import TaskReconciler
 from framewise.application.use_cases.task_runner import TaskRunner
 from framewise.domain.retry import RetryPolicy
@@ -21,6 +22,7 @@ from framewise.infrastructure.postgres.database import create_engine, session_fa
 from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
+from framewise.infrastructure.queue.regroup_queue import ValkeyRegroupQueue
 from framewise_worker.settings import WorkerSettings
 
 
@@ -75,6 +77,9 @@ class WorkerContainer:
             heartbeat_s=self.settings.heartbeat_s,
             windows=self.settings.window_sizes(),
         )
+
+    def person_regrouper(self) -> PersonRegrouper:
+        return PersonRegrouper(SqlUnitOfWork(self.sessions), SystemClock(), ValkeyRegroupQueue(self.valkey))
 
     def task_reconciler(self) -> TaskReconciler:
         # arq keeps a taken job's in-progress key for the job timeout plus 10 s (its Worker does so).

@@ -1,4 +1,5 @@
-"""A worker process: consumes the queue of its pool and runs `run_task` for each job."""
+"""A worker process: consumes the queue of its pool and runs `run_task` for each job (and, on the CPU
+queue, `regroup_persons` when asked)."""
 
 import argparse
 import asyncio
@@ -12,6 +13,7 @@ from arq.worker import func
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 
+from framewise.contracts.jobs import REGROUP_PERSONS, RUN_TASK
 from framewise.domain.routing import QUEUE_OF_CLASS, DeviceClass
 from framewise.infrastructure.logging import configure_logging
 from framewise.infrastructure.queue.arq_job_queue import redis_settings
@@ -21,6 +23,7 @@ from framewise_worker.container import WorkerContainer
 from framewise_worker.gpu import device_class
 from framewise_worker.job import run_task
 from framewise_worker.reconciler_clock import run_reconciler_clock
+from framewise_worker.regroup_job import REGROUP_MAX_TRIES, regroup_persons
 from framewise_worker.settings import WorkerSettings
 
 log = structlog.get_logger("framewise.worker")
@@ -67,7 +70,17 @@ def build_worker(settings: WorkerSettings) -> Worker:
         log.info("service_stopped", pool=pool.value)
 
     return Worker(
-        functions=[func(run_task, name="run_task", timeout=settings.job_timeout_s, max_tries=ARQ_MAX_TRIES)],
+        functions=[
+            func(run_task, name=RUN_TASK, timeout=settings.job_timeout_s, max_tries=ARQ_MAX_TRIES),
+            # keep_result=0: the id is free again once it ends (its outcome is in Valkey's status hash)
+            func(
+                regroup_persons,
+                name=REGROUP_PERSONS,
+                timeout=settings.job_timeout_s,
+                max_tries=REGROUP_MAX_TRIES,
+                keep_result=0,
+            ),
+        ],
         queue_name=queue.value,
         redis_settings=redis_settings(settings.valkey_url),
         max_jobs=concurrency,

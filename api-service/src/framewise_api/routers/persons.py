@@ -11,9 +11,10 @@ from framewise_api.dependencies import (
     PersonFaceRefuserDep,
     PersonForgetterDep,
     PersonMergerDep,
-    PersonRegrouperDep,
+    PersonRegroupRequesterDep,
     PersonRenamerDep,
     Persons,
+    Regroups,
 )
 from framewise_api.media_auth import MediaLinks, media_links
 from framewise_api.problems import errors
@@ -25,7 +26,7 @@ from framewise_api.schemas.persons import (
     PersonNameIn,
     PersonOut,
     PersonPage,
-    RegroupedOut,
+    RegroupOut,
     RemovedOut,
 )
 from framewise_api.security import require_caller
@@ -47,12 +48,19 @@ async def list_persons(page: ListPaging, persons: Persons, signer: Signer, q: Na
     return PersonPage.converted(found, lambda p: PersonOut.of(p, signer))
 
 
-@router.post("/regroup", responses=errors(409))
-async def regroup_persons(regrouper: PersonRegrouperDep) -> RegroupedOut:
+@router.post("/regroup", status_code=202)
+async def regroup_persons(requester: PersonRegroupRequesterDep) -> RegroupOut:
     """Group the faces again, keeping people's decisions: named persons keep their faces, merged and
-    removed faces stay where people put them; every other face is placed again."""
-    done = await regrouper.execute()
-    return RegroupedOut(faces=done.faces, persons=done.persons)
+    removed faces stay where people put them; every other face is placed again. A CPU worker does
+    it (minutes for a large library); asking while one waits or runs queues no second one. Follow
+    it with `GET /api/v1/persons/regroup`."""
+    return RegroupOut.of(await requester.execute())
+
+
+@router.get("/regroup")
+async def regroup_status(regroups: Regroups) -> RegroupOut:
+    """Whether a re-grouping waits or runs, how far it got, and what the last one did."""
+    return RegroupOut.of(await regroups.status())
 
 
 @router.get("/{person_id}", responses=errors(404))

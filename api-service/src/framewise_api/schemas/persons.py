@@ -1,11 +1,12 @@
 """Persons as the API answers them: no descriptor ever, links to stills of their faces."""
 
+from datetime import datetime
 from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from framewise.application.results import FaceShown, PersonAppearance, PersonSummary
+from framewise.application.results import FaceShown, PersonAppearance, PersonSummary, RegroupState, RegroupStatus
 from framewise.domain.faces import NAME_LENGTH
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
@@ -131,3 +132,28 @@ class RemovedOut(BaseModel):
 class RegroupedOut(BaseModel):
     faces: int = Field(description="faces placed again")
     persons: int = Field(description="the persons they are in now")
+
+
+class RegroupOut(BaseModel):
+    """Where the library's re-grouping stands; a CPU worker runs it, one at a time."""
+
+    state: RegroupState = Field(description="queued (waiting for a CPU worker), running, or idle")
+    requested_at: datetime | None = Field(description="when one was last asked for")
+    started_at: datetime | None = Field(description="when the last run started")
+    finished_at: datetime | None = Field(description="when the last run ended; null while it runs")
+    placed: int = Field(description="faces the last run has placed so far")
+    total: int = Field(description="faces the last run has to place")
+    last: RegroupedOut | None = Field(description="what the last finished run did")
+
+    @classmethod
+    def of(cls, status: RegroupStatus) -> Self:
+        last = status.last
+        return cls(
+            state=status.state,
+            requested_at=status.requested_at,
+            started_at=status.started_at,
+            finished_at=status.finished_at,
+            placed=status.placed,
+            total=status.total,
+            last=None if last is None else RegroupedOut(faces=last.faces, persons=last.persons),
+        )

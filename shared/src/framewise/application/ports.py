@@ -23,6 +23,8 @@ from framewise.application.results import (
     PersonAppearance,
     PersonSummary,
     QueueDepth,
+    Regrouped,
+    RegroupStatus,
     RunProgress,
     RunSummary,
     SearchPage,
@@ -205,9 +207,12 @@ class PersonRepository(Protocol):
         """Store a face track of a run, in that person (or none)."""
         ...
 
-    async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
-        """The faces in no person, with their descriptors, in library order (video, then time)."""
+    async def ungrouped(self, limit: int) -> list[tuple[UUID, tuple[float, ...]]]:
+        """The first `limit` faces in no person, with their descriptors, in library order (video, then
+        time)."""
         ...
+
+    async def ungrouped_count(self) -> int: ...
 
     async def assign(self, face_id: UUID, person_id: UUID) -> None: ...
 
@@ -285,6 +290,26 @@ class JobQueue(Protocol):
     async def ping(self) -> None:
         """Raise when the queue cannot be reached."""
         ...
+
+
+class RegroupQueue(Protocol):
+    """Where a re-grouping of the library's faces waits for a CPU worker; one waits or runs at a time."""
+
+    async def request(self, now: datetime) -> RegroupStatus:
+        """Queue a re-grouping unless one is already waiting or running (that one will do)."""
+        ...
+
+    async def status(self) -> RegroupStatus: ...
+
+
+class RegroupProgress(Protocol):
+    """What a running re-grouping tells those waiting for it."""
+
+    async def started(self, total: int, now: datetime) -> None: ...
+
+    async def placed(self, faces: int, total: int) -> None: ...
+
+    async def finished(self, done: Regrouped, now: datetime) -> None: ...
 
 
 class Heartbeats(Protocol):

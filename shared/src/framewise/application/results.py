@@ -479,3 +479,22 @@ class PersonAppearance:
 class Regrouped:
     faces: int  # faces placed again
     persons: int  # the persons they landed in
+
+
+class RegroupState(StrEnum):
+    QUEUED = "queued"  # waiting for a CPU worker
+    RUNNING = "running"
+    IDLE = "idle"  # none waiting or running
+
+
+@dataclass(frozen=True)
+class RegroupStatus:
+    """Where the library's re-grouping stands: one at a time, run by a CPU worker."""
+
+    state: RegroupState
+    requested_at: datetime | None = None  # the last request
+    started_at: datetime | None = None  # the last run's start
+    finished_at: datetime | None = None  # the last run's end; None while it runs or if it never ran
+    placed: int = 0  # faces placed so far by the last run
+    total: int = 0  # faces it has to place (it grows when faces are forgotten meanwhile)
+    last: Regrouped | None = None  # what the last finished run did

@@ -1,5 +1,6 @@
 """The contract of the queues between the API (and the reconciler) and the workers: one job per
-task attempt, named `task:{task_id}:{attempt}`, carrying ids and the task type, never payloads."""
+task attempt, named `task:{task_id}:{attempt}`, carrying ids and the task type, never payloads; and
+the re-grouping of the library's faces."""
 
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -11,6 +12,10 @@ from framewise.domain.routing import TaskType
 from framewise.domain.task import JobRequest
 
 RUN_TASK = "run_task"
+# The library's re-grouping of faces: one job, no arguments, on the CPU queue, under one fixed id so
+# that arq keeps at most one waiting or running.
+REGROUP_PERSONS = "regroup_persons"
+REGROUP_JOB_ID = "persons:regroup"
 _POSITIONAL = ("task_id", "attempt", "correlation_id", "task_type")
 
 

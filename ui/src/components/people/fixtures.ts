@@ -1,5 +1,5 @@
 // A fake API of people for the tests of the People pages and their parts.
-import type { Appearance, Person } from "../../api/types";
+import type { Appearance, Person, RegroupStatus } from "../../api/types";
 import { type Asked, fakeApi } from "../../testing";
 
 export const ADA = "6a0f3c2e-9b1d-4e7a-8c5f-2d3b4a6e8f10";
@@ -36,13 +36,31 @@ export function stopApi(): void {
   stopping();
 }
 
-/** A fake API: the people listing, one person, their appearances, a video's size; writes as `write` says. */
+export const regroupStatus = (
+  state: RegroupStatus["state"],
+  placed = 0,
+  total = 0,
+  last: RegroupStatus["last"] = null,
+): RegroupStatus => ({
+  state,
+  requested_at: null,
+  started_at: null,
+  finished_at: null,
+  placed,
+  total,
+  last,
+});
+
+/** A fake API: the people listing, one person, their appearances, a video's size, the re-grouping's
+ * status as `regrouping` says; writes as `write` says. */
 export function api(
   people: Person[],
   write: (asked: Asked) => { status: number; body?: unknown } = () => ({ status: 200, body: {} }),
+  regrouping: () => RegroupStatus = () => regroupStatus("idle"),
 ) {
   const fake = fakeApi((asked) => {
     if (asked.method !== "GET") return write(asked);
+    if (asked.path === "/api/v1/persons/regroup") return { status: 200, body: regrouping() };
     if (asked.path === "/api/v1/persons") {
       const q = new URLSearchParams(asked.query).get("q")?.toLowerCase() ?? "";
       return { status: 200, body: page(people.filter((p) => (p.name ?? "").toLowerCase().startsWith(q))) };

@@ -126,14 +126,18 @@ class SqlPersonRepository:
             await self._moments(faces.c.id == face_id, name)
         return face_id
 
-    async def ungrouped(self) -> list[tuple[UUID, tuple[float, ...]]]:
+    async def ungrouped(self, limit: int) -> list[tuple[UUID, tuple[float, ...]]]:
         statement = (
             select(faces.c.id, faces.c.descriptor)
             .join(videos, videos.c.id == faces.c.video_id)
             .where(faces.c.person_id.is_(None))
             .order_by(videos.c.discovered_at, videos.c.id, faces.c.start_ms, faces.c.id)
+            .limit(limit)
         )
         return [(UUID(str(r.id)), _parse(r.descriptor)) for r in await self._session.execute(statement)]
+
+    async def ungrouped_count(self) -> int:
+        return int(await self._session.scalar(select(func.count()).where(faces.c.person_id.is_(None))) or 0)
 
     async def assign(self, face_id: UUID, person_id: UUID) -> None:
         await self._session.execute(update(faces).where(faces.c.id == face_id).values(person_id=person_id))
