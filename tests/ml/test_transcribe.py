@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from framewise.contracts.ml import InferenceRequest
+from framewise.contracts.ml import InferenceRequest, ModelIdentity
 from framewise.domain.payloads import TranscriptSegmentV1
-from framewise_dev.media import SampleVideo, make_sample_video
+from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_ml.models.base import ModelContext, ModelState
 from framewise_ml.models.transcribe import TranscribeModel
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.ml
 
@@ -100,6 +101,87 @@ def test_provenance_names_the_engine_and_checkpoint_a_request_chose(
     assert fast.weights == whisper.weights  # /health names the default engine's default checkpoint
     assert german.weights == fast.weights  # base (CT2) by default, for any language
     assert len({fast.weights, torch_path.weights, tiny.weights}) == 3  # base (CT2), base (.pt), tiny.en (CT2)
+
+
+# Two sentences in each language, an espeak-ng voice of it, and words of each that Whisper base
+# hears through espeak-ng's accent (the others it may spell its own way).
+SPOKEN = {
+    "en": ("en-us", "Good morning. The city council met on Thursday.", {"morning", "council", "thursday"}),
+    "fr": ("fr", "Bonjour. Je m'appelle Marie. J'habite à Paris.", {"bonjour", "marie", "paris"}),
+    "de": ("de", "Guten Morgen. Der Zug fährt um sieben Uhr vom Hauptbahnhof ab.", {"morgen", "sieben", "uhr"}),
+    "es": ("es", "Buenos días. Me llamo Carlos y vivo en Madrid.", {"buenos", "carlos", "madrid"}),
+}
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SampleVideo]:
+    """A 6 s video in each language of SPOKEN, the speech from 0.3 s."""
+    require_tool("espeak-ng")
+    folder = tmp_path_factory.mktemp("languages")
+    videos = {}
+    for language, (voice, text, _) in SPOKEN.items():
+        segments = [Segment(6.0, (30, 60, 120), language.upper())]
+        videos[language] = make_sample_video(folder / f"{language}.mp4", segments=segments, speech=text, voice=voice)
+        assert videos[language].speech is not None
+    return videos
+
+
+def heard(items: list[object]) -> tuple[list[TranscriptSegmentV1], set[str]]:
+    segments = [TranscriptSegmentV1.model_validate(item) for item in items]
+    return segments, {w for s in segments for w in re.findall(r"\w+", s.text.lower())}
+
+
+@pytest.mark.parametrize("language", list(SPOKEN))
+def test_without_a_language_each_one_is_detected_and_english_only_weights_serve_only_english(
+    whisper: TranscribeModel, spoken: dict[str, SampleVideo], language: str
+) -> None:
+    video = spoken[language]
+    request = InferenceRequest(video_path=str(video.path), config={"profile": "fast"})
+    segments, words = heard(whisper.predict(request, video.path).items)
+    assert segments and {s.language for s in segments} == {language}, [s.text for s in segments]
+    assert {s.checkpoint for s in segments} == {"tiny.en" if language == "en" else "base"}
+    assert all(s.language_probability is not None and s.language_probability >= 0.3 for s in segments)
+    assert SPOKEN[language][2] <= words, words
+
+
+def test_the_provenance_of_a_detected_language_names_both_checkpoints_whatever_each_window_speaks(
+    whisper: TranscribeModel, spoken: dict[str, SampleVideo]
+) -> None:
+    """A run's windows in English and in French have one provenance, the one `/configs` answers for
+    its settings: the detection makes a run neither start over nor a task stale for re-index."""
+    config = {"profile": "fast"}
+    runs = [
+        whisper.provenance(InferenceRequest(video_path=str(v.path), config=config), v.path, input_hash="-")
+        for v in (spoken["en"], spoken["fr"])
+    ]
+    assert runs[0].model_copy(update={"run_id": ""}) == runs[1].model_copy(update={"run_id": ""})
+    assert ModelIdentity.of(whisper.check_config(config)).differences(runs[0]) == []
+    english_only = whisper.check_config({"profile": "fast", "language": "en"}).weights
+    multilingual = whisper.check_config({"profile": "fast", "language": "fr"}).weights
+    assert len({runs[0].weights, english_only, multilingual}) == 3  # tiny.en and base together, each alone
+    assert whisper.check_config({}).weights == multilingual  # balanced: base for every language
+
+
+def test_a_set_language_skips_detection(
+    whisper: TranscribeModel, spoken: dict[str, SampleVideo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = spoken["fr"]
+    for engine in whisper.engines.values():  # a detection would fail the request
+        monkeypatch.setattr(engine, "detect", None)
+    request = InferenceRequest(video_path=str(video.path), config={"language": "fr", "profile": "fast"})
+    segments, words = heard(whisper.predict(request, video.path).items)
+    assert {(s.language, s.language_probability, s.checkpoint) for s in segments} == {("fr", None, "base")}
+    assert SPOKEN["fr"][2] <= words, words
+
+
+def test_openai_whisper_detects_too_and_sends_french_to_the_multilingual_checkpoint(
+    whisper: TranscribeModel, spoken: dict[str, SampleVideo]
+) -> None:
+    video = spoken["fr"]
+    request = InferenceRequest(video_path=str(video.path), config={"engine": "openai-whisper", "profile": "fast"})
+    segments, words = heard(whisper.predict(request, video.path).items)
+    assert {(s.language, s.checkpoint) for s in segments} == {("fr", "base")}
+    assert {"bonjour", "paris"} <= words, words
 
 
 def test_without_triton_word_alignment_runs_whisper_own_cpu_code(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,10 +5,20 @@ chooses per request; the engine, checkpoint and version are in the provenance.
 
 The audio is decoded with PyAV (16 kHz mono float) and handed to the engine as an array, so no ffmpeg
 binary is needed. A video without an audio track has an empty transcript, not an error.
+
+The `language` config key sets the spoken language; without it (`auto`, the default) each request (one
+window of a video) detects it, with the engine's own detector on the profile's multilingual checkpoint,
+over the window's voiced audio, and the checkpoint for that language transcribes it: an English-only
+one (`.en`) only speech detected as English. Each segment says its language and, when detected, how
+sure the detection was and which checkpoint transcribed it. The provenance names the weights the config
+may run (auto on profile `fast`: tiny.en and base together), the same whichever language a window
+turns out to speak, so a run's windows agree and a task is not stale for what its speech was.
 """
 
+import logging
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,30 @@ DEFAULT_CHECKPOINT = "base"
 # it little and cuts its errors by a fifth or more; openai-whisper stays as it ran before.
 DEFAULT_BEAM = {"faster-whisper": 5, "openai-whisper": 1}
 ENGINES = ("auto", "faster-whisper", "openai-whisper")
+DEFAULT_LANGUAGE = "auto"  # detected per request; a folder may set one (`language: fr`)
+# A detection less sure than this is a best guess: kept and recorded with its probability, but it does
+# not send the speech to an English-only checkpoint. bench_transcribe (docs/benchmarks.md, "Language
+# detection"), base on espeak-ng sentences in en/fr/de/es: English was always right, at 0.59 or more
+# (0.95 on 30 s); other languages taken for English reached 0.62; no threshold parts right from wrong
+# (espeak-ng French passed for Thai at up to 0.92), so this one keeps them off tiny.en, and English
+# that is not sure goes to base, slower and no worse.
+UNSURE_BELOW = 0.65
+DETECT_S = 30  # Whisper's detector reads the first 30 s: of the voiced audio, not of the window
+VOICED_MARGIN_MS = 200  # kept around each voiced stretch, so words keep their onsets and tails
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Language:
+    """The language a request transcribes: set by its config, or detected (with its probability)."""
+
+    code: str
+    probability: float | None = None  # None: set, not detected
+
+    @property
+    def unsure(self) -> bool:
+        return self.probability is not None and self.probability < UNSURE_BELOW
 
 
 class TranscribeModel(InferenceModel):
@@ -76,13 +110,27 @@ class TranscribeModel(InferenceModel):
         return self._identities.get((self.producer, DEFAULT_CHECKPOINT))
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
-        """The engine and checkpoint this request's config chooses (the one it ran, or would run for a
-        window too short to transcribe), not whichever ran last on another thread."""
+        """The engine and checkpoints this request's config chooses, not whichever ran last on another
+        thread: with a set language, its checkpoint; detected, every checkpoint it may choose (one
+        identity for them together), the same whatever each window speaks (each segment names its
+        own checkpoint and detected language)."""
         engine, profile, language, *_ = self._options(request.config)
-        checkpoint = self._choose(engine, profile, "xx" if language == "auto" else language)
+        checkpoints = self._checkpoints(engine, profile, language)
+        if len(checkpoints) == 1:
+            weights = self._identity(engine, checkpoints[0])
+        else:
+            files = [f for checkpoint in checkpoints for f in engine.files(checkpoint)]
+            weights = self._identities.of((engine.name, *checkpoints), files)
         base = super().provenance(request, path, input_hash)
         update = {"producer": engine.name, "producer_version": engine.version, "model_profile": profile}
-        return base.model_copy(update={**update, "weights": self._identity(engine, checkpoint)})
+        return base.model_copy(update={**update, "weights": weights})
+
+    def _checkpoints(self, engine: TranscribeEngine, profile: str, language: str) -> list[str]:
+        """The checkpoints a request may run: a set language's, or (auto) the profile's multilingual
+        one, which detects, and the one English speech goes to (the same for most profiles)."""
+        if language != "auto":
+            return [self._choose(engine, profile, language)]
+        return sorted({self._choose(engine, profile, "xx"), self._choose(engine, profile, "en")})
 
     def _choose(self, engine: TranscribeEngine, profile: str, language: str) -> str:
         for name in PROFILES[profile]:
@@ -108,7 +156,7 @@ class TranscribeModel(InferenceModel):
         engine = self._engine(config_choice(config, "engine", self.default_engine, list(ENGINES)))
         profile = config_choice(config, "profile", DEFAULT_PROFILE, list(PROFILES))
         codes = sorted(whisper.tokenizer.LANGUAGES)
-        language = config_choice(config, "language", "en", ["auto", *codes])
+        language = config_choice(config, "language", DEFAULT_LANGUAGE, ["auto", *codes])
         words = config_flag(config, "word_timestamps", True)  # about 3x the decoding time on a CPU
         beam = config_int(config, "beam_size", DEFAULT_BEAM[engine.name], 1, 10)
         return engine, profile, language, words, beam
@@ -116,7 +164,7 @@ class TranscribeModel(InferenceModel):
     def _check(self, config: Config) -> None:
         engine, profile, language, *_ = self._options(config)
         try:
-            self._choose(engine, profile, "xx" if language == "auto" else language)
+            self._checkpoints(engine, profile, language)
         except MissingWeights as exc:
             raise InvalidConfig(f"config language {language} with profile {profile}: {exc}") from exc
 
@@ -127,15 +175,23 @@ class TranscribeModel(InferenceModel):
         decode_ms = round((time.perf_counter() - started) * 1000, 2)
         if audio is None or len(audio) < SAMPLE_RATE // 10:
             return Prediction([], decode_ms=decode_ms, inference_ms=0.0)
-        checkpoint = self._choose(engine, profile, "xx" if language == "auto" else language)
         started = time.perf_counter()
-        result = engine.transcribe(checkpoint, audio, None if language == "auto" else language, words, beam)
+        voiced = _voiced_spans(audio)
+        spoken = self._detect(engine, profile, audio, voiced) if language == "auto" else Language(language)
+        # An unsure guess of English is not trusted to an English-only checkpoint.
+        checkpoint = self._choose(engine, profile, "xx" if spoken.unsure else spoken.code)
+        result = engine.transcribe(checkpoint, audio, spoken.code, words, beam)
         inference_ms = round((time.perf_counter() - started) * 1000, 2)
         offset = request.start_ms or 0
-        detected = result.language or language
-        voiced = _voiced_spans(audio)
-        items = [_segment(s, offset, detected, voiced) for s in result.segments if str(s["text"]).strip()]
+        items = [_segment(s, offset, spoken, checkpoint, voiced) for s in result.segments if str(s["text"]).strip()]
         return Prediction(items, decode_ms=decode_ms, inference_ms=inference_ms)
+
+    def _detect(self, engine: TranscribeEngine, profile: str, audio: Any, voiced: list[tuple[int, int]]) -> Language:
+        """The language of the voiced part of `audio`, by the profile's multilingual checkpoint."""
+        code, probability = engine.detect(self._choose(engine, profile, "xx"), _voiced_audio(audio, voiced))
+        if probability < UNSURE_BELOW:
+            log.info("language detection unsure: %s at %.2f", code, probability)
+        return Language(code, round(probability, 4))
 
 
 def _ms(seconds: float, offset: int) -> int:
@@ -153,6 +209,18 @@ def _voiced_spans(audio: Any, window_ms: int = 20) -> list[tuple[int, int]]:
     return [(int(i) * window_ms, (int(i) + 1) * window_ms) for i in loud]
 
 
+def _voiced_audio(audio: Any, voiced: list[tuple[int, int]]) -> Any:
+    """The voiced stretches of `audio` (with a margin each side) one after the other, up to
+    DETECT_S seconds: what the detector reads instead of the window's silences. All of `audio`
+    when nothing is voiced."""
+    keep = np.zeros(len(audio), dtype=bool)
+    margin = SAMPLE_RATE * VOICED_MARGIN_MS // 1000
+    for start, end in voiced:
+        keep[max(0, start * SAMPLE_RATE // 1000 - margin) : end * SAMPLE_RATE // 1000 + margin] = True
+    speech = audio[keep] if keep.any() else audio
+    return speech[: DETECT_S * SAMPLE_RATE]
+
+
 def _tighten(start: int, end: int, voiced: list[tuple[int, int]]) -> tuple[int, int]:
     """Whisper's segment bounds snap to coarse 20 ms tokens and often swallow leading silence; move
     them in to the first and last voiced window they contain (unchanged when none is voiced)."""
@@ -162,7 +230,9 @@ def _tighten(start: int, end: int, voiced: list[tuple[int, int]]) -> tuple[int, 
     return max(start, inside[0][0]), min(end, inside[-1][1])
 
 
-def _segment(segment: dict[str, Any], offset: int, language: str, voiced: list[tuple[int, int]]) -> JsonValue:
+def _segment(
+    segment: dict[str, Any], offset: int, language: Language, checkpoint: str, voiced: list[tuple[int, int]]
+) -> JsonValue:
     start, end = _tighten(_ms(segment["start"], 0), _ms(segment["end"], 0), voiced)
     words: list[JsonValue] = []
     for w in segment.get("words") or []:
@@ -183,7 +253,9 @@ def _segment(segment: dict[str, Any], offset: int, language: str, voiced: list[t
         "text": str(segment["text"]).strip(),
         "start_ms": start,
         "end_ms": max(start, end),
-        "language": language,
+        "language": language.code,
+        "language_probability": language.probability,
+        "checkpoint": checkpoint,
         "confidence": round(min(1.0, math.exp(float(segment.get("avg_logprob", 0.0)))), 4),
         "words": words,
     }

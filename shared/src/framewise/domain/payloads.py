@@ -128,13 +128,19 @@ class TranscriptSegmentV1(Payload):
             "start_ms": 300,
             "end_ms": 3100,
             "language": "en",
+            "language_probability": 0.97,
+            "checkpoint": "base",
             "words": [{"word": "The", "start_ms": 300, "end_ms": 420, "probability": 0.98}],
         }
     )
     text: str
     start_ms: NonNegativeMs
     end_ms: NonNegativeMs
-    language: Annotated[str, Field(min_length=2)]
+    language: Annotated[str, Field(min_length=2, description="the spoken language's code: ISO 639-1 where it has one")]
+    # How sure the language detection was (below 0.5 the language is a best guess); null where the
+    # language was set (a folder's `language: fr`), not detected.
+    language_probability: Confidence | None = None
+    checkpoint: str | None = None  # the speech model's checkpoint that transcribed it (tiny.en, base)
     confidence: Confidence | None = None
     words: list[Word] | None = None
 
