@@ -2750,8 +2750,10 @@ export interface components {
          *       "created_at": "2026-11-30T12:00:00Z",
          *       "id": "1d7a4f0e-8c2b-4e5a-9f3d-6b1c0a2e4d58",
          *       "payload": {
+         *         "checkpoint": "base",
          *         "end_ms": 3100,
          *         "language": "en",
+         *         "language_probability": 0.97,
          *         "start_ms": 300,
          *         "text": "The quick brown fox jumps over the lazy dog.",
          *         "words": [
@@ -2827,8 +2829,10 @@ export interface components {
         /**
          * TranscriptSegmentV1
          * @example {
+         *       "checkpoint": "base",
          *       "end_ms": 3100,
          *       "language": "en",
+         *       "language_probability": 0.97,
          *       "start_ms": 300,
          *       "text": "The quick brown fox jumps over the lazy dog.",
          *       "words": [
@@ -2848,8 +2852,15 @@ export interface components {
             start_ms: number;
             /** End Ms */
             end_ms: number;
-            /** Language */
+            /**
+             * Language
+             * @description the spoken language's code: ISO 639-1 where it has one
+             */
             language: string;
+            /** Language Probability */
+            language_probability?: number | null;
+            /** Checkpoint */
+            checkpoint?: string | null;
             /** Confidence */
             confidence?: number | null;
             /** Words */
