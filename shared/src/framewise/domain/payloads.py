@@ -16,6 +16,11 @@ Descriptor = Annotated[
     list[Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]],
     Field(min_length=DESCRIPTOR_SIZE, max_length=DESCRIPTOR_SIZE),
 ]
+VOICE_SIZE = 256  # numbers in a voice embedding (resemblyzer's encoder; L2-normed, each in [0, 1])
+Voice = Annotated[
+    list[Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]],
+    Field(min_length=VOICE_SIZE, max_length=VOICE_SIZE),
+]
 
 
 class ArtifactType(StrEnum):
@@ -122,6 +127,7 @@ class Word(BaseModel):
 
 
 class TranscriptSegmentV1(Payload):
+    server_only: ClassVar[frozenset[str]] = frozenset({"voice"})
     model_config = _example(
         {
             "text": "The quick brown fox jumps over the lazy dog.",
@@ -143,6 +149,10 @@ class TranscriptSegmentV1(Payload):
     checkpoint: str | None = None  # the speech model's checkpoint that transcribed it (tiny.en, base)
     confidence: Confidence | None = None
     words: list[Word] | None = None
+    # Who speaks: the voice of this turn, as 256 numbers (resemblyzer's encoder over its speech): one
+    # speaker's turns lie close. A segment in which the voice changes is split into one item per
+    # turn. Absent when speaker turns are off or the turn is too short to tell. Never leaves the server.
+    voice: Voice | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
