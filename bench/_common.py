@@ -60,8 +60,10 @@ AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
 
 
 @contextmanager
-def api_process(database_url: str, valkey_url: str, media_root: Path) -> Iterator[str]:
-    """The real API (uvicorn, one process) on a free port; yields its base URL."""
+def api_process(
+    database_url: str, valkey_url: str, media_root: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """The real API (uvicorn, one process) on a free port, with `extra_env` set too; yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -72,6 +74,7 @@ def api_process(database_url: str, valkey_url: str, media_root: Path) -> Iterato
         "API_PORT": str(port),
         "DISCOVER_ON_START": "false",
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     process = subprocess.Popen([sys.executable, "-m", "framewise_api.main"], env=env)
     url = f"http://127.0.0.1:{port}"
@@ -107,11 +110,11 @@ def machine_cpu_s() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def own_cpu_s(marker: str | None) -> float:
-    """CPU seconds of this bench: this process, the processes whose command line holds `marker` (the
-    embedded PostgreSQL's folder), every descendant of them, and the children they reaped. Set
-    against machine_cpu_s, it shows how much CPU other processes on the machine took meanwhile."""
-    table: dict[int, tuple[int, float, str]] = {}
+def bench_processes(marker: str | None) -> dict[int, tuple[list[int], str]]:
+    """This process, the processes whose command line holds `marker` (the embedded PostgreSQL's
+    folder) and every descendant of them: pid -> (utime, stime, cutime, cstime in clock ticks, command
+    line). Linux /proc; empty elsewhere."""
+    table: dict[int, tuple[int, list[int], str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -120,14 +123,21 @@ def own_cpu_s(marker: str | None) -> float:
             command = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        table[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]), command)
+        table[int(entry.name)] = (int(fields[1]), [int(f) for f in fields[11:15]], command)
     mine = {os.getpid()} | {pid for pid, (_, _, cmd) in table.items() if marker and marker in cmd}
     grew = True
     while grew:
         more = {pid for pid, (parent, _, _) in table.items() if parent in mine} - mine
         mine |= more
         grew = bool(more)
-    return sum(table[pid][1] for pid in mine if pid in table) / os.sysconf("SC_CLK_TCK")
+    return {pid: table[pid][1:] for pid in mine if pid in table}
+
+
+def own_cpu_s(marker: str | None) -> float:
+    """CPU seconds of this bench: this process, the processes whose command line holds `marker` (the
+    embedded PostgreSQL's folder), every descendant of them, and the children they reaped. Set
+    against machine_cpu_s, it shows how much CPU other processes on the machine took meanwhile."""
+    return sum(sum(times) for times, _ in bench_processes(marker).values()) / os.sysconf("SC_CLK_TCK")
 
 
 def store_marker(database_url: str) -> str | None:
