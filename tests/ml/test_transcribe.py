@@ -174,6 +174,21 @@ def test_a_set_language_skips_detection(
     assert SPOKEN["fr"][2] <= words, words
 
 
+def test_an_unsure_detection_of_english_is_kept_but_not_trusted_to_the_english_only_checkpoint(
+    whisper: TranscribeModel, spoken: dict[str, SampleVideo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real detector's answer, made as unsure as espeak-ng's French often is (0.3): still English
+    and recorded so, but transcribed by the multilingual checkpoint."""
+    engine = whisper.engines["faster-whisper"]
+    real = engine.detect
+    monkeypatch.setattr(engine, "detect", lambda checkpoint, audio: (real(checkpoint, audio)[0], 0.3))
+    video = spoken["en"]
+    request = InferenceRequest(video_path=str(video.path), config={"profile": "fast"})
+    segments, words = heard(whisper.predict(request, video.path).items)
+    assert {(s.language, s.language_probability, s.checkpoint) for s in segments} == {("en", 0.3, "base")}
+    assert SPOKEN["en"][2] <= words, words
+
+
 def test_openai_whisper_detects_too_and_sends_french_to_the_multilingual_checkpoint(
     whisper: TranscribeModel, spoken: dict[str, SampleVideo]
 ) -> None:

@@ -149,3 +149,12 @@ def test_without_a_grid_windows_are_as_long_as_asked_and_a_one_millisecond_video
         Window(3, 9999, 10_000),
     ]
     assert plan(1, 1000) == [Window(0, 0, 1)]
+
+
+def test_a_cut_segment_keeps_its_detected_language_probability_and_checkpoint() -> None:
+    words = [word("Bonjour", 9000, 9600), word("à", 9700, 9800), word("Paris", 10_100, 10_700)]
+    detected = {"language": "fr", "language_probability": 0.64, "checkpoint": "base"}
+    segment = seg(text="Bonjour à Paris", start_ms=9000, end_ms=10_700, words=words, **detected)
+    kept = words_inside(Window(0, 0, 10_000), [segment]) + words_inside(Window(1, 10_000, 20_000), [segment])
+    assert [k.text for k in kept] == ["Bonjour à", "Paris"]
+    assert all((k.language, k.language_probability, k.checkpoint) == ("fr", 0.64, "base") for k in kept)
