@@ -64,6 +64,6 @@ def test_a_french_folder_is_transcribed_in_french_by_the_multilingual_model(
         (run,) = api.get(f"/api/v1/tasks/{task['id']}/runs").json()["items"]
         ml = httpx.Client(base_url=stack.ml_url, headers={"Authorization": f"Bearer {ML_TOKEN}"}, timeout=120)
         french = ml.post("/configs/transcribe", json={"config": {"language": "fr"}}).json()
-        english_only = ml.post("/configs/transcribe", json={"config": {"profile": "fast"}}).json()
+        english_only = ml.post("/configs/transcribe", json={"config": {"profile": "fast", "language": "en"}}).json()
         assert run["weights"] == french["weights"] != english_only["weights"]
         assert run["state"] == "current" and run["completed_at"] is not None
