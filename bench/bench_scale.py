@@ -122,11 +122,15 @@ class Meter:
     def __exit__(self, *_: object) -> None:
         elapsed = time.perf_counter() - self.started
         roles = cpu_by_role(self.marker)
-        used = {r: max(0.0, roles[r] - self.roles[r]) for r in ROLES}
+        used = self.used = {r: max(0.0, roles[r] - self.roles[r]) for r in ROLES}
         machine = machine_cpu_s() - self.machine
         self.percent = {r: round(100 * used[r] / elapsed) for r in ROLES}
         self.percent["others"] = round(100 * max(0.0, machine - sum(used.values())) / elapsed)
         self.machine_percent = round(100 * machine / elapsed)
+
+    def per(self, role: str, count: int) -> float:
+        """CPU milliseconds of `role` per unit of work."""
+        return round(self.used[role] * 1000 / count, 2)
 
     def columns(self) -> dict[str, object]:
         shares = " / ".join(f"{self.percent[r]}" for r in (*ROLES, "others"))
@@ -282,7 +286,8 @@ def worker_run(
         with Meter(marker) as meter:
             measured = asyncio.run(burst(database_url, nginx_url, api_url, task_ids))
     measured["_warnings"] = worker_problems([w.log for w in started])
-    return {"workers": workers, **measured, **meter.columns()}
+    cpu = {"worker cpu ms/task": meter.per("workers", TASKS), "api cpu ms/enqueue": meter.per("api", TASKS)}
+    return {"workers": workers, **measured, **cpu, **meter.columns()}
 
 
 # -- the API under load --------------------------------------------------------------------------------
@@ -291,17 +296,18 @@ def worker_run(
 async def load(nginx_url: str, path: str, seconds: float) -> dict[str, Any]:
     """CLIENTS clients, each sending `path` again as soon as it has its answer, for `seconds`."""
     latencies: list[float] = []
-    failed = 0
+    failed = sent = 0
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     async with httpx.AsyncClient(base_url=nginx_url, headers=AUTH, timeout=30, limits=limits) as client:
 
         async def client_loop(until: float, record: bool) -> None:
-            nonlocal failed
+            nonlocal failed, sent
             while time.perf_counter() < until:
-                sent = time.perf_counter()
+                began = time.perf_counter()
                 answer = await client.get(path)
+                sent += 1
                 if record:
-                    latencies.append((time.perf_counter() - sent) * 1000)
+                    latencies.append((time.perf_counter() - began) * 1000)
                     failed += answer.status_code != 200
 
         await asyncio.gather(*(client_loop(time.perf_counter() + 1, False) for _ in range(CLIENTS)))  # warm up
@@ -314,6 +320,7 @@ async def load(nginx_url: str, path: str, seconds: float) -> dict[str, Any]:
         "p50 ms": round(percentile(latencies, 50), 1),
         "p99 ms": round(percentile(latencies, 99), 1),
         "non-200": failed,
+        "_sent": sent,  # warm-up included, for the CPU per request
     }
 
 
@@ -415,8 +422,10 @@ def main() -> None:
                     wait_for_quiet(marker, QUIET_WAIT_S)
                     with Meter(marker) as meter:
                         measured = asyncio.run(load(nginx_url, path, LOAD_S))
-                    api_rows.append({"API processes": count, "request": f"GET {path}", **measured, **meter.columns()})
-                    print(f"  {api_rows[-1]}", flush=True)
+                    cpu = {"api cpu ms/req": meter.per("api", measured["_sent"])}
+                    api_rows.append({"API processes": count, "request": f"GET {path}", **measured, **cpu})
+                    api_rows[-1].update(meter.columns())
+                    print(f"  {public(api_rows[-1])}", flush=True)
     machine = {
         "cpus": os.cpu_count(),
         "load average (1 min) before / after": f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
@@ -437,7 +446,7 @@ def main() -> None:
     )
     report(
         "scale_api",
-        api_rows,
+        [public(r) for r in api_rows],
         {"run": f"{CLIENTS} clients, each sending again on its answer, {LOAD_S:g} s after 1 s of warm-up, through "
          "nginx (least_conn, keepalive 16) to 1 or 2 API processes", **machine},
     )  # fmt: skip
