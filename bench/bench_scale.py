@@ -81,7 +81,7 @@ ROLES = ("workers", "api", "nginx", "stores", "stub", "driver")
 
 def nginx_binary() -> str:
     """Debian's nginx, or a clear exit: a fresh machine lacks it."""
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if found is None:
         sys.exit("bench_scale needs nginx in front of the API: apt-get install -y nginx-light (or nginx)")
     return found
