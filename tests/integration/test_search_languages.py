@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from framewise.application.results import LanguageCount, MatchKind, SearchQuery
 from framewise.domain.moments import MomentType
 from framewise.domain.routing import TaskType
+from framewise.infrastructure.postgres.moment_search import COUNT_CAP
 from tests.integration.test_moment_search import analyse, ocr, searcher, video
 
 pytestmark = pytest.mark.integration
@@ -199,3 +200,15 @@ def test_the_api_answers_match_language_and_the_languages(client: TestClient, li
     languages = client.get("/api/v1/search/languages").json()["items"]
     assert languages[0] == {"language": "en", "moments": 4}
     assert {item["language"] for item in languages} == {"en", "fr", "de", "es"}
+
+
+async def test_a_total_beyond_the_cap_is_an_estimate_and_the_page_still_ranks(engine: AsyncEngine) -> None:
+    where = await video(engine, "many.mp4")
+    said = [(f"news of the day {k}" if k % 50 else "news news news", k * 1000) for k in range(COUNT_CAP + 50)]
+    await analyse(engine, where, TaskType.TRANSCRIPTION, spoken("en", *said))
+    search = searcher(engine)
+    page = await search.search(SearchQuery(q="news", limit=5))
+    assert page.total_is_estimate and page.total > COUNT_CAP
+    assert len(page.items) == 5 and all(h.label == "news news news" for h in page.items)  # the best first
+    few = await search.search(SearchQuery(q='"news news"'))
+    assert not few.total_is_estimate and few.total == (COUNT_CAP + 50) // 50

@@ -48,9 +48,12 @@ SIMILARITY = "(s.n / NULLIF(cardinality(m.trigrams) + :qt_n - s.n, 0))"  # as pg
 COVERAGE = "(s.n / NULLIF(:qt_n, 0))"  # the query's trigrams found, as pg_trgm's word_similarity
 SUBSTRING = "m.search_text LIKE :q_like ESCAPE '\\'"
 UNMATCHED = (
-    "SELECT m.id, COALESCE(m.confidence, 1.0) AS score, 0 AS tier, NULL::text AS match "
+    "SELECT m.id, COALESCE(m.confidence, 1.0) AS score, 0 AS tier, NULL::text AS match, m.video_id, m.start_ms "
     "FROM moments m WHERE m.moment_type = ANY(:types)"
 )
+PLACED = ", m.video_id, m.start_ms"  # every hit says where it is, for the page's order
+# Labels' and speech's vectors have an index each (migration 0012), each branch naming its predicate.
+LABELLED = "m.moment_type NOT IN ('transcript', 'ocr')"
 LABEL_TYPES = {MomentType.OBJECT, MomentType.FACE, MomentType.PLACE, MomentType.SCENE, MomentType.PERSON}
 # `person=<id>`: moments while that person is on screen (one of their faces overlaps, in the same video).
 WITH_PERSON = """EXISTS (SELECT 1 FROM faces f
@@ -70,6 +73,8 @@ SELECT p.*, {headline} AS headline FROM (
 """
 HEADLINE_OPTIONS = "'StartSel=\x02, StopSel=\x03, HighlightAll=true'"
 RELEVANCE = "tier, score DESC, root, path, start_ms, id"
+TOP_RELEVANCE = "c.tier, c.score DESC, v.root, v.path, c.start_ms, c.id"
+TOP_LIBRARY = "v.root, v.path, c.start_ms, c.id"
 LIBRARY = "root, path, start_ms, id"
 NEAR = """EXISTS (SELECT 1 FROM moments n
                    WHERE n.video_id = m.video_id AND n.moment_type = :near_type_{i} AND n.search_text = :near_label_{i}
@@ -185,7 +190,10 @@ class _Plan:
         if labelled := sorted(t.value for t in query.types & LABEL_TYPES):
             branches.append(self._labelled(terms, labelled))
         if not branches:
-            return "SELECT NULL::bigint AS id, NULL::real AS score, 0 AS tier, NULL::text AS match WHERE false"
+            return (
+                "SELECT NULL::bigint AS id, NULL::real AS score, 0 AS tier, NULL::text AS match, "
+                "NULL::uuid AS video_id, NULL::bigint AS start_ms WHERE false"
+            )
         return " UNION ALL ".join(f"({branch})" for branch in branches)
 
     def _kind(self, terms: TextQuery) -> str:
@@ -196,14 +204,14 @@ class _Plan:
         exact = _in_language(configs, lambda c: f"m.tsv @@ {_tsquery(c, terms, sql, {})}")
         score = _by_language(configs, lambda c: f"ts_rank(m.tsv, {_tsquery(c, terms, sql, {})}, 32)")
         branches = [
-            f"SELECT m.id, {score} * 2 AS score, 0 AS tier, {self._kind(terms)} AS match FROM moments m "
+            f"SELECT m.id, {score} * 2 AS score, 0 AS tier, {self._kind(terms)} AS match{PLACED} FROM moments m "
             f"WHERE m.moment_type = 'transcript' AND {exact}{self.common}{self.limit}"
         ]
         if self.close:
             fuzzy = _in_language(configs, lambda c: f"m.tsv @@ {_tsquery(c, terms, sql, self.close)}")
             score = _by_language(configs, lambda c: f"ts_rank(m.tsv, {_tsquery(c, terms, sql, self.close)}, 32)")
             branches.append(
-                f"SELECT m.id, {score} AS score, 1 AS tier, '{MatchKind.FUZZY}' AS match FROM moments m "
+                f"SELECT m.id, {score} AS score, 1 AS tier, '{MatchKind.FUZZY}' AS match{PLACED} FROM moments m "
                 f"WHERE m.moment_type = 'transcript' AND {fuzzy} AND NOT {exact}{self.common}{self.limit}"
             )
         return branches
@@ -223,7 +231,7 @@ class _Plan:
         strict = self._strict(terms)
         if not terms.words:
             return [
-                f"SELECT m.id, 0.9 AS score, 0 AS tier, '{MatchKind.PHRASE}' AS match FROM moments m "
+                f"SELECT m.id, 0.9 AS score, 0 AS tier, '{MatchKind.PHRASE}' AS match{PLACED} FROM moments m "
                 f"WHERE m.moment_type = 'ocr'{strict}{self.common}{self.limit}"
             ]
         grams = trigrams(terms.loose)
@@ -236,18 +244,18 @@ class _Plan:
             f"(m.trigrams && CAST(:qt_inner AS text[]) "
             f"AND ({SUBSTRING} OR ({every}) OR {SIMILARITY} >= {SIMILAR} OR {COVERAGE} >= {COVERED}))"
         )
+        candidates = "m.trigrams && CAST(:qt_inner AS text[])"
         for spellings in self.close.values():  # a close spelling of a misspelt word, read on screen
-            matched += "".join(
-                f" OR (m.trigrams @> CAST({sql.bind(trigrams(s))} AS text[]) "
-                f"AND m.search_text ~ {sql.bind(_words_pattern([s]))})"
-                for s in spellings
-            )
+            for spelling in spellings:
+                holds = f"m.trigrams @> CAST({sql.bind(trigrams(spelling))} AS text[])"
+                candidates += f" OR {holds}"
+                matched += f" OR ({holds} AND m.search_text ~ {sql.bind(_words_pattern([spelling]))})"
         return [
             f"SELECT m.id, GREATEST(COALESCE({SIMILARITY}, 0), COALESCE({COVERAGE}, 0) * 0.8, "
             f"CASE WHEN {SUBSTRING} THEN 0.9 ELSE 0 END) AS score, CASE WHEN {every} THEN 0 ELSE 1 END AS tier, "
-            f"CASE WHEN {every} THEN {self._kind(terms)} ELSE '{MatchKind.FUZZY}' END AS match "
+            f"CASE WHEN {every} THEN {self._kind(terms)} ELSE '{MatchKind.FUZZY}' END AS match{PLACED} "
             f"FROM moments m CROSS JOIN LATERAL {SHARED} AS s "
-            f"WHERE m.moment_type = 'ocr' AND ({matched}){strict}{self.common}{self.limit}"
+            f"WHERE m.moment_type = 'ocr' AND ({candidates}) AND ({matched}){strict}{self.common}{self.limit}"
         ]
 
     def _labelled(self, terms: TextQuery, labelled: list[str]) -> str:
@@ -257,8 +265,8 @@ class _Plan:
             matched = f"((m.search_text = {self.sql.bind(terms.loose)}{self._strict(terms)}) OR {matched})"
         return (
             f"SELECT m.id, CASE WHEN m.search_text = {self.sql.bind(terms.loose)} THEN 1.0 ELSE 0.6 END AS score, "
-            f"0 AS tier, {self._kind(terms)} AS match FROM moments m "
-            f"WHERE m.moment_type = ANY(:label_types) AND {matched}{self.common}{self.limit}"
+            f"0 AS tier, {self._kind(terms)} AS match{PLACED} FROM moments m "
+            f"WHERE {LABELLED} AND m.moment_type = ANY(:label_types) AND {matched}{self.common}{self.limit}"
         )
 
     def headline(self) -> str:
@@ -433,12 +441,23 @@ class SqlMomentSearch:
         plan = await self._plan(query, bounded=ranked)
         counted = _Plan(query, plan.configs, plan.close, bounded=False)
         order = RELEVANCE if ranked else LIBRARY
-        rows_sql = PAGE.format(hits=plan.hits, headline=plan.headline(), beyond="", order=order, outer_order=order)
+        # The page's rows are ordered among the hits first (each hit knows its video and start), so
+        # only they are read again with their text, face and headline.
+        top = (
+            f"SELECT c.id, c.score, c.tier, c.match FROM ({plan.hits}) c JOIN videos v ON v.id = c.video_id "
+            f"ORDER BY {TOP_RELEVANCE if ranked else TOP_LIBRARY} LIMIT :top"
+        )
+        rows_sql = PAGE.format(hits=top, headline=plan.headline(), beyond="", order=order, outer_order=order)
         count_sql = f"WITH hits AS ({counted.hits}) SELECT count(*) FROM (SELECT 1 FROM hits LIMIT {COUNT_CAP + 1}) c"
 
         async def fetch() -> list[SearchHit]:
             async with self._sessions() as session:
-                params = {**plan.params, "limit": query.limit, "offset": query.offset}
+                params = {
+                    **plan.params,
+                    "limit": query.limit,
+                    "offset": query.offset,
+                    "top": query.limit + query.offset,
+                }
                 return [_hit(row, query.terms) for row in await session.execute(text(rows_sql), params)]
 
         async def count() -> tuple[int, bool]:
