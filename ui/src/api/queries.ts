@@ -249,6 +249,15 @@ export function useSearch(params: SearchParams, offset: number, enabled: boolean
   });
 }
 
+/** The languages the library's speech is in, the most spoken first (the search's language filter). */
+export function useSearchLanguages() {
+  return useQuery({
+    queryKey: ["search-languages"],
+    queryFn: ({ signal }) => call(client.GET("/api/v1/search/languages", { signal })).then((l) => l.items),
+    staleTime: 60_000,
+  });
+}
+
 /** Labels and words the library has for what is being typed, across `kinds` (a failed kind adds none). */
 export function useSuggestions(kinds: readonly MomentType[], prefix: string) {
   return useQuery({

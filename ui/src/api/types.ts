@@ -34,6 +34,7 @@ export type Jump = Answer<"/api/v1/search/next", "get">;
 export type Artifact = Answer<"/api/v1/artifacts", "get">["items"][number];
 export type ArtifactType = Artifact["artifact_type"];
 export type Label = Answer<"/api/v1/labels", "get">["items"][number];
+export type SpokenLanguage = Answer<"/api/v1/search/languages", "get">["items"][number];
 export type System = Answer<"/api/v1/system", "get">;
 export type Discovery = Answer<"/api/v1/paths/discover", "post">;
 export type Bulk = Answer<"/api/v1/tasks/retry", "post">;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileName, formatDuration, formatTime, formatWhen, momentsText, visibleText } from "./format";
+import { fileName, formatDuration, formatTime, formatWhen, languageName, momentsText, visibleText } from "./format";
 
 describe("formatting", () => {
   it("formats durations and times", () => {
@@ -11,6 +11,9 @@ describe("formatting", () => {
     expect(fileName("a/b/clip.mp4")).toBe("clip.mp4");
     expect(momentsText(1)).toBe("1 moment");
     expect(momentsText(0)).toBe("0 moments");
+    expect(momentsText(25000, true)).toBe("About 25,000 moments");
+    expect([languageName("fr"), languageName("de"), languageName("es")]).toEqual(["French", "German", "Spanish"]);
+    expect(languageName("qq")).toBe("qq");
     expect(formatWhen("not a date")).toBe("not a date");
   });
 

@@ -46,7 +46,18 @@ export function formatWhen(iso: string): string {
   return Number.isNaN(at.getTime()) ? iso : at.toLocaleString();
 }
 
-/** "1 moment", "12 moments". */
-export function momentsText(total: number): string {
+/** "1 moment", "12 moments"; "About 25,000 moments" when the total is an estimate. */
+export function momentsText(total: number, estimated = false): string {
+  if (estimated) return `About ${total.toLocaleString("en")} moments`;
   return total === 1 ? "1 moment" : `${total} moments`;
+}
+
+/** A language's name in English from its ISO 639-1 code ("fr" is "French"); the code when unknown. */
+export function languageName(code: string): string {
+  try {
+    const name = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" }).of(code);
+    return name ?? code;
+  } catch {
+    return code;
+  }
 }

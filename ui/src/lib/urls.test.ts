@@ -70,7 +70,7 @@ describe("URL state", () => {
 
   it("round-trips the search state and ignores unknown types", () => {
     const state = parseSearchState(p("q=thursday&types=transcript,bogus&offset=20"));
-    expect(state).toEqual({ q: "thursday", types: ["transcript"], label: "", sort: "", offset: 20 });
+    expect(state).toEqual({ q: "thursday", types: ["transcript"], label: "", lang: "", sort: "", offset: 20 });
     expect(parseSearchState(p("sort=time")).sort).toBe("time");
     expect(parseSearchState(p("sort=bogus")).sort).toBe("");
     expect(parseSearchState(p("offset=-5")).offset).toBe(0);
@@ -79,6 +79,14 @@ describe("URL state", () => {
     expect(searchHref(state)).toBe("/search?q=thursday&types=transcript");
     expect(isSearching(state)).toBe(true);
     expect(isSearching(parseSearchState(p("sort=time")))).toBe(false);
+  });
+
+  it("keeps the language of speech asked for, in the address and for the API", () => {
+    const state = parseSearchState(p("q=%22thursday+morning%22+-rain&lang=fr"));
+    expect(state.q).toBe('"thursday morning" -rain');
+    expect(searchApiParams(state)).toEqual({ q: '"thursday morning" -rain', lang: "fr" });
+    expect(searchHref(state)).toBe("/search?q=%22thursday+morning%22+-rain&lang=fr");
+    expect(isSearching(parseSearchState(p("lang=de")))).toBe(true);
   });
 
   it("reads the time to play from, in seconds", () => {

@@ -100,6 +100,7 @@ export interface SearchState {
   q: string;
   types: MomentType[];
   label: string;
+  lang: string; // only speech in this language (ISO 639-1); "" for any
   sort: "" | "relevance" | "time";
   offset: number;
 }
@@ -111,6 +112,7 @@ export function parseSearchState(params: URLSearchParams): SearchState {
     q: params.get("q") ?? "",
     types,
     label: params.get("label") ?? "",
+    lang: params.get("lang") ?? "",
     sort: sort === "time" || sort === "relevance" ? sort : "",
     offset: parseOffset(params.get("offset")),
   };
@@ -120,6 +122,7 @@ export interface SearchParams {
   q?: string;
   types?: MomentType[];
   label?: string;
+  lang?: string;
   sort?: "relevance" | "time";
 }
 
@@ -129,13 +132,14 @@ export function searchApiParams(state: SearchState): SearchParams {
   if (state.q.trim()) out.q = state.q.trim();
   if (state.types.length) out.types = state.types;
   if (state.label.trim()) out.label = state.label.trim();
+  if (state.lang.trim()) out.lang = state.lang.trim();
   if (state.sort) out.sort = state.sort;
   return out;
 }
 
 /** Whether a search is being made (else the page only offers the form). */
 export function isSearching(state: SearchState): boolean {
-  return Boolean(state.q.trim() || state.label.trim() || state.types.length);
+  return Boolean(state.q.trim() || state.label.trim() || state.lang.trim() || state.types.length);
 }
 
 export function searchHref(state: SearchState): string {

@@ -23,7 +23,7 @@ export default function SearchPage() {
       {searching && results.isError && <ErrorNotice error={results.error} />}
       {searching && page && (
         <>
-          <p role="status">{momentsText(page.total)}</p>
+          <p role="status">{momentsText(page.total, page.total_is_estimate)}</p>
           {page.items.length ? (
             <ResultList hits={page.items} state={state} />
           ) : (

@@ -25,5 +25,17 @@ describe("results", () => {
     expect(link.textContent).toContain("<b>dog");
     expect(link.textContent).toContain("Transcript · sample.mp4 · 0:04.2");
     expect(screen.getByRole("list", { name: "Results" }).getAttribute("start")).toBe("21");
+    expect(container.querySelector(".badge")).toBeNull(); // matched as typed: no badge
+  });
+
+  it("says which hits matched a quoted phrase and which a close spelling, and speech's language", () => {
+    const state = parseSearchState(new URLSearchParams("q=rénovation"));
+    const phrase = hit({ type: "transcript", start_ms: 0, end_ms: 900, text: "a b", match: "phrase", language: "fr" });
+    const fuzzy = hit({ type: "ocr", start_ms: 1000, end_ms: 1900, text: "RENOVATON", match: "fuzzy" });
+    renderWith(<ResultList hits={[phrase, fuzzy]} state={state} />);
+    const [first, second] = screen.getAllByRole("link");
+    expect(first?.textContent).toContain("Transcript (French) · sample.mp4");
+    expect(first?.querySelector(".badge")?.textContent).toBe("Phrase");
+    expect(second?.querySelector(".badge")?.textContent).toBe("Close spelling");
   });
 });

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import type { Hit } from "../../api/types";
 import { momentName } from "../../lib/analyses";
-import { fileName, formatTime } from "../../lib/format";
+import { fileName, formatTime, languageName } from "../../lib/format";
 import { hitHref, type SearchState } from "../../lib/urls";
 import { Snippet } from "./Snippet";
 
@@ -15,7 +15,19 @@ function HitItem({ hit, state }: { hit: Hit; state: SearchState }) {
         <span className="hit-text">
           <Snippet html={hit.snippet} />
           <span className="meta">
-            {kind} · {fileName(hit.video_path)} · {formatTime(hit.start_ms)}
+            {kind}
+            {hit.language ? ` (${languageName(hit.language)})` : ""} · {fileName(hit.video_path)} ·{" "}
+            {formatTime(hit.start_ms)}
+            {hit.match === "phrase" && (
+              <span className="badge" title="The quoted words, in that order">
+                Phrase
+              </span>
+            )}
+            {hit.match === "fuzzy" && (
+              <span className="badge fuzzy" title="A close spelling of a word that matched nothing as typed">
+                Close spelling
+              </span>
+            )}
           </span>
         </span>
       </Link>

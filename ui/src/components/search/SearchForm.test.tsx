@@ -36,6 +36,31 @@ describe("the search form", () => {
     expect(screen.getByLabelText("address").textContent).toBe("/search?q=lazy&types=transcript%2Cobject&sort=time");
   });
 
+  it("offers the languages the library's speech is in, and keeps the one asked for", () => {
+    const queryClient = testQueryClient();
+    queryClient.setQueryData(["labels", ["transcript", "object", "place", "ocr"], ""], []);
+    queryClient.setQueryData(
+      ["search-languages"],
+      [
+        { language: "en", moments: 40 },
+        { language: "fr", moments: 12 },
+      ],
+    );
+    renderWith(
+      <>
+        <SearchForm state={parseSearchState(new URLSearchParams("q=municipaux&lang=fr"))} autoFocus={false} />
+        <Address />
+      </>,
+      { at: "/search?q=municipaux&lang=fr", queryClient },
+    );
+    const language = screen.getByLabelText<HTMLSelectElement>("Language");
+    expect([...language.options].map((o) => o.text)).toEqual(["Any language", "English (40)", "French (12)"]);
+    expect(language.value).toBe("fr");
+    fireEvent.change(language, { target: { value: "en" } });
+    fireEvent.submit(language.form as HTMLFormElement);
+    expect(screen.getByLabelText("address").textContent).toBe("/search?q=municipaux&lang=en");
+  });
+
   it("takes / to the search field", () => {
     renderWith(<SearchForm state={parseSearchState(new URLSearchParams())} autoFocus={false} />, {
       queryClient: (() => {

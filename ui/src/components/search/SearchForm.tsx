@@ -1,20 +1,31 @@
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { useSuggestions } from "../../api/queries";
+import { useSearchLanguages, useSuggestions } from "../../api/queries";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useShortcuts } from "../../hooks/useShortcuts";
 import { isMomentType, LANES } from "../../lib/analyses";
+import { languageName } from "../../lib/format";
 import { formText } from "../../lib/forms";
 import { suggestionKinds, suggestionOptions } from "../../lib/suggestions";
 import { type SearchState, searchHref } from "../../lib/urls";
 import { SelectField } from "../SelectField";
 
-/** The search: words, types, a label and an order; submitting it changes the address (the state lives there). */
+/** The search: words ("a phrase", -word), types, a label, the speech's language and an order; submitting it changes the address (the state lives there). */
 export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus: boolean }) {
   const navigate = useNavigate();
   const [typed, setTyped] = useState("");
   const prefix = useDebounced(typed, 200).trim();
   const suggestions = useSuggestions(suggestionKinds(state.types), prefix);
+  const languages = useSearchLanguages().data ?? [];
+  const spoken = languages.map((l) => l.language);
+  const languageOptions: [string, string][] = [
+    ["", "Any language"],
+    ...(state.lang && !spoken.includes(state.lang) ? [state.lang] : []).map((code): [string, string] => [
+      code,
+      languageName(code),
+    ]),
+    ...languages.map((l): [string, string] => [l.language, `${languageName(l.language)} (${l.moments})`]),
+  ];
   useShortcuts((shortcut) => {
     if (shortcut !== "search") return false;
     document.getElementById("q")?.focus();
@@ -26,7 +37,14 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
     const text = (name: string) => formText(form, name);
     const types = form.getAll("types").map(String).filter(isMomentType);
     void navigate(
-      searchHref({ q: text("q"), types, label: text("label"), sort: text("sort") === "time" ? "time" : "", offset: 0 }),
+      searchHref({
+        q: text("q"),
+        types,
+        label: text("label"),
+        lang: text("lang"),
+        sort: text("sort") === "time" ? "time" : "",
+        offset: 0,
+      }),
     );
   };
   return (
@@ -73,6 +91,9 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
           onInput={(e) => setTyped(e.currentTarget.value)}
         />
       </div>
+      {languageOptions.length > 1 && (
+        <SelectField id="lang" label="Language" options={languageOptions} defaultValue={state.lang} />
+      )}
       <SelectField
         id="sort"
         label="Order"
