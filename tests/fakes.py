@@ -26,7 +26,14 @@ from framewise.application.results import (
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analysis_settings import SettingsLayer
 from framewise.domain.artifact import ArtifactEnvelope
-from framewise.domain.errors import FaceNotFound, PathOutsideRoots, PersonNotFound, TaskNotFound, VideoNotFound
+from framewise.domain.errors import (
+    FaceNotFound,
+    PathOutsideRoots,
+    PersonNotFound,
+    SpeakerNotFound,
+    TaskNotFound,
+    VideoNotFound,
+)
 from framewise.domain.faces import REJECTED_DISTANCE, FaceTrack, Neighbour, distance
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment
@@ -35,6 +42,7 @@ from framewise.domain.routing import TaskType
 from framewise.domain.session import Session, SessionId
 from framewise.domain.task import JobRequest, Task, TaskStatus
 from framewise.domain.video import FileStat, MediaInfo, Video, VideoStatus
+from framewise.domain.voices import VoiceTurn, cosine_distance
 from framewise.domain.windows import Window
 
 
@@ -82,6 +90,8 @@ class _Store:
         self.persons: dict[UUID, str | None] = {}  # id: name
         self.faces: dict[UUID, FakeFace] = {}
         self.refusals: list[tuple[UUID, tuple[float, ...]]] = []
+        self.speakers: dict[UUID, FakeSpeaker] = {}
+        self.voices: dict[UUID, FakeVoice] = {}
 
 
 class InMemoryTaskRepository:
@@ -370,6 +380,84 @@ class InMemoryPersonRepository:
         return len(gone)
 
 
+@dataclass
+class FakeSpeaker:
+    number: int
+    name: str | None = None
+    person_id: UUID | None = None
+
+
+@dataclass
+class FakeVoice:
+    video_id: VideoId
+    task_id: TaskId
+    run_id: str
+    turn: VoiceTurn
+    speaker_id: UUID | None
+    pinned: bool = False
+
+
+class InMemorySpeakerRepository:
+    """Voices and speakers in dicts, nearest voices by brute force (cosine), as the SQL one answers."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self.locked = False
+
+    async def lock(self) -> None:
+        self.locked = True
+
+    async def neighbours(self, voice: Sequence[float], limit: int) -> list[tuple[UUID, float]]:
+        near = [
+            (v.speaker_id, cosine_distance(v.turn.voice, voice))
+            for v in self._store.voices.values()
+            if v.speaker_id is not None
+        ]
+        return sorted(near, key=lambda n: n[1])[:limit]
+
+    async def create(self, now: datetime) -> UUID:
+        speaker_id = uuid4()
+        number = max((s.number for s in self._store.speakers.values()), default=0) + 1
+        self._store.speakers[speaker_id] = FakeSpeaker(number)
+        return speaker_id
+
+    async def add_voice(
+        self, video_id: VideoId, task_id: TaskId, run_id: str, turn: VoiceTurn, speaker_id: UUID
+    ) -> UUID:
+        voice_id = uuid4()
+        self._store.voices[voice_id] = FakeVoice(video_id, task_id, run_id, turn, speaker_id)
+        return voice_id
+
+    async def link_moments(self, run_id: str) -> None:
+        pass  # the fake's moments carry no turns
+
+    async def get(self, speaker_id: UUID, *, for_update: bool = False) -> str | None:
+        if speaker_id not in self._store.speakers:
+            raise SpeakerNotFound(speaker_id)
+        return self._store.speakers[speaker_id].name
+
+    async def rename(self, speaker_id: UUID, name: str | None) -> None:
+        self._store.speakers[speaker_id].name = name
+
+    async def merge(self, into: UUID, others: Sequence[UUID]) -> int:
+        moved = [v for v in self._store.voices.values() if v.speaker_id in others]
+        for voice in moved:
+            voice.speaker_id, voice.pinned = into, True
+        for other in others:
+            self._store.speakers.pop(other, None)
+        return len(moved)
+
+    async def link_person(self, speaker_id: UUID, person_id: UUID) -> None:
+        self._store.speakers[speaker_id].person_id = person_id
+
+    async def prune(self) -> int:
+        kept = {v.speaker_id for v in self._store.voices.values()}
+        gone = [s for s in self._store.speakers if s not in kept]
+        for speaker in gone:
+            del self._store.speakers[speaker]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Changes land in the committed store only on commit; anything else is rolled back."""
 
@@ -382,6 +470,7 @@ class FakeUnitOfWork:
         self.artifacts = InMemoryArtifactRepository(self.committed)
         self.settings = InMemorySettingsRepository(self.committed)
         self.persons = InMemoryPersonRepository(self.committed)
+        self.speakers = InMemorySpeakerRepository(self.committed)
 
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self.committed)
@@ -390,6 +479,7 @@ class FakeUnitOfWork:
         self.artifacts = InMemoryArtifactRepository(self._working)
         self.settings = InMemorySettingsRepository(self._working)
         self.persons = InMemoryPersonRepository(self._working)
+        self.speakers = InMemorySpeakerRepository(self._working)
         return self
 
     async def __aexit__(
@@ -401,6 +491,7 @@ class FakeUnitOfWork:
         self.artifacts = InMemoryArtifactRepository(self.committed)
         self.settings = InMemorySettingsRepository(self.committed)
         self.persons = InMemoryPersonRepository(self.committed)
+        self.speakers = InMemorySpeakerRepository(self.committed)
 
     async def commit(self) -> None:
         assert self._working is not None
@@ -414,6 +505,8 @@ class FakeUnitOfWork:
         self.committed.persons = self._working.persons
         self.committed.faces = self._working.faces
         self.committed.refusals = self._working.refusals
+        self.committed.speakers = self._working.speakers
+        self.committed.voices = self._working.voices
         self._working = copy.deepcopy(self.committed)
         self.commits += 1
 

@@ -45,3 +45,45 @@ def test_any_text_reads_back_as_its_one_line_self(texts: list[str]) -> None:
     assert read_back(to_vtt(cues)) == expected
     subtitles = list(srt.parse(to_srt(cues)))  # SubRip has no escapes: an arrow is shortened, nothing else
     assert [s.content for s in subtitles] == [line.replace("-->", "->") for line in expected]
+
+
+def test_a_cue_says_who_speaks_in_webvtt_voice_spans_and_srt_prefixes() -> None:
+    cues = [
+        Cue(0, 900, "Good evening.", "Ada Lovelace"),
+        Cue(1000, 1900, "Thank you.", "Speaker 2"),
+        Cue(2000, 2900, "Applause"),  # nobody known: no voice
+        Cue(3000, 3900, "R&D <b>", "Tom & <Jerry>"),
+    ]
+    captions = webvtt.from_string(to_vtt(cues))
+    assert [c.voice and html.unescape(c.voice) for c in captions] == [
+        "Ada Lovelace",
+        "Speaker 2",
+        None,
+        "Tom & <Jerry>",
+    ]
+    assert read_back(to_vtt(cues)) == ["Good evening.", "Thank you.", "Applause", "R&D <b>"]
+    assert "<v Ada Lovelace>Good evening." in to_vtt(cues)
+    assert [s.content for s in srt.parse(to_srt(cues))] == [
+        "Ada Lovelace: Good evening.",
+        "Speaker 2: Thank you.",
+        "Applause",
+        "Tom & <Jerry>: R&D <b>",
+    ]
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=20).filter(lambda t: bool(t.split())),
+            st.text(min_size=1, max_size=20).filter(lambda t: bool(t.split())),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_speaker_name_reads_back_as_the_cues_voice(said: list[tuple[str, str]]) -> None:
+    cues = [Cue(1000 * i, 1000 * i + 500, text, voice) for i, (voice, text) in enumerate(said)]
+    captions = webvtt.from_string(to_vtt(cues))
+    assert [html.unescape(c.voice) for c in captions] == [" ".join(voice.split()) for voice, _ in said]
+    assert read_back(to_vtt(cues)) == [" ".join(text.split()) for _, text in said]

@@ -30,9 +30,16 @@ def _vtt_line(text: str) -> str:
     return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _vtt_cue(cue: Cue) -> str:
+    """A cue's text; with a voice span (`<v Ada Lovelace>`) when it says who speaks. The voice's
+    annotation is text to its closing `>`: escaped as the text is."""
+    text = _vtt_line(cue.text)
+    return text if cue.voice is None else f"<v {_vtt_line(cue.voice)}>{text}"
+
+
 def to_vtt(cues: list[Cue]) -> str:
     return str(
-        WebVTT(captions=[Caption(_vtt_time(c.start_ms), _vtt_time(c.end_ms), _vtt_line(c.text)) for c in cues]).content
+        WebVTT(captions=[Caption(_vtt_time(c.start_ms), _vtt_time(c.end_ms), _vtt_cue(c)) for c in cues]).content
     )
 
 
@@ -42,7 +49,7 @@ def to_srt(cues: list[Cue]) -> str:
             index=i,
             start=timedelta(milliseconds=c.start_ms),
             end=timedelta(milliseconds=c.end_ms),
-            content=_srt_line(c.text),
+            content=_srt_line(c.text if c.voice is None else f"{c.voice}: {c.text}"),
         )
         for i, c in enumerate(cues, 1)
     ]

@@ -8,7 +8,14 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from framewise.application.ports import ArtifactQueries, MomentSearch, PersonQueries, TaskQueries, VideoQueries
+from framewise.application.ports import (
+    ArtifactQueries,
+    MomentSearch,
+    PersonQueries,
+    SpeakerQueries,
+    TaskQueries,
+    VideoQueries,
+)
 from framewise.application.use_cases.analysis_settings_lister import AnalysisSettingsLister
 from framewise.application.use_cases.analysis_settings_remover import AnalysisSettingsRemover
 from framewise.application.use_cases.analysis_settings_saver import AnalysisSettingsSaver
@@ -25,6 +32,9 @@ from framewise.application.use_cases.session_finder import SessionFinder
 from framewise.application.use_cases.session_lister import SessionLister
 from framewise.application.use_cases.session_opener import SessionOpener
 from framewise.application.use_cases.session_revoker import SessionRevoker
+from framewise.application.use_cases.speaker_merger import SpeakerMerger
+from framewise.application.use_cases.speaker_person_accepter import SpeakerPersonAccepter
+from framewise.application.use_cases.speaker_renamer import SpeakerRenamer
 from framewise.application.use_cases.system_describer import SystemDescriber
 from framewise.application.use_cases.task_bulk_canceller import TaskBulkCanceller
 from framewise.application.use_cases.task_bulk_retrier import TaskBulkRetrier
@@ -52,6 +62,7 @@ from framewise.infrastructure.postgres.database import create_engine, session_fa
 from framewise.infrastructure.postgres.moment_search import SqlMomentSearch
 from framewise.infrastructure.postgres.persons import SqlPersonQueries
 from framewise.infrastructure.postgres.queries import SqlArtifactQueries, SqlTaskQueries, SqlVideoQueries
+from framewise.infrastructure.postgres.speakers import SqlSpeakerQueries
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise.infrastructure.queue.arq_job_queue import ArqJobQueue, open_pool
 from framewise.infrastructure.queue.queue_depths import ValkeyQueueDepths
@@ -141,6 +152,18 @@ class ApiContainer:
 
     def person_regroup_requester(self) -> PersonRegroupRequester:
         return PersonRegroupRequester(self.regroup_queue(), SystemClock())
+
+    def speaker_queries(self) -> SpeakerQueries:
+        return SqlSpeakerQueries(self.sessions)
+
+    def speaker_renamer(self) -> SpeakerRenamer:
+        return SpeakerRenamer(SqlUnitOfWork(self.sessions))
+
+    def speaker_merger(self) -> SpeakerMerger:
+        return SpeakerMerger(SqlUnitOfWork(self.sessions))
+
+    def speaker_person_accepter(self) -> SpeakerPersonAccepter:
+        return SpeakerPersonAccepter(SqlUnitOfWork(self.sessions))
 
     def regroup_queue(self) -> ValkeyRegroupQueue:
         return ValkeyRegroupQueue(self.pool)

@@ -17,6 +17,7 @@ from framewise.application.ports import (
     MomentSearch,
     PersonQueries,
     RegroupQueue,
+    SpeakerQueries,
     TaskQueries,
     VideoQueries,
 )
@@ -27,6 +28,9 @@ from framewise.application.use_cases.person_forgetter import PersonForgetter
 from framewise.application.use_cases.person_merger import PersonMerger
 from framewise.application.use_cases.person_regroup_requester import PersonRegroupRequester
 from framewise.application.use_cases.person_renamer import PersonRenamer
+from framewise.application.use_cases.speaker_merger import SpeakerMerger
+from framewise.application.use_cases.speaker_person_accepter import SpeakerPersonAccepter
+from framewise.application.use_cases.speaker_renamer import SpeakerRenamer
 from framewise.application.use_cases.task_canceller import TaskCanceller
 from framewise.application.use_cases.task_enqueuer import TaskEnqueuer
 from framewise.application.use_cases.task_retrier import TaskRetrier
@@ -255,3 +259,25 @@ PersonMergerDep = Annotated[PersonMerger, Depends(person_merger)]
 PersonFaceRefuserDep = Annotated[PersonFaceRefuser, Depends(person_face_refuser)]
 PersonRegroupRequesterDep = Annotated[PersonRegroupRequester, Depends(person_regroup_requester)]
 Regroups = Annotated[RegroupQueue, Depends(regroup_queue)]
+
+
+def speaker_queries(c: ContainerDep) -> SpeakerQueries:
+    return c.speaker_queries()
+
+
+def speaker_renamer(c: ContainerDep) -> SpeakerRenamer:
+    return c.speaker_renamer()
+
+
+def speaker_merger(c: ContainerDep) -> SpeakerMerger:
+    return c.speaker_merger()
+
+
+def speaker_person_accepter(c: ContainerDep) -> SpeakerPersonAccepter:
+    return c.speaker_person_accepter()
+
+
+Speakers = Annotated[SpeakerQueries, Depends(speaker_queries)]
+SpeakerRenamerDep = Annotated[SpeakerRenamer, Depends(speaker_renamer)]
+SpeakerMergerDep = Annotated[SpeakerMerger, Depends(speaker_merger)]
+SpeakerPersonAccepterDep = Annotated[SpeakerPersonAccepter, Depends(speaker_person_accepter)]

@@ -26,6 +26,7 @@ from framewise_api.routers import (
     reindex,
     search,
     session,
+    speakers,
     system,
     tasks,
     videos,
@@ -94,6 +95,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(settings_routes.video_router)
     app.include_router(reindex.router)
     app.include_router(persons.router)
+    app.include_router(speakers.router)
     ui.install(app, settings)  # last: the UI's pages never shadow a route above
     return app
 

@@ -51,7 +51,8 @@ def search_query(
     types: Annotated[
         list[str] | None,
         Query(
-            description="moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person"
+            description="moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, "
+            "person, speaker"
         ),
     ] = None,
     label: Text = None,
@@ -61,6 +62,9 @@ def search_query(
     to_ms: Ms = None,
     run_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
     person: Annotated[UUID | None, Query(description="a person's id: moments while they are on screen")] = None,
+    speaker: Annotated[
+        UUID | None, Query(description="a speaker's id: what they said, and their speaker moments")
+    ] = None,
     near: Annotated[list[str] | None, Query(description="<type>:<label> that must occur within `within_ms`")] = None,
     within_ms: Annotated[int, Query(ge=0, le=3_600_000)] = 5000,
     sort: SearchSort = SearchSort.RELEVANCE,
@@ -95,6 +99,7 @@ def search_query(
         to_ms=to_ms,
         run_id=run_id,
         person_id=person,
+        speaker_id=speaker,
         near=terms,
         within_ms=within_ms,
         sort=sort,

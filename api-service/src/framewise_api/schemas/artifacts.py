@@ -21,6 +21,7 @@ from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.payloads import ArtifactType, Payload
 from framewise.domain.provenance import Provenance
 from framewise_api.schemas.pages import PageOut
+from framewise_api.schemas.speakers import SpeakerRefOut
 
 _PROVENANCE_EXAMPLE = {
     "producer": "opencv-dnn-yolov3-tiny",
@@ -43,6 +44,7 @@ class _Artifact(BaseModel):
     span_end_ms: int = Field(description="where it ends (the same instant for a single frame)")
     provenance: Provenance
     created_at: datetime
+    speaker: SpeakerRefOut | None = Field(None, description="a transcript item's speaker (who says it), when known")
 
     @field_serializer("payload", mode="wrap", check_fields=False)
     def _as_stored(self, payload: Payload, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -128,6 +130,7 @@ class ArtifactOut(RootModel[TypedArtifact]):
                 "payload": {k: v for k, v in a.payload.items() if k not in PAYLOADS[a.artifact_type].server_only},
                 "provenance": a.provenance,
                 "created_at": a.created_at,
+                "speaker": SpeakerRefOut.of(a.speaker),
             }
         )
         return cls(typed)  # one member of the union, picked by its type

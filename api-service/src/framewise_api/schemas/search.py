@@ -8,6 +8,7 @@ from framewise.domain.moments import MomentType
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
 from framewise_api.schemas.persons import FaceBox
+from framewise_api.schemas.speakers import SpeakerRefOut
 
 THUMBNAIL_WIDTH = 320
 _VIDEO = "/api/v1/videos/0b8f3c2a-5d1e-4f6a-8b7c-9e0d1f2a3b4c"  # in the examples
@@ -55,6 +56,7 @@ class SearchHitOut(BaseModel):
         "in order) or fuzzy (a close spelling of a word that matched nothing as typed); none without `q`",
     )
     language: str | None = Field(None, description="speech's language (ISO 639-1); none for other moments")
+    speaker: SpeakerRefOut | None = Field(None, description="who speaks (speech and speaker moments), when known")
     thumbnail_url: str = Field(description="a signed link to a still of the moment's best frame (opens only that)")
     stream_url: str = Field(
         description="a signed link to the video's stream (opens only that), with a media fragment #t=<seconds>"
@@ -79,6 +81,7 @@ class SearchHitOut(BaseModel):
             box=FaceBox.of(hit.box) if hit.box else None,
             match=hit.match,
             language=hit.language,
+            speaker=SpeakerRefOut.of(hit.speaker),
             thumbnail_url=f"{base}/thumbnail?t_ms={hit.best_ms}&width={THUMBNAIL_WIDTH}&{still}",
             stream_url=f"{base}/stream?{stream}#t={hit.start_ms / 1000:.3f}",
         )

@@ -30,6 +30,8 @@ from framewise.application.results import (
     SearchPage,
     SearchQuery,
     SelectedTask,
+    SpeakerAppearance,
+    SpeakerSummary,
     TaskCount,
     TaskFilter,
     TaskSelection,
@@ -46,6 +48,7 @@ from framewise.domain.routing import TaskType
 from framewise.domain.session import Session, SessionId
 from framewise.domain.task import JobRequest, Task
 from framewise.domain.video import FileStat, MediaInfo, Video
+from framewise.domain.voices import VoiceTurn
 from framewise.domain.windows import Window
 
 
@@ -245,6 +248,51 @@ class PersonRepository(Protocol):
         ...
 
 
+class SpeakerRepository(Protocol):
+    """Voices and the speakers they group into (framewise.domain.voices), inside the unit of work.
+    Every change keeps the speaker moments in step (a named speaker's turns are moments)."""
+
+    async def lock(self) -> None:
+        """Hold the grouping for the rest of the transaction (turns are placed one writer at a time)."""
+        ...
+
+    async def neighbours(self, voice: Sequence[float], limit: int) -> list[tuple[UUID, float]]:
+        """The grouped voices nearest this one: (speaker, cosine distance), nearest first."""
+        ...
+
+    async def create(self, now: datetime) -> UUID:
+        """A new unnamed speaker, numbered after the library's others."""
+        ...
+
+    async def add_voice(
+        self, video_id: VideoId, task_id: TaskId, run_id: str, turn: VoiceTurn, speaker_id: UUID
+    ) -> UUID:
+        """Store a turn of a run, in that speaker."""
+        ...
+
+    async def link_moments(self, run_id: str) -> None:
+        """The run's transcript moments point at their turns (same run, same span)."""
+        ...
+
+    async def get(self, speaker_id: UUID, *, for_update: bool = False) -> str | None:
+        """The speaker's name (None: unnamed). `SpeakerNotFound` when there is no such speaker."""
+        ...
+
+    async def rename(self, speaker_id: UUID, name: str | None) -> None: ...
+
+    async def merge(self, into: UUID, others: Sequence[UUID]) -> int:
+        """The others' turns (pinned) move into `into`; the others go. Turns moved."""
+        ...
+
+    async def link_person(self, speaker_id: UUID, person_id: UUID) -> None:
+        """People said the speaker is this person."""
+        ...
+
+    async def prune(self) -> int:
+        """Speakers with no turn left go; how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories; rolls back unless `commit` was called."""
 
@@ -262,6 +310,9 @@ class UnitOfWork(Protocol):
 
     @property
     def persons(self) -> PersonRepository: ...
+
+    @property
+    def speakers(self) -> SpeakerRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -453,6 +504,22 @@ class MomentSearch(Protocol):
     async def labels(self, moment_type: MomentType, prefix: str | None, limit: int) -> list[LabelCount]: ...
 
     async def languages(self) -> list[LanguageCount]: ...
+
+
+class SpeakerQueries(Protocol):
+    """Read side of speakers: the list, one speaker (with a suggestion), where a speaker speaks."""
+
+    async def list_speakers(self, name_prefix: str | None, limit: int, offset: int) -> Page[SpeakerSummary]:
+        """Named speakers first, then by turns, most first."""
+        ...
+
+    async def find_speaker(self, speaker_id: UUID) -> SpeakerSummary | None:
+        """With its suggestion (a person whose face shows while it speaks, again and again)."""
+        ...
+
+    async def appearances(self, speaker_id: UUID, limit: int, offset: int) -> Page[SpeakerAppearance]:
+        """The speaker's turns in library order (video path, then time). `SpeakerNotFound`."""
+        ...
 
 
 class PersonQueries(Protocol):

@@ -17,6 +17,7 @@ from framewise.domain.routing import TaskType
 from framewise.domain.task import Task, TaskStatus
 from framewise.domain.text_query import TextQuery, parse_text_query
 from framewise.domain.video import VideoStatus
+from framewise.domain.voices import SpeakerRef
 
 T = TypeVar("T")
 
@@ -383,6 +384,7 @@ class SearchQuery:
     to_ms: int | None = None  # moments that start before this
     run_id: str | None = None
     person_id: UUID | None = None  # moments while that person is on screen
+    speaker_id: UUID | None = None  # speech of that speaker (and their speaker moments)
     near: tuple[NearTerm, ...] = ()  # each must have a moment within `within_ms` in the same video
     within_ms: int = 5000
     sort: SearchSort = SearchSort.RELEVANCE
@@ -418,6 +420,7 @@ class SearchHit:
     box: tuple[float, float, float, float] | None = None  # a person moment's face, at best_ms, in pixels
     match: MatchKind | None = None  # how it matched `q` (none without `q`)
     language: str | None = None  # speech's language (ISO 639-1)
+    speaker: SpeakerRef | None = None  # who speaks (speech and speaker moments)
 
 
 @dataclass(frozen=True)
@@ -473,6 +476,36 @@ class PersonAppearance:
     start_ms: int
     end_ms: int
     shown: FaceShown
+
+
+@dataclass(frozen=True)
+class SpeakerSuggestion:
+    """The person whose face is on screen, again and again, while the speaker talks."""
+
+    person_id: UUID
+    person_name: str | None
+    turns: int  # the speaker's turns that overlap that person's faces
+
+
+@dataclass(frozen=True)
+class SpeakerSummary:
+    id: UUID
+    name: str | None
+    number: int
+    segments: int  # turns
+    videos: int
+    person_id: UUID | None = None  # the person people said it is
+    suggestion: SpeakerSuggestion | None = None  # asked for one speaker only
+
+
+@dataclass(frozen=True)
+class SpeakerAppearance:
+    voice_id: UUID
+    video_id: VideoId
+    video_path: str
+    start_ms: int
+    end_ms: int
+    text: str | None  # what the turn says (its transcript moment)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from framewise.domain.ids import ArtifactId, TaskId, VideoId, new_artifact_id
 from framewise.domain.payloads import ArtifactType, Payload
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
+from framewise.domain.voices import SpeakerRef
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ArtifactEnvelope:
     payload: dict[str, JsonValue]
     provenance: Provenance
     created_at: datetime
+    speaker: SpeakerRef | None = None  # a transcript item's speaker, as read (never stored in it)
 
 
 def validate_payload(task_type: TaskType, item: JsonValue, name: str = "") -> Payload:

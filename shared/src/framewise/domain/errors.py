@@ -46,6 +46,15 @@ class PersonChangeRefused(DomainError):
     """A change to persons that cannot be made as asked (a bad name, a person merged into itself)."""
 
 
+class SpeakerNotFound(NotFound):
+    def __init__(self, ident: object) -> None:
+        super().__init__("speaker", ident)
+
+
+class SpeakerChangeRefused(DomainError):
+    """A change to speakers that cannot be made as asked (a bad name, a speaker merged into itself)."""
+
+
 class PathOutsideRoots(DomainError):
     """A path resolves (after symlinks) outside every configured media root."""
 

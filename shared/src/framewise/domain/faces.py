@@ -20,7 +20,7 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
-from framewise.domain.errors import PersonChangeRefused
+from framewise.domain.errors import DomainError, PersonChangeRefused
 from framewise.domain.payloads import DESCRIPTOR_SIZE
 
 # Euclidean. dlib calls two faces one person below 0.6; on real photographs here one person measured
@@ -163,26 +163,37 @@ class Neighbour:
     distance: float
 
 
+def nearest_vote(neighbours: Iterable[tuple[UUID, float]], within: float, refused: set[UUID]) -> UUID | None:
+    """The group most of the NEIGHBOURS nearest (group, distance) pairs within `within` belong to
+    (ties: the nearer), never one in `refused`; None when none is near enough. Faces and voices alike."""
+    votes: dict[UUID, list[float]] = {}
+    for group, d in sorted(neighbours, key=lambda n: (n[1], str(n[0])))[:NEIGHBOURS]:  # a total order
+        if d <= within and group not in refused:
+            votes.setdefault(group, []).append(d)
+    if not votes:
+        return None
+    return min(votes, key=lambda g: (-len(votes[g]), min(votes[g]), str(g)))
+
+
 def choose_person(neighbours: Iterable[Neighbour], refused: set[UUID]) -> UUID | None:
     """The person a new face joins: the one most of its nearest faces within MATCH_DISTANCE belong
     to (ties: the nearer), never one in `refused`; None starts a new person."""
-    votes: dict[UUID, list[float]] = {}
-    for n in sorted(neighbours, key=lambda n: (n.distance, str(n.person_id)))[:NEIGHBOURS]:  # a total order
-        if n.distance <= MATCH_DISTANCE and n.person_id not in refused:
-            votes.setdefault(n.person_id, []).append(n.distance)
-    if not votes:
-        return None
-    return min(votes, key=lambda p: (-len(votes[p]), min(votes[p]), str(p)))
+    return nearest_vote(((n.person_id, n.distance) for n in neighbours), MATCH_DISTANCE, refused)
 
 
-def person_name(name: str | None) -> str | None:
-    """A person's name as kept: trimmed, 1 to NAME_LENGTH characters, no control characters; None
-    (or only spaces) takes the name away. `PersonChangeRefused` says what is wrong."""
+def clean_name(name: str | None, refused: type[DomainError]) -> str | None:
+    """A name as kept (a person's, a speaker's): trimmed, 1 to NAME_LENGTH characters, no control
+    characters; None (or only spaces) takes the name away. `refused` says what is wrong."""
     if name is None or not name.strip():
         return None
     cleaned = " ".join(name.split())
     if len(cleaned) > NAME_LENGTH:
-        raise PersonChangeRefused(f"a name has at most {NAME_LENGTH} characters; this one has {len(cleaned)}")
+        raise refused(f"a name has at most {NAME_LENGTH} characters; this one has {len(cleaned)}")
     if any(unicodedata.category(c) == "Cc" for c in cleaned):
-        raise PersonChangeRefused("a name cannot hold control characters")
+        raise refused("a name cannot hold control characters")
     return cleaned
+
+
+def person_name(name: str | None) -> str | None:
+    """A person's name as kept (`clean_name`); `PersonChangeRefused` says what is wrong."""
+    return clean_name(name, PersonChangeRefused)

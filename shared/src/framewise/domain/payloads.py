@@ -42,6 +42,7 @@ class MomentType(StrEnum):
     PLACE = "place"
     SCENE = "scene"
     PERSON = "person"  # a named person's face on screen (persons, not an analysis of its own)
+    SPEAKER = "speaker"  # a named speaker's turn (speakers, from the transcript's voices)
 
 
 class BBox(BaseModel):

@@ -8,7 +8,8 @@ MAX_CUES = 100_000
 
 
 class CueLister:
-    """Captions (transcript segments) or chapters (scenes) of a video, in time order."""
+    """Captions (transcript segments, each with its speaker when known) or chapters (scenes) of a
+    video, in time order."""
 
     def __init__(self, videos: VideoQueries, artifacts: ArtifactQueries) -> None:
         self._videos, self._artifacts = videos, artifacts
@@ -28,5 +29,6 @@ class CueLister:
             else:
                 text = str(payload.get("text", "")).strip()
             if text and artifact.span_end_ms > artifact.span_start_ms:
-                cues.append(Cue(artifact.span_start_ms, artifact.span_end_ms, text))
+                voice = artifact.speaker.label if artifact.speaker is not None else None
+                cues.append(Cue(artifact.span_start_ms, artifact.span_end_ms, text, voice))
         return sorted(cues, key=lambda c: (c.start_ms, c.end_ms))

@@ -21,6 +21,7 @@ from framewise.application.results import (
     RunProgress,
     RunReport,
 )
+from framewise.application.voice_grouping import add_voices
 from framewise.contracts.ml import InferenceRequest, InferenceResponse
 from framewise.domain.analyses import analysis_of
 from framewise.domain.artifact import envelopes_for
@@ -35,6 +36,7 @@ from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import Video, VideoStatus
+from framewise.domain.voices import voice_turns
 from framewise.domain.windows import (
     Stitching,
     Window,
@@ -293,11 +295,8 @@ class TaskRunner:
         payloads: list[dict[str, JsonValue]] | None = None
         if last or not progress.replacing:
             payloads = [e.payload for e in envelopes] if fresh else await artifacts.run_payloads(run.run_id)
-        if last and payloads is not None and analysis.artifact_type is ArtifactType.FACE:
-            # The run's faces join persons before the run it replaces (if any) goes with its faces,
-            # so the same faces seen again land in the persons people named and sorted.
-            tracks = face_tracks(payloads, interval_ms=analysis.grid_ms(task.config))
-            await add_faces(self._uow.persons, video.id, task.id, run.run_id, tracks, now)
+        if last and payloads is not None:
+            await self._group(task, video, run.run_id, payloads, now)
         if last:  # a run that replaces a finished one takes its place now, in this transaction
             await artifacts.finish_run(task.id, run.run_id, now)
         if payloads is not None:
@@ -305,6 +304,8 @@ class TaskRunner:
             # re-index run's appear all at once with its last window, never mixed with the old run's.
             moments = moments_of(analysis.artifact_type, payloads, config=task.config, run_id=run.run_id)
             await artifacts.replace_moments(task.id, video.id, run.run_id, moments, fresh=fresh)
+        if last and analysis.artifact_type is ArtifactType.TRANSCRIPT_SEGMENT:
+            await self._uow.speakers.link_moments(run.run_id)  # the run's speech carries its turns' speakers
         if last:
             task.complete(command.attempt, now)
             return RunReport(
@@ -320,6 +321,18 @@ class TaskRunner:
             progress=fraction,
             eta_s=eta_s,
         )
+
+    async def _group(
+        self, task: Task, video: Video, run_id: str, payloads: list[dict[str, JsonValue]], now: datetime
+    ) -> None:
+        """A finished run's faces join persons, its voices speakers, before the run it replaces (if
+        any) goes with its own, so the same faces and voices seen again land where people put them."""
+        analysis = analysis_of(task.task_type)
+        if analysis.artifact_type is ArtifactType.FACE:
+            tracks = face_tracks(payloads, interval_ms=analysis.grid_ms(task.config))
+            await add_faces(self._uow.persons, video.id, task.id, run_id, tracks, now)
+        elif analysis.artifact_type is ArtifactType.TRANSCRIPT_SEGMENT:
+            await add_voices(self._uow.speakers, video.id, task.id, run_id, voice_turns(payloads), now)
 
     async def _stitched(
         self, stitching: Stitching, window: Window, items: list[Payload], run_id: str

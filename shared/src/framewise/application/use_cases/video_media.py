@@ -20,6 +20,7 @@ class Cue:
     start_ms: int
     end_ms: int
     text: str
+    voice: str | None = None  # who says it (a speaker's name, or "Speaker 2"), for captions
 
 
 async def playable_video(videos: VideoQueries, video_id: VideoId) -> Video:

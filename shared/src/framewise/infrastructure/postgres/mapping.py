@@ -13,6 +13,7 @@ from framewise.domain.provenance import Provenance
 from framewise.domain.routing import QueueName, TaskType
 from framewise.domain.task import ErrorKind, Task, TaskStatus
 from framewise.domain.video import FileLocation, MediaInfo, Video, VideoStatus
+from framewise.domain.voices import SpeakerRef
 
 TASK_FIELDS = (
     "video_id task_type status queue attempt transient_failures workers_lost job_id config config_hash overrides "
@@ -185,4 +186,7 @@ def artifact_from_row(row: Mapping[Any, Any]) -> ArtifactEnvelope:
         payload=row["payload"],
         provenance=Provenance(**{f: row[f] for f in PROVENANCE_FIELDS}),
         created_at=row["created_at"],
+        speaker=SpeakerRef(row["speaker_id"], row["speaker_name"], row["speaker_number"])
+        if row.get("speaker_id")
+        else None,
     )

@@ -32,6 +32,7 @@ from framewise.domain.ids import VideoId
 from framewise.domain.languages import CONFIGS, DEFAULT_LANGUAGE, text_search_config
 from framewise.domain.moments import MomentType, normalise, trigrams
 from framewise.domain.text_query import TextQuery, close_spelling
+from framewise.domain.voices import SpeakerRef
 
 CANDIDATES = 1000  # hits of each kind a ranked page scores at most; beyond, any this many found by the index
 COUNT_CAP = 10_000  # `total` is counted exactly up to this many hits, estimated beyond
@@ -54,19 +55,30 @@ UNMATCHED = (
 PLACED = ", m.video_id, m.start_ms"  # every hit says where it is, for the page's order
 # Labels' and speech's vectors have an index each (migration 0012), each branch naming its predicate.
 LABELLED = "m.moment_type NOT IN ('transcript', 'ocr')"
-LABEL_TYPES = {MomentType.OBJECT, MomentType.FACE, MomentType.PLACE, MomentType.SCENE, MomentType.PERSON}
+LABEL_TYPES = {
+    MomentType.OBJECT,
+    MomentType.FACE,
+    MomentType.PLACE,
+    MomentType.SCENE,
+    MomentType.PERSON,
+    MomentType.SPEAKER,
+}
 # `person=<id>`: moments while that person is on screen (one of their faces overlaps, in the same video).
 WITH_PERSON = """EXISTS (SELECT 1 FROM faces f
                           WHERE f.person_id = :person_id AND f.video_id = m.video_id
                             AND f.start_ms < m.end_ms AND f.end_ms > m.start_ms)"""
+# `speaker=<id>`: that speaker's speech (transcript moments of their turns) and speaker moments.
+WITH_SPEAKER = "m.voice_id IN (SELECT w.id FROM voices w WHERE w.speaker_id = :speaker_id)"
 PAGE = """
 WITH hits AS ({hits})
 SELECT p.*, {headline} AS headline FROM (
     SELECT m.id, m.video_id, v.root, v.path, m.moment_type, m.start_ms, m.end_ms, m.label, m.confidence,
            m.run_id, m.best_ms, m.language, m.ts_config::text AS ts_config, h.score, h.tier, h.match,
-           f.person_id, f.x1, f.y1, f.x2, f.y2
+           f.person_id, f.x1, f.y1, f.x2, f.y2, sp.id AS speaker_id, sp.name AS speaker_name,
+           sp.number AS speaker_number
       FROM hits h JOIN moments m ON m.id = h.id JOIN videos v ON v.id = m.video_id
       LEFT JOIN faces f ON f.id = m.face_id
+      LEFT JOIN voices vo ON vo.id = m.voice_id LEFT JOIN speakers sp ON sp.id = vo.speaker_id
      {beyond}
      ORDER BY {order} LIMIT :limit OFFSET :offset
 ) p ORDER BY {outer_order}
@@ -293,27 +305,20 @@ def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
         )
         where.append(f"(m.language = :lang{unlabelled})")
         params["lang"] = query.lang
-    if query.label is not None:
-        where.append("m.search_text = :label")
-        params["label"] = normalise(query.label)
-    if query.min_confidence is not None:
-        where.append("m.confidence >= :min_confidence")
-        params["min_confidence"] = query.min_confidence
-    if query.video_id is not None:
-        where.append("m.video_id = :video_id")
-        params["video_id"] = query.video_id
-    if query.from_ms is not None:
-        where.append("m.end_ms > :from_ms")
-        params["from_ms"] = query.from_ms
-    if query.to_ms is not None:
-        where.append("m.start_ms < :to_ms")
-        params["to_ms"] = query.to_ms
-    if query.run_id is not None:
-        where.append("m.run_id = :run_id")
-        params["run_id"] = query.run_id
-    if query.person_id is not None:
-        where.append(WITH_PERSON)
-        params["person_id"] = query.person_id
+    simple = [  # (the value asked for, or None; its condition, which binds it by the name)
+        (None if query.label is None else normalise(query.label), "m.search_text = :label", "label"),
+        (query.min_confidence, "m.confidence >= :min_confidence", "min_confidence"),
+        (query.video_id, "m.video_id = :video_id", "video_id"),
+        (query.from_ms, "m.end_ms > :from_ms", "from_ms"),
+        (query.to_ms, "m.start_ms < :to_ms", "to_ms"),
+        (query.run_id, "m.run_id = :run_id", "run_id"),
+        (query.person_id, WITH_PERSON, "person_id"),
+        (query.speaker_id, WITH_SPEAKER, "speaker_id"),
+    ]
+    for value, condition, name in simple:
+        if value is not None:
+            where.append(condition)
+            params[name] = value
     for i, term in enumerate(query.near):
         where.append(NEAR.format(i=i))
         params[f"near_type_{i}"] = term.moment_type.value
@@ -388,6 +393,9 @@ def _hit(row: Any, terms: TextQuery | None) -> SearchHit:
         box=None if row.person_id is None else (round(row.x1, 1), round(row.y1, 1), round(row.x2, 1), round(row.y2, 1)),
         match=match,
         language=row.language or (DEFAULT_LANGUAGE if row.moment_type == MomentType.TRANSCRIPT else None),
+        speaker=None
+        if row.speaker_id is None
+        else SpeakerRef(row.speaker_id, row.speaker_name, int(row.speaker_number)),
     )
 
 

@@ -5,7 +5,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import ColumnElement, Row, Text, and_, delete, exists, func, insert, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    Text,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,10 +33,9 @@ from framewise.infrastructure.postgres.mapping import MOMENT_COLUMNS
 from framewise.infrastructure.postgres.tables import faces, moments, person_refusals, persons, videos
 
 GROUPING_LOCK = 0x46_41_43_45  # pg_advisory_xact_lock key of face grouping ("FACE")
-PERSON_MOMENT_COLUMNS = [*MOMENT_COLUMNS, "face_id"]  # a moment as the worker writes one, and its face
 
 
-def _vector(values: Sequence[float]) -> str:
+def vector_text(values: Sequence[float]) -> str:
     """pgvector's text form, as a parameter cast to vector by the statement."""
     return "[" + ",".join(repr(float(v)) for v in values) + "]"
 
@@ -31,6 +44,46 @@ def _parse(value: Any) -> tuple[float, ...]:
     if isinstance(value, str):
         return tuple(float(v) for v in value.strip("[]").split(","))
     return tuple(float(v) for v in value)
+
+
+async def named_moments(
+    session: AsyncSession,
+    source: Table,
+    link: str,
+    moment_type: MomentType,
+    which: ColumnElement[bool],
+    name: str | None,
+    extra: tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]],
+) -> None:
+    """The moments of `moment_type` of the `source` rows (faces, voices) `which` selects, linked by
+    the moments' column `link`, become those of `name`, one per row (none: none). `extra` gives
+    each moment's confidence, best_ms and count."""
+    chosen = select(source.c.id).where(which)
+    await session.execute(
+        delete(moments).where(moments.c[link].in_(chosen), moments.c.moment_type == moment_type.value)
+    )
+    if name is None:
+        return
+    rows = select(
+        source.c.video_id,
+        source.c.task_id,
+        source.c.run_id,
+        literal(moment_type.value),
+        literal(name),
+        literal(normalise(name)),
+        literal(trigrams(name), ARRAY(Text)),
+        source.c.start_ms,
+        source.c.end_ms,
+        *extra,
+        source.c.id,
+    ).where(which)
+    await session.execute(insert(moments).from_select([*MOMENT_COLUMNS, link], rows))
+
+
+def name_starts(column: ColumnElement[Any], prefix: str) -> ColumnElement[bool]:
+    """The name begins with `prefix`, any case (on the `lower(name) text_pattern_ops` index)."""
+    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(escaped + "%", escape="\\")
 
 
 def _shown(row: Any) -> FaceShown:
@@ -46,26 +99,8 @@ class SqlPersonRepository:
 
     async def _moments(self, which: ColumnElement[bool], name: str | None) -> None:
         """The person moments of the faces `which` selects become those of `name` (none: none)."""
-        chosen = select(faces.c.id).where(which)
-        await self._session.execute(delete(moments).where(moments.c.face_id.in_(chosen)))
-        if name is None:
-            return
-        rows = select(
-            faces.c.video_id,
-            faces.c.task_id,
-            faces.c.run_id,
-            literal(MomentType.PERSON.value),
-            literal(name),
-            literal(normalise(name)),
-            literal(trigrams(name), ARRAY(Text)),
-            faces.c.start_ms,
-            faces.c.end_ms,
-            faces.c.confidence,
-            faces.c.best_ms,
-            faces.c.count,
-            faces.c.id,
-        ).where(which)
-        await self._session.execute(insert(moments).from_select(PERSON_MOMENT_COLUMNS, rows))
+        extra = (faces.c.confidence, faces.c.best_ms, faces.c.count)
+        await named_moments(self._session, faces, "face_id", MomentType.PERSON, which, name, extra)
 
     async def _name(self, person_id: UUID) -> str | None:
         name: str | None = await self._session.scalar(select(persons.c.name).where(persons.c.id == person_id))
@@ -83,14 +118,14 @@ class SqlPersonRepository:
             "  ORDER BY descriptor <-> CAST(:d AS vector) LIMIT :wider"
             ") nearest WHERE person_id IS NOT NULL ORDER BY distance LIMIT :k"
         )
-        rows = await self._session.execute(statement, {"d": _vector(descriptor), "k": limit, "wider": limit * 4})
+        rows = await self._session.execute(statement, {"d": vector_text(descriptor), "k": limit, "wider": limit * 4})
         return [Neighbour(UUID(str(r.person_id)), float(r.distance)) for r in rows]
 
     async def refusing(self, descriptor: Sequence[float]) -> set[UUID]:
         statement = text(
             "SELECT DISTINCT person_id FROM person_refusals WHERE descriptor <-> CAST(:d AS vector) <= :within"
         )
-        rows = await self._session.execute(statement, {"d": _vector(descriptor), "within": REJECTED_DISTANCE})
+        rows = await self._session.execute(statement, {"d": vector_text(descriptor), "within": REJECTED_DISTANCE})
         return {UUID(str(r.person_id)) for r in rows}
 
     async def create(self, now: datetime) -> UUID:
@@ -226,10 +261,7 @@ class SqlPersonQueries:
     async def list_persons(self, name_prefix: str | None, limit: int, offset: int) -> Page[PersonSummary]:
         # Each person's faces counted on the (person_id, ...) index, the page cut, and only then the
         # page's videos counted: an aggregate over every face of the library would cost each request.
-        conditions = []
-        if name_prefix:
-            escaped = name_prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(func.lower(persons.c.name).like(escaped + "%", escape="\\"))
+        conditions = [] if not name_prefix else [name_starts(persons.c.name, name_prefix)]
         faces_of = (
             select(func.count()).select_from(faces).where(faces.c.person_id == persons.c.id).scalar_subquery()
         ).label("faces")

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from framewise.application.results import (
@@ -18,6 +18,7 @@ from framewise.application.results import (
 )
 from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.ids import VideoId
+from framewise.domain.payloads import ArtifactType
 from framewise.domain.routing import TaskType
 from framewise.domain.task import Task, TaskStatus
 from framewise.domain.video import FileLocation, Video
@@ -28,7 +29,7 @@ from framewise.infrastructure.postgres.mapping import (
     task_from_row,
     video_from_row,
 )
-from framewise.infrastructure.postgres.tables import artifacts, runs, tasks, video_files, videos
+from framewise.infrastructure.postgres.tables import artifacts, runs, speakers, tasks, video_files, videos, voices
 
 T = TypeVar("T")
 
@@ -127,9 +128,24 @@ class SqlArtifactQueries:
         else:  # a re-index run stays hidden until it completes and replaces the one shown
             building = select(runs.c.run_id).where(runs.c.state == "next")
             conditions.append(artifacts.c.run_id.not_in(building))
+        # A transcript item's speaker: the turn of its run with its span (framewise.domain.voices).
+        spoken = (
+            select(speakers.c.id.label("speaker_id"), speakers.c.name.label("speaker_name"))
+            .add_columns(speakers.c.number.label("speaker_number"))
+            .join(speakers, speakers.c.id == voices.c.speaker_id)
+            .where(
+                artifacts.c.artifact_type == ArtifactType.TRANSCRIPT_SEGMENT.value,
+                voices.c.run_id == artifacts.c.run_id,
+                voices.c.start_ms == artifacts.c.span_start_ms,
+                voices.c.end_ms == func.greatest(artifacts.c.span_end_ms, artifacts.c.span_start_ms + 1),
+            )
+            .limit(1)
+            .lateral("spoken")
+        )
         rows = (
-            select(artifacts, *(runs.c[f] for f in RUN_FIELDS))
+            select(artifacts, *(runs.c[f] for f in RUN_FIELDS), spoken)
             .join(runs, runs.c.run_id == artifacts.c.run_id)
+            .outerjoin(spoken, true())
             .where(*conditions)
             .order_by(artifacts.c.span_start_ms, artifacts.c.artifact_type, artifacts.c.id)
             .limit(query.limit)

@@ -22,6 +22,7 @@ from framewise.domain.artifact import ArtifactEnvelope
 from framewise.domain.errors import TaskNotFound, VideoNotFound
 from framewise.domain.ids import TaskId, VideoId
 from framewise.domain.moments import Moment
+from framewise.domain.payloads import MomentType
 from framewise.domain.provenance import Provenance
 from framewise.domain.routing import TaskType
 from framewise.domain.task import Task
@@ -42,6 +43,7 @@ from framewise.infrastructure.postgres.mapping import (
     written_moment_record,
 )
 from framewise.infrastructure.postgres.persons import SqlPersonRepository
+from framewise.infrastructure.postgres.speakers import SqlSpeakerRepository
 from framewise.infrastructure.postgres.tables import (
     analysis_settings,
     artifacts,
@@ -51,6 +53,7 @@ from framewise.infrastructure.postgres.tables import (
     tasks,
     video_files,
     videos,
+    voices,
 )
 from framewise.infrastructure.postgres.tables import moments as moments_table
 
@@ -186,6 +189,7 @@ class SqlVideoRepository:
         if deleted.first() is None:
             raise VideoNotFound(video_id)
         await SqlPersonRepository(self._session).prune()  # its faces went with it: a person with none left goes
+        await SqlSpeakerRepository(self._session).prune()  # so did its voices
 
     async def _put_locations(self, video: Video, locations: Sequence[FileLocation]) -> None:
         if not locations:
@@ -293,6 +297,9 @@ class SqlArtifactRepository:
         # a person left with no face goes.
         if (await self._session.execute(delete(faces).where(faces.c.run_id.in_(old)))).rowcount:  # type: ignore[attr-defined]
             await SqlPersonRepository(self._session).prune()
+        # And its voices (this run's were placed first too); a speaker left with none goes.
+        if (await self._session.execute(delete(voices).where(voices.c.run_id.in_(old)))).rowcount:  # type: ignore[attr-defined]
+            await SqlSpeakerRepository(self._session).prune()
         await self._session.execute(
             update(runs)
             .where(runs.c.task_id == task_id, runs.c.state == "current")
@@ -380,9 +387,13 @@ class SqlArtifactRepository:
     async def replace_moments(
         self, task_id: TaskId, video_id: VideoId, run_id: str, moments: Sequence[Moment], *, fresh: bool = False
     ) -> None:
-        if not fresh:  # (a person moment of the run's faces is the persons' to keep)
+        if not fresh:  # (person and speaker moments of the run are the persons' and speakers' to keep)
             await self._session.execute(
-                delete(moments_table).where(moments_table.c.run_id == run_id, moments_table.c.face_id.is_(None))
+                delete(moments_table).where(
+                    moments_table.c.run_id == run_id,
+                    moments_table.c.face_id.is_(None),
+                    moments_table.c.moment_type != MomentType.SPEAKER.value,
+                )
             )
         if moments:
             await self._copy(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, REGCONFIG, TSVECTOR
 
 from framewise.domain.languages import TEXT_SEARCH_CONFIGS
-from framewise.domain.payloads import DESCRIPTOR_SIZE
+from framewise.domain.payloads import DESCRIPTOR_SIZE, VOICE_SIZE
 
 metadata = MetaData(
     naming_convention={
@@ -201,11 +201,15 @@ moments = Table(
     # A person moment's face track: a named person's face is a moment too (type `person`, label the
     # name), kept in step with names and groupings by the persons' repository.
     Column("face_id", Uuid, ForeignKey("faces.id", ondelete="CASCADE")),
+    # A transcript moment's speaker turn (its speaker is the hit's), and a speaker moment's: a named
+    # speaker's turn is a moment too (type `speaker`, label the name), kept in step by the speakers'.
+    Column("voice_id", Uuid, ForeignKey("voices.id", ondelete="CASCADE")),
     CheckConstraint("end_ms > start_ms", name="moment_ordered"),
     Index("ix_moments_video_id_start_ms", "video_id", "start_ms"),
     Index("ix_moments_type_search_text", "moment_type", "search_text"),
     Index("ix_moments_run_id", "run_id"),
     Index("ix_moments_face_id", "face_id"),
+    Index("ix_moments_voice_id", "voice_id"),
     Index("ix_moments_language", "language", postgresql_where=text("language IS NOT NULL")),
 )
 
@@ -307,4 +311,45 @@ person_refusals = Table(
     Column("descriptor", Vector(DESCRIPTOR_SIZE), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_person_refusals_person_id", "person_id"),
+)
+
+speakers = Table(
+    "speakers",
+    metadata,
+    # A group of voices across the library (framewise.domain.voices): a name people gave it, or
+    # none; `number` a stable ordinal in the library ("Speaker 7"); `person_id` the person people
+    # said it is (an accepted suggestion).
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text),
+    Column("number", BigInteger, Identity(), nullable=False),
+    Column("person_id", Uuid, ForeignKey("persons.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("char_length(name) BETWEEN 1 AND 200", name="name_length"),
+    UniqueConstraint("number"),
+    Index("ix_speakers_name", text("lower(name) text_pattern_ops")),
+)
+
+voices = Table(
+    "voices",
+    metadata,
+    # A speaker turn of a transcription run with its voice (one per transcript item that has one);
+    # replaced with the run's moments, gone with its video. `pinned`: put in its speaker by people.
+    Column("id", Uuid, primary_key=True),
+    Column("video_id", Uuid, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", Uuid, nullable=False),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("speaker_id", Uuid, ForeignKey("speakers.id", ondelete="SET NULL")),
+    Column("pinned", Boolean, nullable=False, server_default=text("false")),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("descriptor", Vector(VOICE_SIZE), nullable=False),
+    Index("ix_voices_speaker_id_video_id_start_ms", "speaker_id", "video_id", "start_ms"),
+    Index("ix_voices_video_id_start_ms", "video_id", "start_ms"),
+    Index("ix_voices_run_id", "run_id"),
+    Index(
+        "ix_voices_descriptor",
+        "descriptor",
+        postgresql_using="hnsw",
+        postgresql_ops={"descriptor": "vector_cosine_ops"},
+    ),
 )

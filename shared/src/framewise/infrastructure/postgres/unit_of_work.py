@@ -12,6 +12,7 @@ from framewise.infrastructure.postgres.repositories import (
     SqlTaskRepository,
     SqlVideoRepository,
 )
+from framewise.infrastructure.postgres.speakers import SqlSpeakerRepository
 
 
 class SqlUnitOfWork:
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
     artifacts: SqlArtifactRepository
     settings: SqlSettingsRepository
     persons: SqlPersonRepository
+    speakers: SqlSpeakerRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
         self.artifacts = SqlArtifactRepository(self._session)
         self.settings = SqlSettingsRepository(self._session)
         self.persons = SqlPersonRepository(self._session)
+        self.speakers = SqlSpeakerRepository(self._session)
         return self
 
     async def __aexit__(
