@@ -967,10 +967,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/speakers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Speakers
+         * @description The speakers of the library, named ones first, then by how many turns they have; `q` keeps
+         *     those whose name starts with it.
+         */
+        get: operations["list_speakers_api_v1_speakers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/speakers/{speaker_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Speaker
+         * @description One speaker, with a suggestion when one person's face is on screen, again and again, while
+         *     they talk (at least 3 of their turns, and at least half of those that show any face).
+         */
+        get: operations["get_speaker_api_v1_speakers__speaker_id__get"];
+        /**
+         * Name Speaker
+         * @description Name the speaker (or, with null, take the name away): captions and search say it.
+         */
+        put: operations["name_speaker_api_v1_speakers__speaker_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/speakers/{speaker_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Speakers
+         * @description The listed speakers are this one: their turns join it, and they go. All or nothing: an
+         *     unknown id is a 404 and changes nothing.
+         */
+        post: operations["merge_speakers_api_v1_speakers__speaker_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/speakers/{speaker_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Person
+         * @description The speaker is this person: linked, and named after them when the speaker has no name.
+         */
+        post: operations["accept_person_api_v1_speakers__speaker_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/speakers/{speaker_id}/appearances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Appearances
+         * @description Where the speaker speaks, in library order (video path, then time), with what they say and a
+         *     stream link that starts there.
+         */
+        get: operations["list_appearances_api_v1_speakers__speaker_id__appearances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AcceptIn
+         * @example {
+         *       "person_id": "6a0f3c2e-9b1d-4e7a-8c5f-2d3b4a6e8f10"
+         *     }
+         */
+        AcceptIn: {
+            /**
+             * Person Id
+             * Format: uuid
+             * @description the person the speaker is (usually the suggestion's)
+             */
+            person_id: string;
+        };
         /** AnalysisSettingsOut */
         AnalysisSettingsOut: {
             /**
@@ -1269,6 +1391,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1616,7 +1740,7 @@ export interface components {
          * @description What a moment is of: the kind people search by (`types=`), one per analysis.
          * @enum {string}
          */
-        MomentType: "transcript" | "ocr" | "object" | "face" | "place" | "scene" | "person";
+        MomentType: "transcript" | "ocr" | "object" | "face" | "place" | "scene" | "person" | "speaker";
         /**
          * OCRDetectionV1
          * @example {
@@ -1729,6 +1853,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1849,6 +1975,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2044,6 +2172,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2426,6 +2556,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2519,6 +2651,8 @@ export interface components {
              * @description speech's language (ISO 639-1); none for other moments
              */
             language?: string | null;
+            /** @description who speaks (speech and speaker moments), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * Thumbnail Url
              * @description a signed link to a still of the moment's best frame (opens only that)
@@ -2598,6 +2732,169 @@ export interface components {
                     [key: string]: components["schemas"]["JsonValue"];
                 };
             };
+        };
+        /** SpeakerAppearanceOut */
+        SpeakerAppearanceOut: {
+            /**
+             * Video Id
+             * Format: uuid
+             */
+            video_id: string;
+            /** Video Path */
+            video_path: string;
+            /** Start Ms */
+            start_ms: number;
+            /** End Ms */
+            end_ms: number;
+            /**
+             * Text
+             * @description what the turn says
+             */
+            text: string | null;
+            /**
+             * Stream Url
+             * @description a signed link to the video's stream from the turn (#t=<seconds>)
+             */
+            stream_url: string;
+        };
+        /** SpeakerAppearancePage */
+        SpeakerAppearancePage: {
+            /** Items */
+            items: components["schemas"]["SpeakerAppearanceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /**
+         * SpeakerMergeIn
+         * @example {
+         *       "speaker_ids": [
+         *         "9d2e4f60-1a3b-4c5d-8e7f-0a1b2c3d4e5f"
+         *       ]
+         *     }
+         */
+        SpeakerMergeIn: {
+            /**
+             * Speaker Ids
+             * @description the speakers that are this one
+             */
+            speaker_ids: string[];
+        };
+        /** SpeakerMergedOut */
+        SpeakerMergedOut: {
+            speaker: components["schemas"]["SpeakerOut"];
+            /** Segments Moved */
+            segments_moved: number;
+        };
+        /**
+         * SpeakerNameIn
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
+        SpeakerNameIn: {
+            /**
+             * Name
+             * @description 1 to 200 characters (spaces trimmed); null or blank takes the name away
+             */
+            name: string | null;
+        };
+        /**
+         * SpeakerOut
+         * @example {
+         *       "id": "3c9e2f4a-7b1d-4e6a-9c5f-1d2b3a4e5f60",
+         *       "name": "Ada Lovelace",
+         *       "number": 2,
+         *       "segments": 41,
+         *       "videos": 3
+         *     }
+         */
+        SpeakerOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description what people named the speaker; none until they do
+             */
+            name: string | null;
+            /**
+             * Number
+             * @description a stable number in the library: "Speaker <number>" while unnamed
+             */
+            number: number;
+            /**
+             * Segments
+             * @description speaker turns (transcript items) grouped here
+             */
+            segments: number;
+            /**
+             * Videos
+             * @description videos they speak in
+             */
+            videos: number;
+            /**
+             * Person Id
+             * @description the person people said the speaker is
+             */
+            person_id?: string | null;
+            /** @description one speaker only: a person whose face shows while they talk, again and again */
+            suggestion?: components["schemas"]["SuggestionOut"] | null;
+        };
+        /** SpeakerPage */
+        SpeakerPage: {
+            /** Items */
+            items: components["schemas"]["SpeakerOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /**
+         * SpeakerRefOut
+         * @description Who speaks: a transcript item's, a hit's speaker.
+         */
+        SpeakerRefOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description what people named the speaker; none until they do
+             */
+            name: string | null;
+            /**
+             * Number
+             * @description a stable number in the library: "Speaker <number>" while unnamed
+             */
+            number: number;
+        };
+        /**
+         * SuggestionOut
+         * @description A person whose face is on screen, again and again, while the speaker talks.
+         */
+        SuggestionOut: {
+            /**
+             * Person Id
+             * Format: uuid
+             */
+            person_id: string;
+            /** Person Name */
+            person_name: string | null;
+            /**
+             * Turns
+             * @description the speaker's turns that overlap that person's faces
+             */
+            turns: number;
         };
         /** SystemOut */
         SystemOut: {
@@ -2819,6 +3116,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description a transcript item's speaker (who says it), when known */
+            speaker?: components["schemas"]["SpeakerRefOut"] | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -6147,7 +6446,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
                 lang?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person, speaker */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -6159,6 +6458,8 @@ export interface operations {
                 run_id?: string | null;
                 /** @description a person's id: moments while they are on screen */
                 person?: string | null;
+                /** @description a speaker's id: what they said, and their speaker moments */
+                speaker?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -6265,7 +6566,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
                 lang?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person, speaker */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -6276,6 +6577,8 @@ export interface operations {
                 run_id?: string | null;
                 /** @description a person's id: moments while they are on screen */
                 person?: string | null;
+                /** @description a speaker's id: what they said, and their speaker moments */
+                speaker?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -6401,7 +6704,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only speech in this language (ISO 639-1 code, e.g. fr) */
                 lang?: string | null;
-                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person */
+                /** @description moment types, repeated or comma-separated: transcript, ocr, object, face, place, scene, person, speaker */
                 types?: string[] | null;
                 label?: string | null;
                 min_confidence?: number | null;
@@ -6412,6 +6715,8 @@ export interface operations {
                 run_id?: string | null;
                 /** @description a person's id: moments while they are on screen */
                 person?: string | null;
+                /** @description a speaker's id: what they said, and their speaker moments */
+                speaker?: string | null;
                 /** @description <type>:<label> that must occur within `within_ms` */
                 near?: string[] | null;
                 within_ms?: number;
@@ -9777,6 +10082,738 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AppearancePage"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_speakers_api_v1_speakers_get: {
+        parameters: {
+            query?: {
+                /** @description a name's beginning, any case */
+                q?: string | null;
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerPage"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_speaker_api_v1_speakers__speaker_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                speaker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerOut"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    name_speaker_api_v1_speakers__speaker_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                speaker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeakerNameIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerOut"];
+                };
+            };
+            /** @description a request that cannot be parsed: a body that is not JSON, a malformed Range header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "a request that cannot be parsed: a body that is not JSON, a malformed Range header",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_speakers_api_v1_speakers__speaker_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                speaker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeakerMergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerMergedOut"];
+                };
+            };
+            /** @description a request that cannot be parsed: a body that is not JSON, a malformed Range header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "a request that cannot be parsed: a body that is not JSON, a malformed Range header",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_person_api_v1_speakers__speaker_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                speaker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerOut"];
+                };
+            };
+            /** @description a request that cannot be parsed: a body that is not JSON, a malformed Range header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "a request that cannot be parsed: a body that is not JSON, a malformed Range header",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or wrong bearer token (or session) */
+            401: {
+                headers: {
+                    /** @description the scheme to use: Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "no or wrong bearer token (or session)",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such resource",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input: a bad or unknown query parameter, or a bad body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/unprocessable-content",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "invalid input: a bad or unknown query parameter, or a bad body; `errors` names each",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "colour"
+                     *           ],
+                     *           "msg": "unknown query parameter",
+                     *           "type": "extra_forbidden"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://framewise.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "a dependency (PostgreSQL, Valkey, the ML service, the upload folder) is unavailable; see Retry-After",
+                     *       "instance": "/api/v1/tasks/4f0c6a8e-2b1d-4c55-9a3e-7d2f8b6c1e90",
+                     *       "correlation_id": "4b6f1c2e9a7d4e0f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appearances_api_v1_speakers__speaker_id__appearances_get: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                speaker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeakerAppearancePage"];
                 };
             };
             /** @description no or wrong bearer token (or session) */
