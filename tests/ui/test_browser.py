@@ -160,6 +160,7 @@ def journey(page: Any, api_url: str, video: SampleVideo, people: "SeededPeople")
         retry_from_the_work_page(page, api)
         library_shows_six_analyses(page)
         search_and_play_the_moment(page, api)
+        phrases_close_spellings_and_languages(page, api)
         step_through_the_hits(page, api, video)
         name_and_merge_people(page, api, people)
         not_this_person(page, api, people)
@@ -247,6 +248,37 @@ def search_and_play_the_moment(page: Any, api: httpx.Client) -> None:
     page.get_by_role("button", name="Object: cat").first.wait_for()  # the same, reachable by keyboard
     page.wait_for_function("() => document.querySelector('video').readyState >= 2")
     check_page(page, "video")
+
+
+def phrases_close_spellings_and_languages(page: Any, api: httpx.Client) -> None:
+    """A quoted phrase's hit and a misspelt word's are badged as such; the language filter offers
+    the languages the speech is in and keeps speech in the one chosen."""
+    page.goto("/search?q=%22lazy+dog%22")
+    phrase = page.locator("ol.hits a.hit")
+    phrase.first.wait_for()
+    assert phrase.count() == 1 and phrase.first.locator(".badge").inner_text() == "Phrase"
+    assert page.locator("ol.hits mark").first.inner_text().lower() in {"lazy", "lazy dog"}
+    page.goto("/search?q=%22dog+lazy%22")  # the same words in another order: no phrase
+    page.get_by_text("Nothing matches").wait_for()
+    search = page.get_by_label("Search", exact=True)
+    search.fill("lazzy")  # a spelling the library does not hold
+    search.press("Enter")
+    page.wait_for_url("**/search?q=lazzy")
+    close = page.locator("ol.hits a.hit").filter(has_text="lazy")
+    close.first.wait_for()
+    assert close.first.locator(".badge").inner_text() == "Close spelling"
+    assert page.locator("ol.hits mark").first.inner_text().lower() == "lazy"  # the word found, marked
+    spoken = [item["language"] for item in api.get("/api/v1/search/languages").json()["items"]]
+    assert spoken, "the transcript's language is listed"
+    language = page.get_by_label("Language")
+    assert language.locator("option").first.inner_text() == "Any language"
+    language.select_option(spoken[0])
+    search.fill("lazy")
+    search.press("Enter")
+    page.wait_for_url(f"**/search?q=lazy&lang={spoken[0]}")
+    page.locator("ol.hits a.hit").first.wait_for()
+    assert page.get_by_label("Language").input_value() == spoken[0]
+    check_page(page, "search-language")
 
 
 def step_through_the_hits(page: Any, api: httpx.Client, video: SampleVideo) -> None:
