@@ -17,6 +17,12 @@ from framewise.infrastructure.postgres.persons import name_starts, named_moments
 from framewise.infrastructure.postgres.tables import moments, speakers, videos, voices
 
 GROUPING_LOCK = 0x56_4F_49_43  # pg_advisory_xact_lock key of voice grouping ("VOIC")
+# The HNSW search's candidate list (pgvector's default 40). One speaker's turns lie so close
+# together that the graph's links fill up inside each speaker: at 100,000 turns in 2,000 speakers,
+# the default found a known voice's own speaker for 279 of 300 new turns (the others started a new
+# speaker), 100 for 296, 200 for 299, 300 and 400 for all 300 (bench/bench_speakers.py's library;
+# 1-7 ms a search on a shared 2-core machine). 400 leaves a margin for speakers with more turns.
+EF_SEARCH = 400
 
 # The person whose faces show during the speaker's turns, again and again: of the speaker's turns
 # that overlap any face track, those each person's faces overlap; the person with the most, when
@@ -50,6 +56,7 @@ class SqlSpeakerRepository:
         await self._session.execute(select(func.pg_advisory_xact_lock(GROUPING_LOCK)))
 
     async def neighbours(self, voice: Sequence[float], limit: int) -> list[tuple[UUID, float]]:
+        await self._session.execute(text(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}"))
         statement = text(
             "SELECT speaker_id, distance FROM ("
             "  SELECT speaker_id, descriptor <=> CAST(:d AS vector) AS distance FROM voices"
