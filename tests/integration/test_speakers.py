@@ -11,6 +11,7 @@ the ML service answers from a script, as the voice model is the ML service's own
   speaker with none left goes; no voice in any answer."""
 
 import asyncio
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,13 +51,14 @@ from tests.voices import voice
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 ADA, BOB, CY = 11, 22, 33  # generated voices
+NOBODY = 0
 Said = tuple[int, int, int, str]  # (voice, start_ms, end_ms, text)
 
 
 def segment(who: int, start_ms: int, end_ms: int, said: str, hearing: int) -> TranscriptSegmentV1:
-    return TranscriptSegmentV1(
-        text=said, start_ms=start_ms, end_ms=end_ms, language="en", voice=list(voice(who, hearing))
-    )
+    """A turn of voice `who`; `NOBODY`: a turn too short to tell, without a voice."""
+    heard = None if who == NOBODY else list(voice(who, hearing))
+    return TranscriptSegmentV1(text=said, start_ms=start_ms, end_ms=end_ms, language="en", voice=heard)
 
 
 @pytest.fixture
@@ -126,6 +128,28 @@ class Library:
         assert report.outcome is RunOutcome.COMPLETED, report
         return run
 
+    async def face_run(self, task: TaskId, video: VideoId) -> str:
+        """A completed face-detection task of the video, with its run; faces are placed by hand."""
+        run = f"run-{uuid4().hex[:8]}"
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tasks (id, video_id, task_type, status, queue, attempt, config, config_hash, "
+                    "correlation_id, created_at) VALUES (:id, :video, 'face_detection', 'COMPLETED', 'gpu_jobs', "
+                    "1, '{}', 'h2', 'c', now())"
+                ),
+                {"id": task, "video": video},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO runs (run_id, task_id, producer, producer_version, model_profile, config_hash, "
+                    "input_hash, device, weights, state, created_at) VALUES (:run, :id, 'mtcnn+dlib', '1', "
+                    "'balanced', 'h2', 'i', 'cpu', 'w', 'current', now())"
+                ),
+                {"run": run, "id": task},
+            )
+        return run
+
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as connection:
             return await connection.scalar(text(sql), params)
@@ -156,7 +180,11 @@ INTERVIEW: list[Said] = [
     (ADA, 3000, 4400, "Tell us about the engine."),
     (BOB, 4500, 5900, "It computes Bernoulli numbers."),
 ]
-LECTURE: list[Said] = [(BOB, 0, 2000, "The analytical engine weaves patterns."), (CY, 2500, 4000, "A question.")]
+LECTURE: list[Said] = [
+    (BOB, 0, 2000, "The analytical engine weaves patterns."),
+    (CY, 2500, 4000, "A question."),
+    (NOBODY, 4200, 4500, "Yes."),
+]
 
 
 async def test_each_voice_is_one_speaker_across_videos_and_transcripts_hits_and_captions_say_who(
@@ -179,6 +207,14 @@ async def test_each_voice_is_one_speaker_across_videos_and_transcripts_hits_and_
         ("lecture.mp4", 0, 2000, "The analytical engine weaves patterns."),
     ]
     assert turns[0]["stream_url"].endswith("#t=1.500")
+    lecture = library.video_id("lecture.mp4")
+    said = api.get("/api/v1/artifacts", params={"video_id": lecture, "artifact_type": "transcript_segment"}).json()
+    assert [(i["payload"]["text"], i["speaker"] is None) for i in said["items"]] == [
+        ("The analytical engine weaves patterns.", False),
+        ("A question.", False),
+        ("Yes.", True),  # no voice: no speaker, and no caption voice
+    ]
+    assert "\nYes." in api.get(f"/api/v1/videos/{lecture}/captions.vtt").text
 
     # Transcript items and hits carry the speaker; captions mark the voices.
     interview = library.video_id("interview.mp4")
@@ -291,7 +327,8 @@ async def test_bad_input_is_a_problem_and_changes_nothing(library: Library, api:
 
 
 def faces_at(person: int, spans: list[tuple[int, int]]) -> list[FaceTrack]:
-    look = voice(person, 0)[:128]  # any fixed 128 numbers per person: a face descriptor
+    rng = random.Random(person)
+    look = tuple(rng.gauss(0, 0.09) for _ in range(128))  # a face descriptor at dlib's spread
     return [FaceTrack(s, e, s, (10.0, 20.0, 110.0, 150.0), 0.99, look, 2) for s, e in spans]
 
 
@@ -303,25 +340,7 @@ async def test_a_face_on_screen_while_a_voice_speaks_again_and_again_is_suggeste
     await library.transcribe("interview.mp4", [*INTERVIEW, (ADA, 6000, 7000, "Goodbye.")])
     ada, bob = speaker_in(api, "interview.mp4", 0), speaker_in(api, "interview.mp4", 1500)
     video, task = VideoId(UUID(library.video_id("interview.mp4"))), TaskId(uuid4())
-    face_run = f"run-{uuid4().hex[:8]}"
-    async with library.engine.begin() as connection:
-        face_task = {"id": task, "video": video}
-        await connection.execute(
-            text(
-                "INSERT INTO tasks (id, video_id, task_type, status, queue, attempt, config, config_hash, "
-                "correlation_id, created_at) VALUES (:id, :video, 'face_detection', 'COMPLETED', 'gpu_jobs', "
-                "1, '{}', 'h2', 'c', now())"
-            ),
-            face_task,
-        )
-        await connection.execute(
-            text(
-                "INSERT INTO runs (run_id, task_id, producer, producer_version, model_profile, config_hash, "
-                "input_hash, device, weights, state, created_at) VALUES (:run, :id, 'mtcnn+dlib', '1', "
-                "'balanced', 'h2', 'i', 'cpu', 'w', 'current', now())"
-            ),
-            {"run": face_run, "id": task},
-        )
+    face_run = await library.face_run(task, video)
     # Ada's face while she speaks (0, 3000, 6000), a second face (the host's guest list) at 3000
     # only; nobody on screen while Bob speaks but once.
     async with SqlUnitOfWork(library.sessions) as uow:
@@ -341,6 +360,29 @@ async def test_a_face_on_screen_while_a_voice_speaks_again_and_again_is_suggeste
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["person_id"], accepted.json()["name"]) == (face_of_ada["id"], "Ada Lovelace")
     assert len(api.get("/api/v1/search", params={"q": "lovelace", "types": "speaker"}).json()["items"]) == 3
+
+
+async def test_no_suggestion_when_no_one_face_covers_half_of_the_turns_that_show_a_face(
+    library: Library, api: TestClient
+) -> None:
+    library.add("panel.mp4", (40, 200, 40))
+    library.discover()
+    await library.transcribe("panel.mp4", [(CY, n * 1000, n * 1000 + 800, f"Point {n}.") for n in range(7)])
+    cy = speaker_in(api, "panel.mp4", 0)
+    video, task = VideoId(UUID(library.video_id("panel.mp4"))), TaskId(uuid4())
+    run = await library.face_run(task, video)
+    async with SqlUnitOfWork(library.sessions) as uow:  # three panelists in shot, 3 + 3 + 1 of 7 turns
+        for person, turns in [(1, [0, 1, 2]), (2, [3, 4, 5]), (3, [6])]:
+            await add_faces(
+                uow.persons, video, task, run, faces_at(person, [(n * 1000, n * 1000 + 500) for n in turns]), NOW
+            )
+        await uow.commit()
+    assert api.get(f"/api/v1/speakers/{cy['id']}").json()["suggestion"] is None  # 3 is under half of 7
+    async with SqlUnitOfWork(library.sessions) as uow:  # the first panelist in one more turn: 4 of 7
+        await add_faces(uow.persons, video, task, run, faces_at(1, [(6000, 6500)]), NOW)
+        await uow.commit()
+    suggestion = api.get(f"/api/v1/speakers/{cy['id']}").json()["suggestion"]
+    assert suggestion is not None and suggestion["turns"] == 4
 
 
 async def test_deleting_a_video_takes_its_voices_and_a_speaker_with_none_left_goes(

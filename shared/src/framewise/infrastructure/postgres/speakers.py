@@ -36,7 +36,7 @@ SUGGESTION = text(
     " SELECT s.person_id, p.name, count(*) AS turns FROM seen s"
     "   JOIN persons p ON p.id = s.person_id CROSS JOIN faced"
     " GROUP BY s.person_id, p.name, faced.n"
-    " HAVING count(*) >= :least AND count(*) >= :share * faced.n"
+    " HAVING count(*) >= :least AND count(*) >= CAST(:share AS double precision) * faced.n"
     " ORDER BY turns DESC, s.person_id LIMIT 1"
 )
 
