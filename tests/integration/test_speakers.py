@@ -20,6 +20,8 @@ from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,7 +42,7 @@ from framewise.domain.windows import WindowSizes
 from framewise.infrastructure.clock import SystemClock
 from framewise.infrastructure.media.library import LocalMediaLibrary
 from framewise.infrastructure.ml.kept_results import KeptResults
-from framewise.infrastructure.postgres.database import session_factory
+from framewise.infrastructure.postgres.database import create_engine, session_factory
 from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_dev.media import Segment, make_sample_video
@@ -128,10 +130,19 @@ class Library:
         assert report.outcome is RunOutcome.COMPLETED, report
         return run
 
-    async def face_run(self, task: TaskId, video: VideoId) -> str:
-        """A completed face-detection task of the video, with its run; faces are placed by hand."""
+    async def face_run(self, task: TaskId, video: VideoId, path: str | None = None) -> str:
+        """A completed face-detection task of the video, with its run; faces are placed by hand.
+        With `path`, the video's row too (a video that exists as rows alone)."""
         run = f"run-{uuid4().hex[:8]}"
         async with self.engine.begin() as connection:
+            if path is not None:
+                await connection.execute(
+                    text(
+                        "INSERT INTO videos (id, root, path, size, mtime, content_hash, status, discovered_at) "
+                        "VALUES (:id, '/media', :path, 1, 1.7e9, :hash, 'ready', now())"
+                    ),
+                    {"id": video, "path": path, "hash": f"fw1:{video.hex}"},
+                )
             await connection.execute(
                 text(
                     "INSERT INTO tasks (id, video_id, task_type, status, queue, attempt, config, config_hash, "
@@ -417,3 +428,49 @@ async def test_placing_turns_concurrently_never_starts_two_speakers_for_one_voic
 
     await asyncio.gather(*(place(n) for n in range(6)))
     assert await library.scalar("SELECT count(*) FROM speakers") == 1
+
+
+async def _grouped(database_url: str, videos: list[list[tuple[int, int]]]) -> tuple[dict[int, set[UUID]], int]:
+    """The conversations placed on PostgreSQL as completed runs place them, from an empty library:
+    each generated voice's speakers, and how many speakers there are."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("TRUNCATE videos, tasks, persons CASCADE"))
+        library = Library(engine, None, Path("/nonexistent"), None)  # type: ignore[arg-type]
+        truth: dict[tuple[VideoId, int], int] = {}
+        for turns in videos:
+            video, task = VideoId(uuid4()), TaskId(uuid4())
+            run = await library.face_run(task, video, path=f"{video}.mp4")
+            placed = []
+            for i, (who, hearing) in enumerate(turns):
+                placed.append(VoiceTurn(i * 1000, i * 1000 + 900, voice(who, hearing)))
+                truth[(video, i * 1000)] = who
+            async with SqlUnitOfWork(library.sessions) as uow:
+                await add_voices(uow.speakers, video, task, run, placed, NOW)
+                await uow.commit()
+        async with engine.connect() as connection:
+            rows = list(await connection.execute(text("SELECT video_id, start_ms, speaker_id FROM voices")))
+            count = int(await connection.scalar(text("SELECT count(*) FROM speakers")) or 0)
+    finally:
+        await engine.dispose()
+    by_voice: dict[int, set[UUID]] = {}
+    for video_id, start_ms, speaker_id in rows:
+        by_voice.setdefault(truth[(VideoId(video_id), start_ms)], set()).add(speaker_id)
+    return by_voice, count
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(  # videos, each a conversation: (voice, hearing) per turn
+        st.lists(st.tuples(st.integers(100, 105), st.integers(1, 10_000)), min_size=1, max_size=5),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_on_postgresql_two_voices_never_share_a_speaker_and_each_voices_turns_stay_together(
+    database_url: str, videos: list[list[tuple[int, int]]]
+) -> None:
+    by_voice, count = asyncio.run(_grouped(database_url, videos))
+    assert all(len(speakers) == 1 for speakers in by_voice.values())  # each voice's turns together
+    assert count == len(by_voice)  # and no two voices in one speaker (nor a speaker without a turn)
