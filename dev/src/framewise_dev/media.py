@@ -86,14 +86,64 @@ def _frame(segment: Segment, index: int, width: int, height: int) -> np.ndarray:
     return np.asarray(image)
 
 
-def speak(text: str, wav_path: Path, voice: str = "en") -> bool:
-    """Synthesize `text` with espeak-ng (in `voice`, a language) into a WAV; False when espeak-ng
-    is not installed."""
+def speak(text: str, wav_path: Path, voice: str = "en", pitch: int | None = None) -> bool:
+    """Synthesize `text` with espeak-ng (in `voice`, a language and variant such as `en-us+f2`, at
+    `pitch` 0-99) into a WAV; False when espeak-ng is not installed."""
     exe = shutil.which("espeak-ng") or shutil.which("espeak")
     if exe is None:
         return False
-    subprocess.run([exe, "-v", voice, "-s", "130", "-w", str(wav_path), text], check=True, capture_output=True)
+    pitched = ["-p", str(pitch)] if pitch is not None else []
+    subprocess.run(
+        [exe, "-v", voice, *pitched, "-s", "130", "-w", str(wav_path), text], check=True, capture_output=True
+    )
     return True
+
+
+AUDIO_LEAD_S = 0.3  # the audio track starts this late in every generated video
+# Voices espeak-ng makes that resemblyzer's encoder tells apart (two sentences of one: cosine 0.8 or
+# more; of two of them: 0.72 or less): a man, and two women at different pitches.
+VOICES: dict[str, tuple[str, int]] = {"adam": ("en-us", 50), "beth": ("en-us+f2", 60), "dora": ("en-us+f4", 80)}
+
+
+@dataclass(frozen=True)
+class SpokenTurn:
+    speaker: str  # a key of VOICES
+    text: str
+    start_ms: int  # its first and last audible sample, in the video
+    end_ms: int
+
+
+@dataclass
+class Conversation:
+    video: SampleVideo
+    turns: list[SpokenTurn]
+
+
+def make_conversation_video(path: Path, turns: list[tuple[str, str]], *, gap_s: float = 0.4) -> Conversation:
+    """A video of people talking in turns: each (speaker, text) spoken by espeak-ng in the speaker's
+    voice (VOICES), `gap_s` of silence between turns; where each turn is audible."""
+    pieces: list[np.ndarray] = []
+    spoken: list[SpokenTurn] = []
+    rate = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, (speaker, text) in enumerate(turns):
+            wav = Path(tmp) / f"{number}.wav"
+            voice, pitch = VOICES[speaker]
+            if not speak(text, wav, voice, pitch):
+                raise RuntimeError("espeak-ng is not installed")
+            samples, rate = _read_wav(wav)
+            loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 0.01 * 32768)
+            at = sum(len(piece) for piece in pieces)
+            start, end = (at + int(loud[0]), at + int(loud[-1])) if len(loud) else (at, at)
+            lead = AUDIO_LEAD_S * rate
+            spoken.append(
+                SpokenTurn(speaker, text, round((lead + start) * 1000 / rate), round((lead + end) * 1000 / rate))
+            )
+            pieces += [samples, np.zeros(int(gap_s * rate), np.int16)]
+    sound = np.concatenate(pieces)
+    seconds = round(AUDIO_LEAD_S + len(sound) / rate + 0.5, 1)
+    still = [Segment(seconds, (40, 40, 48), "", moving_square=False)]
+    return Conversation(make_sample_video(path, segments=still, fps=5, sound=(sound, rate)), spoken)
 
 
 def _read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -113,7 +163,7 @@ def _encode_audio(
     total_s: float,
 ) -> None:
     padded = np.zeros(int(total_s * rate), dtype=np.int16)
-    start = int(0.3 * rate)
+    start = int(AUDIO_LEAD_S * rate)
     padded[start : start + min(len(samples), len(padded) - start)] = samples[: len(padded) - start]
     chunk = 1024
     for offset in range(0, len(padded), chunk):
@@ -135,15 +185,18 @@ def make_sample_video(
     height: int = 240,
     speech: str | None = None,
     voice: str = "en",
+    sound: tuple[np.ndarray, int] | None = None,
 ) -> SampleVideo:
-    """Write the sample and return what it contains (cut frames, duration, speech in `voice`)."""
+    """Write the sample and return what it contains (cut frames, duration, speech in `voice`).
+    `sound` (int16 samples and their rate) is the audio track instead of `speech`; either starts at
+    AUDIO_LEAD_S."""
     segments = segments or DEFAULT_SEGMENTS
     sample = SampleVideo(path, fps, width, height, segments, None)
     path.parent.mkdir(parents=True, exist_ok=True)
     total_s = sum(s.seconds for s in segments)
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
-        has_speech = speech is not None and speak(speech, wav, voice)
+        has_speech = sound is not None or (speech is not None and speak(speech, wav, voice))
         partial = path.with_name(f".{path.name}.partial.mp4")
         with av.open(str(partial), "w") as container:
             video = container.add_stream("libx264", rate=fps)
@@ -151,7 +204,7 @@ def make_sample_video(
             video.options = {"preset": "veryfast", "crf": "20", "g": str(fps)}
             audio = None
             if has_speech:
-                samples, rate = _read_wav(wav)
+                samples, rate = sound if sound is not None else _read_wav(wav)
                 audio = container.add_stream("aac", rate=rate)
                 audio.layout = "mono"
             index = 0

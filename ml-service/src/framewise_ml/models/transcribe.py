@@ -13,6 +13,10 @@ one (`.en`) only speech detected as English. Each segment says its language and,
 sure the detection was and which checkpoint transcribed it. The provenance names the weights the config
 may run (auto on profile `fast`: tiny.en and base together), the same whichever language a window
 turns out to speak, so a run's windows agree and a task is not stale for what its speech was.
+
+Speaker turns (`speakers`, on by default; models/voices.py): each segment gets the voice that speaks
+it (resemblyzer's embedding, server-only), and a segment in which the voice changes becomes one item
+per turn. The encoder's weights and resemblyzer's version join the provenance when it is on.
 """
 
 import logging
@@ -20,7 +24,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from pydantic import JsonValue
@@ -31,6 +35,7 @@ from framewise_ml.media.audio import SAMPLE_RATE, load_audio
 from framewise_ml.models.base import Identities, InferenceModel, MissingWeights, ModelContext, Prediction
 from framewise_ml.models.config import Config, InvalidConfig, config_choice, config_flag, config_int
 from framewise_ml.models.transcribe_engines import FasterWhisperEngine, OpenAiWhisperEngine, TranscribeEngine
+from framewise_ml.models.voices import VoiceEncoder, resemblyzer_version
 
 # Which checkpoints each profile prefers, best first; `.en` models only serve English.
 PROFILES = {
@@ -57,6 +62,8 @@ DEFAULT_LANGUAGE = "auto"  # detected per request; a folder may set one (`langua
 UNSURE_BELOW = 0.65
 DETECT_S = 30  # Whisper's detector reads the first 30 s: of the voiced audio, not of the window
 VOICED_MARGIN_MS = 200  # kept around each voiced stretch, so words keep their onsets and tails
+STRETCH_GAP_MS = 150  # voiced windows closer than this are one stretch of speech
+SPILL_MS = 400  # how far the speech before a segment may spill into Whisper's bounds of it
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +83,7 @@ class Language:
 class TranscribeModel(InferenceModel):
     name = "transcribe"
     producer = "faster-whisper"  # the default engine's; set when the model is built
-    config_keys = frozenset({"engine", "profile", "language", "word_timestamps", "beam_size"})
+    config_keys = frozenset({"engine", "profile", "language", "word_timestamps", "beam_size", "speakers"})
 
     def __init__(self, ctx: ModelContext, engine: str = "auto", threads: int = 0) -> None:
         super().__init__(ctx)
@@ -88,6 +95,7 @@ class TranscribeModel(InferenceModel):
             "faster-whisper": FasterWhisperEngine(self.ctx.cache_dir / "whisper-ct2", ctx.device, threads),
             "openai-whisper": OpenAiWhisperEngine(self.ctx.cache_dir / "whisper", ctx.device),
         }
+        self.voices = VoiceEncoder(self.ctx.cache_dir, "cuda" if ctx.device == "cuda" else "cpu")
         self._identities = Identities()
         self.producer = self._engine(self.default_engine).name
         self.selected_by = f"TRANSCRIBE_ENGINE={engine}"
@@ -100,14 +108,15 @@ class TranscribeModel(InferenceModel):
 
     @property
     def producer_version(self) -> str:
-        return self._engine(self.default_engine).version
+        """The default engine's, and resemblyzer's: a request without `speakers` runs both."""
+        return _version(self._engine(self.default_engine), speakers=True)
 
     @property
     def weights(self) -> str:
-        """The default engine's default checkpoint (what a request without engine, profile or language
-        runs): /health says the same whatever the last request chose; each answer's provenance names
-        the checkpoint it ran."""
-        return self._identities.get((self.producer, DEFAULT_CHECKPOINT))
+        """The default engine's default checkpoint and the voice encoder (what a request without engine,
+        profile, language or speakers runs): /health says the same whatever the last request chose;
+        each answer's provenance names what it ran."""
+        return self._identities.get((self.producer, DEFAULT_CHECKPOINT, "voices"))
 
     def provenance(self, request: InferenceRequest, path: Path, input_hash: str | None = None) -> Provenance:
         """The engine and checkpoints this request's config chooses, not whichever ran last on another
@@ -115,15 +124,20 @@ class TranscribeModel(InferenceModel):
         identity for them together), the same whatever each window speaks (each segment names its
         own checkpoint and detected language)."""
         engine, profile, language, *_ = self._options(request.config)
-        checkpoints = self._checkpoints(engine, profile, language)
-        if len(checkpoints) == 1:
-            weights = self._identity(engine, checkpoints[0])
-        else:
-            files = [f for checkpoint in checkpoints for f in engine.files(checkpoint)]
-            weights = self._identities.of((engine.name, *checkpoints), files)
+        speakers = _speakers(request.config)
+        weights = self._weights_of(engine, self._checkpoints(engine, profile, language), speakers)
         base = super().provenance(request, path, input_hash)
-        update = {"producer": engine.name, "producer_version": engine.version, "model_profile": profile}
+        update = {"producer": engine.name, "producer_version": _version(engine, speakers), "model_profile": profile}
         return base.model_copy(update={**update, "weights": weights})
+
+    def _weights_of(self, engine: TranscribeEngine, checkpoints: list[str], speakers: bool) -> str:
+        """One identity for the checkpoints a request may run (and the voice encoder, with speakers)."""
+        if len(checkpoints) == 1 and not speakers:
+            return self._identity(engine, checkpoints[0])
+        files = [f for checkpoint in checkpoints for f in engine.files(checkpoint)]
+        if speakers:
+            return self._identities.of((engine.name, *checkpoints, "voices"), [*files, self.voices.weights])
+        return self._identities.of((engine.name, *checkpoints), files)
 
     def _checkpoints(self, engine: TranscribeEngine, profile: str, language: str) -> list[str]:
         """The checkpoints a request may run: a set language's, or (auto) the profile's multilingual
@@ -142,13 +156,15 @@ class TranscribeModel(InferenceModel):
 
     def _load(self) -> None:
         engine = self._engine(self.default_engine)
-        self._identity(engine, DEFAULT_CHECKPOINT)
+        self._weights_of(engine, [DEFAULT_CHECKPOINT], speakers=True)
         engine.model(DEFAULT_CHECKPOINT)
+        self.voices.load()
 
     def _warm_up(self) -> None:
         engine = self._engine(self.default_engine)
         engine.transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en", True, 1)
         engine.warm_up()
+        self.voices.embed(np.zeros(SAMPLE_RATE, np.float32))
 
     def _options(self, config: Config) -> tuple[TranscribeEngine, str, str, bool, int]:
         import whisper.tokenizer
@@ -162,6 +178,7 @@ class TranscribeModel(InferenceModel):
         return engine, profile, language, words, beam
 
     def _check(self, config: Config) -> None:
+        _speakers(config)
         engine, profile, language, *_ = self._options(config)
         try:
             self._checkpoints(engine, profile, language)
@@ -184,7 +201,10 @@ class TranscribeModel(InferenceModel):
         inference_ms = round((time.perf_counter() - started) * 1000, 2)
         offset = request.start_ms or 0
         items = [_segment(s, offset, spoken, checkpoint, voiced) for s in result.segments if str(s["text"]).strip()]
-        return Prediction(items, decode_ms=decode_ms, inference_ms=inference_ms)
+        if _speakers(request.config):
+            items = self.voices.turns(audio, offset, items)
+            inference_ms = round((time.perf_counter() - started) * 1000, 2)
+        return Prediction(cast(list[JsonValue], items), decode_ms=decode_ms, inference_ms=inference_ms)
 
     def _detect(self, engine: TranscribeEngine, profile: str, audio: Any, voiced: list[tuple[int, int]]) -> Language:
         """The language of the voiced part of `audio`, by the profile's multilingual checkpoint."""
@@ -192,6 +212,15 @@ class TranscribeModel(InferenceModel):
         if probability < UNSURE_BELOW:
             log.info("language detection unsure: %s at %.2f", code, probability)
         return Language(code, round(probability, 4))
+
+
+def _version(engine: TranscribeEngine, speakers: bool) -> str:
+    return f"{engine.version}+resemblyzer-{resemblyzer_version()}" if speakers else engine.version
+
+
+def _speakers(config: Config) -> bool:
+    """Whether speaker turns run: each segment's voice, split where it changes (on by default)."""
+    return config_flag(config, "speakers", True)
 
 
 def _ms(seconds: float, offset: int) -> int:
@@ -222,19 +251,37 @@ def _voiced_audio(audio: Any, voiced: list[tuple[int, int]]) -> Any:
 
 
 def _tighten(start: int, end: int, voiced: list[tuple[int, int]]) -> tuple[int, int]:
-    """Whisper's segment bounds snap to coarse 20 ms tokens and often swallow leading silence; move
-    them in to the first and last voiced window they contain (unchanged when none is voiced)."""
-    inside = [(a, b) for a, b in voiced if b > start and a < end]
+    """Whisper's segment bounds snap to coarse 20 ms tokens and often swallow leading silence, or the
+    tail of the speech before (a reply after a short pause): move them in to the first and last
+    stretch of voice they contain. A stretch that began before the segment and reaches less than
+    SPILL_MS into it, with more voice after it, is the speech before, not this segment's (likewise
+    at the end). Unchanged when none is voiced."""
+    inside = [(a, b) for a, b in _stretches(voiced) if b > start and a < end]
+    if len(inside) > 1 and inside[0][0] < start and inside[0][1] - start < SPILL_MS:
+        inside = inside[1:]
+    if len(inside) > 1 and inside[-1][1] > end and end - inside[-1][0] < SPILL_MS:
+        inside = inside[:-1]
     if not inside:
         return start, end
     return max(start, inside[0][0]), min(end, inside[-1][1])
 
 
+def _stretches(voiced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Voiced windows joined where less than STRETCH_GAP_MS apart (the dips inside speech)."""
+    out: list[tuple[int, int]] = []
+    for a, b in voiced:
+        if out and a - out[-1][1] < STRETCH_GAP_MS:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def _segment(
     segment: dict[str, Any], offset: int, language: Language, checkpoint: str, voiced: list[tuple[int, int]]
-) -> JsonValue:
+) -> dict[str, Any]:
     start, end = _tighten(_ms(segment["start"], 0), _ms(segment["end"], 0), voiced)
-    words: list[JsonValue] = []
+    words: list[dict[str, Any]] = []
     for w in segment.get("words") or []:
         if not str(w["word"]).strip():
             continue

