@@ -17,11 +17,11 @@ from framewise.domain.errors import SpeakerChangeRefused
 from framewise.domain.faces import Vector, clean_name, nearest_vote
 from framewise.domain.payloads import VOICE_SIZE
 
-# Cosine distance (1 - cosine similarity; pgvector's `<=>`). Two turns of one espeak-ng voice
-# measure 0.90-0.93 similar (distance 0.07-0.10), two voices 0.55-0.78 (distance 0.22-0.45): 0.15
-# lies in the middle of the gap, 0.05 above one voice's farthest pair and 0.07 below two voices'
-# nearest, so a noisier turn of one voice still joins and the closest two voices stay apart.
-SPEAKER_DISTANCE = 0.15
+# Cosine distance (1 - cosine similarity; pgvector's `<=>`). Measured on the ML service's real turns
+# (bench/bench_voices.py, tests/ml/test_voices.py: 2-5 s turns of espeak-ng's three voices that
+# resemblyzer tells apart, through Whisper's segments): two turns of one voice lie 0.80-0.93 similar
+# (distance 0.07-0.20), two voices 0.40-0.72 (distance 0.28 and more). 0.24 lies in that gap.
+SPEAKER_DISTANCE = 0.24
 # A suggestion that a speaker is a person: at least this many of the speaker's turns overlap that
 # person's face tracks, and that person covers at least half of the speaker's turns that show a face.
 SUGGEST_TURNS = 3
