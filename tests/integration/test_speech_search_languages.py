@@ -10,41 +10,21 @@ Spanish `carretera` the spoken `carreteras`; a misspelt word finds the close spe
 phrase matches its words in that order only; `-word` excludes; `lang` narrows to one language.
 """
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.results import RunOutcome
 from framewise.application.use_cases.task_runner import RunTask, TaskRunner
 from framewise.domain.ids import TaskId
-from framewise.domain.retry import RetryPolicy
 from framewise.domain.routing import TaskType
-from framewise.infrastructure.clock import SystemClock
-from framewise.infrastructure.media.library import LocalMediaLibrary
-from framewise.infrastructure.ml.httpx_ml_client import HttpxMlClient
-from framewise.infrastructure.ml.kept_results import KeptResults
-from framewise.infrastructure.postgres.database import session_factory
-from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
-from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
 from framewise_dev.media import Segment, make_sample_video
-from framewise_ml.main import create_app
-from framewise_ml.models.base import ModelContext
-from framewise_ml.models.registry import ModelRegistry
-from framewise_ml.models.transcribe import TranscribeModel
-from framewise_ml.settings import MlSettings
-from tests.api import api_client
-from tests.served import Served
 from tests.tools import require_tool
 
 pytestmark = pytest.mark.integration
-ML_TOKEN = "ml-token-for-the-language-search-tests"
 # The folder (whose settings name its language), the espeak-ng voice, and what is said: sentences
 # Whisper base hears well enough through espeak-ng's accent in the words these tests search for.
 SPOKEN = {
@@ -66,39 +46,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert video.speech is not None
         made[language] = video.path
     return made
-
-
-@pytest.fixture
-def ml(media_root: Path, valkey_url: str, model_cache: Path) -> Iterator[Served]:
-    settings = MlSettings(media_roots=[str(media_root)], valkey_url=valkey_url, ml_token=ML_TOKEN)
-    registry = ModelRegistry([TranscribeModel(ModelContext(model_cache))], device={"device": "cpu"})
-    with Served(create_app(settings, registry)) as served:
-        yield served
-
-
-@pytest.fixture
-def api(
-    engine: AsyncEngine, redis: Redis, database_url: str, valkey_url: str, media_root: Path, ml: Served
-) -> Iterator[TestClient]:
-    # The ML service checks each folder's settings (`/configs`), so the API knows it.
-    with api_client(database_url, valkey_url, media_root, ml_service_url=ml.url, ml_token=ML_TOKEN) as client:
-        yield client
-
-
-@pytest.fixture
-async def runner(engine: AsyncEngine, redis: Redis, media_root: Path, ml: Served) -> AsyncIterator[TaskRunner]:
-    headers = {"Authorization": f"Bearer {ML_TOKEN}"}
-    async with httpx.AsyncClient(base_url=ml.url, timeout=300, headers=headers) as client:
-        sessions = session_factory(engine)
-        yield TaskRunner(
-            SqlUnitOfWork(sessions),
-            HttpxMlClient(client, RetryPolicy()),
-            KeptResults(redis),
-            LocalMediaLibrary([str(media_root)]),
-            SystemClock(),
-            SqlHeartbeats(sessions),
-            RetryPolicy(),
-        )
 
 
 async def index_speech(api: TestClient, runner: TaskRunner, media_root: Path, clips: dict[str, Path]) -> None:
@@ -129,9 +76,10 @@ def found(api: TestClient, q: str, **params: Any) -> set[str]:
 
 
 async def test_speech_is_found_in_its_own_language_forgivingly_and_by_phrase(
-    api: TestClient, runner: TaskRunner, media_root: Path, clips: dict[str, Path]
+    transcribing_api: TestClient, transcribing_runner: TaskRunner, media_root: Path, clips: dict[str, Path]
 ) -> None:
-    await index_speech(api, runner, media_root, clips)
+    api = transcribing_api
+    await index_speech(api, transcribing_runner, media_root, clips)
     said = {
         hit["video_path"].split("/")[0]: hit["text"]
         for hit in api.get("/api/v1/search", params={"types": "transcript", "limit": 100}).json()["items"]
