@@ -40,7 +40,9 @@ def valkey_url(stores: EmbeddedStores) -> str:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     async with engine.begin() as connection:
-        await connection.execute(text("TRUNCATE videos, tasks, artifacts, analysis_settings, persons CASCADE"))
+        await connection.execute(
+            text("TRUNCATE videos, tasks, artifacts, analysis_settings, persons, speakers RESTART IDENTITY CASCADE")
+        )
     yield engine
     await engine.dispose()
 
