@@ -97,7 +97,7 @@ def test_transcript_segments_and_scenes_are_moments_as_they_are() -> None:
     segments = [{"text": " the quick brown fox ", "start_ms": 300, "end_ms": 2100, "language": "en"}]
     scenes = [{"scene_index": 0, "start_ms": 0, "end_ms": 2000}, {"scene_index": 1, "start_ms": 2000, "end_ms": 4000}]
     assert span_moments(ArtifactType.TRANSCRIPT_SEGMENT, segments, run_id="r") == [
-        Moment(MomentType.TRANSCRIPT, "the quick brown fox", 300, 2100, None, 300, 1, "r")
+        Moment(MomentType.TRANSCRIPT, "the quick brown fox", 300, 2100, None, 300, 1, "r", language="en")
     ]
     assert [(m.label, m.start_ms, m.end_ms) for m in span_moments(ArtifactType.SCENE, scenes, run_id="r")] == [
         ("scene 1", 0, 2000),
