@@ -7,13 +7,14 @@ speakers across the library in PostgreSQL.
 Adam and Beth talk in the first video, Dora and Beth in the second: three speakers, Beth's one
 across both videos; every turn is heard where it was spoken and said by the right speaker; a name
 given through the API finds the speaker's turns by search and is in the captions; a merge through
-the API moves one speaker's turns to the other. Every wait is on what the API shows; nothing asserts
-how long anything took.
+the API moves one speaker's turns to the other; the name and the merge hold when a video is
+transcribed again and a new one comes in. Every wait is on what the API shows; nothing asserts how
+long anything took.
 """
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def voices(library: Library, turns: list[dict[str, Any]]) -> set[str]:
     return {spoken(library.talks[t["video_path"]], t["start_ms"], t["end_ms"]).speaker for t in turns}
 
 
-def spans(items: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
+def spans(items: Iterable[dict[str, Any]]) -> list[tuple[str, int, int]]:
     """Turns or hits as where they are: (video path, start, end), in order."""
     return sorted((i["video_path"], i["start_ms"], i["end_ms"]) for i in items)
 
@@ -117,21 +118,26 @@ def library(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iter
         run.stop()
 
 
-def wait_indexed(run: MakeRun) -> None:
+def wait_indexed(run: MakeRun, videos: int, *, after: dict[str, str] | None = None) -> None:
+    """Until every analysis of the videos is COMPLETED (those in `after`, task id: completed_at, again)."""
+
     def completed() -> list[dict[str, Any]]:
         run.check_alive()
         items = tasks(run)
         statuses = Counter(t["status"] for t in items)
-        if len(items) != ANALYSES * len(TALKS) or statuses != {"COMPLETED": len(items)}:
+        if len(items) != ANALYSES * videos or statuses != {"COMPLETED": len(items)}:
             raise NotYet(dict(statuses))
+        again = {t["id"]: t["completed_at"] for t in items if t["id"] in (after or {})}
+        if any(again[task] <= at for task, at in (after or {}).items()):
+            raise NotYet(f"not run again: {again}")
         return items
 
-    wait_until(completed, timeout=600, message="every analysis of the two videos COMPLETED", every=1)
+    wait_until(completed, timeout=600, message=f"every analysis of the {videos} videos COMPLETED", every=1)
 
 
 def test_voices_are_speakers_across_videos_named_searched_captioned_and_merged(library: Library) -> None:
     run = library.run
-    wait_indexed(run)
+    wait_indexed(run, len(TALKS))
 
     # Three speakers, one voice each; Beth's in both videos.
     speakers = turns_by_speaker(run)
@@ -203,3 +209,38 @@ def test_voices_are_speakers_across_videos_named_searched_captioned_and_merged(l
     turns = library.talks["radio/opening.mp4"].turns
     shown = cues(captions(run, radio, "vtt"))
     assert [voice for _, _, voice in shown] == ["Beth Jones" if t.speaker == "beth" else adams for t in turns], shown
+
+    names_and_merges_survive_a_reindex_and_a_new_video(library, adam, beth, after)
+
+
+def names_and_merges_survive_a_reindex_and_a_new_video(
+    library: Library, adam: str, beth: str, before: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The second video transcribed again, and a third in which Adam speaks alone: their voices join
+    the speakers there are (Dora's, Adam's since the merge), and Beth keeps her name."""
+    run = library.run
+    radio = next(t["video_id"] for t in before[beth] if t["video_path"] == "radio/opening.mp4")
+    transcription = next(t for t in tasks(run) if t["video_id"] == radio and t["task_type"] == "transcription")
+    again = httpx.post(
+        f"{run.api_url}/api/v1/videos/{radio}/reindex",
+        json={"task_types": ["transcription"], "only_stale": False},
+        headers=AUTH,
+        timeout=30,
+    )
+    assert again.status_code in {200, 202}, again.text
+    alone = "later/thanks.mp4"
+    media = Path(run.env["MEDIA_ROOTS"])
+    (media / alone).parent.mkdir(parents=True)
+    library.talks[alone] = make_conversation_video(media / alone, [LATER[2]])
+    found = httpx.post(f"{run.api_url}/api/v1/paths/discover", headers=AUTH, timeout=60)
+    assert found.status_code == 200, found.text
+    wait_indexed(run, len(library.talks), after={transcription["id"]: transcription["completed_at"]})
+
+    after = turns_by_speaker(run)
+    assert set(after) == {adam, beth} and get(run, f"/speakers/{beth}")["name"] == "Beth Jones"
+    assert voices(library, after[adam]) == {"adam", "dora"} and voices(library, after[beth]) == {"beth"}
+    counts = said(library)
+    assert Counter(t["video_path"] for t in after[adam]) == counts["adam"] + counts["dora"]
+    assert Counter(t["video_path"] for t in after[beth]) == counts["beth"]
+    [heard], [turn] = [t for t in after[adam] if t["video_path"] == alone], library.talks[alone].turns
+    assert abs(heard["start_ms"] - turn.start_ms) <= BOUNDS_MS and abs(heard["end_ms"] - turn.end_ms) <= BOUNDS_MS
