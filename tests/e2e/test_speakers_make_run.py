@@ -171,6 +171,7 @@ def test_voices_are_speakers_across_videos_named_searched_captioned_and_merged(l
     said_by_beth = {
         (path, t.start_ms) for path, talk in library.talks.items() for t in talk.turns if t.speaker == "beth"
     }
+    assert [s["id"] for s in get(run, "/speakers", q="bet")["items"]] == [beth]
     hits = get(run, "/search", q="beth jones", types="speaker", limit=50)["items"]
     assert {h["speaker"]["id"] for h in hits} == {beth} and {h["video_path"] for h in hits} == set(TALKS)
     assert len(hits) == len(said_by_beth)
