@@ -164,7 +164,7 @@ class TranscribeModel(InferenceModel):
         engine = self._engine(self.default_engine)
         engine.transcribe(DEFAULT_CHECKPOINT, np.zeros(SAMPLE_RATE, np.float32), "en", True, 1)
         engine.warm_up()
-        self.voices.embed(np.zeros(SAMPLE_RATE, np.float32))
+        self.voices.warm()
 
     def _options(self, config: Config) -> tuple[TranscribeEngine, str, str, bool, int]:
         import whisper.tokenizer
