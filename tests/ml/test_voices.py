@@ -135,3 +135,18 @@ def test_without_speakers_the_transcript_is_as_before_and_its_provenance_says_so
     without = voiced.check_config({"language": "en", "speakers": False})
     assert with_voices.weights != without.weights
     assert "+resemblyzer-0.1.4" in with_voices.producer_version and "resemblyzer" not in without.producer_version
+
+
+def test_a_turn_has_the_voice_it_has_alone_when_its_window_is_embedded_in_one_batch(
+    voiced: TranscribeModel, meetings: dict[str, Conversation]
+) -> None:
+    """The window's turns go through the encoder together (packed, each partial ending at its own
+    frame); each turn's voice is still that of its own speech, embedded on its own, as a clip."""
+    meeting = meetings["meeting"]
+    items = turns_of(voiced, meeting)
+    audio = load_audio(meeting.video.path)
+    assert audio is not None
+    for item in items:
+        alone = voiced.voices.embed(audio[item.start_ms * 16 : item.end_ms * 16])
+        assert alone is not None and item.voice is not None
+        assert float(np.dot(alone, item.voice) / np.linalg.norm(item.voice)) > 0.999, item.text
