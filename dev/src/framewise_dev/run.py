@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -119,8 +120,11 @@ def process_env(settings: DevSettings, database_url: str, valkey_url: str) -> di
     return env
 
 
-def ensure_ui() -> None:
-    """The web UI, built when ui/dist is missing or older than its sources; without npm the API runs alone."""
+def ensure_ui(env: Mapping[str, str]) -> None:
+    """The web UI, built when ui/dist is missing or older than its sources; without npm the API runs
+    alone. Not built when the API is told to serve another folder, or none (UI_DIR set, even empty)."""
+    if "UI_DIR" in env:
+        return
     try:
         if build_ui():
             print(f"framewise: built the web UI into {UI_DIR / 'dist'}", flush=True)
@@ -238,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         env["SERVICES_STATE_FILE"] = str(data_dir / "services.json")
         subprocess.run([sys.executable, "-m", "framewise_api.migrate", "upgrade", "head"], env=env, check=True)
         ensure_sample(first_root(settings))
-        ensure_ui()
+        ensure_ui(env)
         print(
             f"framewise: web UI and API on http://127.0.0.1:{settings.api_port} (docs at /docs), "
             f"ML service on http://127.0.0.1:{settings.ml_port}; Ctrl-C stops everything",
