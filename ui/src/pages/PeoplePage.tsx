@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { useCallback, useState } from "react";
+import { useSearchParams } from "react-router";
 import { messageOf } from "../api/problem";
 import { useMergePersons, usePersons } from "../api/persons";
 import { PEOPLE_LIMIT } from "../api/queries";
@@ -7,44 +7,12 @@ import type { Person } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Pager } from "../components/Pager";
 import { MergeBar } from "../components/people/MergeBar";
+import { NameFilter } from "../components/people/NameFilter";
 import { RegroupButton } from "../components/people/RegroupButton";
 import { PersonCard } from "../components/people/PersonCard";
-import { useDebounced } from "../hooks/useDebounced";
 import { useTitle } from "../hooks/useTitle";
 import { displayName, mergedText } from "../lib/people";
 import { parsePeopleState, peopleHref } from "../lib/urls";
-
-const FILTER_DELAY_MS = 300;
-
-/** The name filter: what is typed goes into the address once typing pauses (the listing follows it). */
-function NameFilter({ q }: { q: string }) {
-  const navigate = useNavigate();
-  const [text, setText] = useState(q);
-  const settled = useDebounced(text, FILTER_DELAY_MS);
-  const applied = useRef(settled);
-  useEffect(() => {
-    // Only what was typed moves the address: going back to another filter is not undone here.
-    if (settled === applied.current) return;
-    applied.current = settled;
-    if (settled.trim() !== q.trim()) void navigate(peopleHref(settled), { replace: true });
-  }, [settled, q, navigate]);
-  return (
-    <form
-      className="filters"
-      role="search"
-      aria-label="Filter people"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void navigate(peopleHref(text), { replace: true });
-      }}
-    >
-      <div className="field wide">
-        <label htmlFor="person-q">Name begins with</label>
-        <input id="person-q" type="search" value={text} onChange={(e) => setText(e.currentTarget.value)} />
-      </div>
-    </form>
-  );
-}
 
 export default function PeoplePage() {
   useTitle("People");
@@ -86,7 +54,7 @@ export default function PeoplePage() {
       <h1>People</h1>
       <p className="help">Faces found across the library, grouped by who they look like. Click a name to name them.</p>
       <div className="people-tools">
-        <NameFilter q={state.q} />
+        <NameFilter q={state.q} hrefOf={peopleHref} id="person-q" label="Filter people" />
         <RegroupButton onAsk={onRegroupAsked} onDone={onRegrouped} />
       </div>
       <p role="status" className="said">
@@ -99,6 +67,7 @@ export default function PeoplePage() {
           busy={merge.isPending}
           onMerge={onMerge}
           onClear={() => setSelected(new Map())}
+          optionText={(p) => `${displayName(p.name)} (${p.faces})`}
         />
       )}
       {persons.isError && <ErrorNotice error={persons.error} />}

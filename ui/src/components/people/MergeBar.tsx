@@ -1,16 +1,31 @@
 import { type FormEvent, useState } from "react";
-import type { Person } from "../../api/types";
-import { displayName } from "../../lib/people";
 
-interface Props {
-  selected: readonly Person[];
-  busy: boolean;
-  onMerge: (into: Person, others: Person[]) => void;
-  onClear: () => void;
+/** What can be merged: a person, a speaker. */
+interface Mergeable {
+  id: string;
+  name: string | null;
 }
 
-/** With two or more persons selected: which of them the others are, merged into it. */
-export function MergeBar({ selected, busy, onMerge, onClear }: Props) {
+interface Props<T extends Mergeable> {
+  selected: readonly T[];
+  busy: boolean;
+  onMerge: (into: T, others: T[]) => void;
+  onClear: () => void;
+  /** What the bar says it merges ("persons", "speakers"). */
+  what?: string;
+  /** What one is shown as in the choice: "Ada Lovelace (3)". */
+  optionText: (item: T) => string;
+}
+
+/** With two or more selected: which of them the others are, merged into it. */
+export function MergeBar<T extends Mergeable>({
+  selected,
+  busy,
+  onMerge,
+  onClear,
+  what = "persons",
+  optionText,
+}: Props<T>) {
   const [chosen, setChosen] = useState<string>("");
   const into = selected.find((p) => p.id === chosen) ?? selected[0];
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -22,14 +37,14 @@ export function MergeBar({ selected, busy, onMerge, onClear }: Props) {
     );
   };
   return (
-    <form className="merge-bar" aria-label="Merge the selected persons" onSubmit={submit}>
+    <form className="merge-bar" aria-label={`Merge the selected ${what}`} onSubmit={submit}>
       <span>{selected.length} selected</span>
       <div className="field">
         <label htmlFor="merge-into">Merge into</label>
         <select id="merge-into" value={into?.id ?? ""} onChange={(e) => setChosen(e.currentTarget.value)}>
           {selected.map((p) => (
             <option key={p.id} value={p.id}>
-              {displayName(p.name)} ({p.faces})
+              {optionText(p)}
             </option>
           ))}
         </select>

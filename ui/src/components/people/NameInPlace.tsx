@@ -1,18 +1,31 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { useRenamePerson } from "../../api/persons";
 import { displayName, nameToSave } from "../../lib/people";
 import { ErrorNotice } from "../ErrorNotice";
 
-interface Props {
-  personId: string;
-  name: string | null;
+/** What a name in place needs of its write: send a name, and where that write stands. */
+export interface Renaming {
+  save: (name: string | null, done: () => void) => void;
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  reset: () => void;
 }
 
-/** A person's name, named in place: click it (or press Enter on it), type, Enter saves, Escape leaves it
- * as it was. What the API refused is said under the field, which stays open. */
-export function NameInPlace({ personId, name }: Props) {
+interface EditorProps {
+  /** The name as the API has it (null: unnamed). */
+  name: string | null;
+  /** What is shown for it ("Unnamed", "Speaker 3" while unnamed). */
+  shown: string;
+  rename: Renaming;
+  className?: string;
+}
+
+/** A name, named in place: click it (or press Enter on it), type, Enter saves, Escape leaves it as it was.
+ * What the API refused is said under the field, which stays open. */
+export function NameEditor({ name, shown, rename, className = "" }: EditorProps) {
   const [editing, setEditing] = useState(false);
-  const rename = useRenamePerson();
+  const errorId = useId();
   const field = useRef<HTMLInputElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const returnFocus = useRef(false);
@@ -34,7 +47,7 @@ export function NameInPlace({ personId, name }: Props) {
     const text = field.current?.value ?? "";
     const next = nameToSave(text);
     if (next === name) return stop();
-    rename.mutate({ personId, name: next }, { onSuccess: stop });
+    rename.save(next, stop);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.key === "Escape") {
@@ -48,11 +61,11 @@ export function NameInPlace({ personId, name }: Props) {
       <button
         type="button"
         ref={button}
-        className={`name-button${name === null ? " unnamed" : ""}`}
+        className={`name-button${name === null ? " unnamed" : ""}${className ? ` ${className}` : ""}`}
         title="Click to name"
         onClick={() => setEditing(true)}
       >
-        {displayName(name)}
+        {shown}
         <span className="sr-only"> (rename)</span>
       </button>
     );
@@ -68,13 +81,26 @@ export function NameInPlace({ personId, name }: Props) {
         placeholder="Name"
         onKeyDown={onKeyDown}
         readOnly={rename.isPending}
-        aria-describedby={rename.isError ? `name-error-${personId}` : undefined}
+        aria-describedby={rename.isError ? errorId : undefined}
       />
       {rename.isError && (
-        <div id={`name-error-${personId}`}>
+        <div id={errorId}>
           <ErrorNotice error={rename.error} />
         </div>
       )}
     </form>
   );
+}
+
+/** A person's name, named in place (see NameEditor). */
+export function NameInPlace({ personId, name }: { personId: string; name: string | null }) {
+  const mutation = useRenamePerson();
+  const rename: Renaming = {
+    save: (next, done) => mutation.mutate({ personId, name: next }, { onSuccess: done }),
+    isPending: mutation.isPending,
+    isError: mutation.isError,
+    error: mutation.error,
+    reset: mutation.reset,
+  };
+  return <NameEditor name={name} shown={displayName(name)} rename={rename} />;
 }

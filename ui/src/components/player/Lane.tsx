@@ -25,12 +25,21 @@ interface BlockProps {
   focusHere: number;
   durationMs: number;
   laneName: string;
+  colourOf?: (moment: Hit) => string | undefined;
   onChoose: (moment: Hit, index: number, label: string) => void;
 }
 
 /** A block of a lane's moments, drawn again only when the tab stop enters or leaves it: moving along a
  * lane of 2,000 moments redraws two blocks of BLOCK, not the lane. */
-const LaneBlock = memo(function LaneBlock({ moments, first, focusHere, durationMs, laneName, onChoose }: BlockProps) {
+const LaneBlock = memo(function LaneBlock({
+  moments,
+  first,
+  focusHere,
+  durationMs,
+  laneName,
+  colourOf,
+  onChoose,
+}: BlockProps) {
   return moments.map((m, j) => {
     const place = placeOnLane(m, durationMs);
     const label = momentLabel(laneName, m);
@@ -42,7 +51,7 @@ const LaneBlock = memo(function LaneBlock({ moments, first, focusHere, durationM
         title={label}
         aria-label={label}
         tabIndex={j === focusHere ? 0 : -1}
-        style={{ left: `${place.leftPct}%`, width: `${place.widthPct}%` }}
+        style={{ left: `${place.leftPct}%`, width: `${place.widthPct}%`, background: colourOf?.(m) }}
         onClick={() => onChoose(m, first + j, label)}
       />
     );
@@ -52,14 +61,37 @@ const LaneBlock = memo(function LaneBlock({ moments, first, focusHere, durationM
 const BLOCK = 100;
 const NONE: readonly Hit[] = [];
 
-/** The moments of one analysis across the video, drawn once they are all in. A lane is one tab stop (the
- * arrow keys move along it); a moment seeks the player there and is selected. */
-export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, onSeek, onPick }: Props) {
+/** The moments of one analysis across the video, drawn once they are all in (see LaneView). */
+export const Lane = memo(function Lane({ videoId, analysis, ...rest }: Props) {
   const moments = useLaneMoments(videoId, analysis.moment);
   const items = moments.data?.items ?? NONE;
+  const title = laneTitle(analysis.name, items.length, moments.data?.total ?? 0, MAX_MOMENTS_PER_LANE);
+  return <LaneView lane={analysis} title={title} items={items} error={moments.error} {...rest} />;
+});
+
+interface ViewProps extends Omit<Props, "videoId" | "analysis"> {
+  lane: LaneKind;
+  /** What the lane says of itself, beside its track. */
+  title: string;
+  items: readonly Hit[];
+  error: unknown;
+  /** A moment's own colour (else the lane's). */
+  colourOf?: (moment: Hit) => string | undefined;
+}
+
+/** A lane: one tab stop (the arrow keys move along it); a moment seeks the player there and is selected. */
+export const LaneView = memo(function LaneView({
+  lane,
+  title,
+  items,
+  error,
+  colourOf,
+  durationMs,
+  clock,
+  onSeek,
+  onPick,
+}: ViewProps) {
   const blocks = useMemo(() => inBlocks(items, BLOCK), [items]);
-  const shown = items.length;
-  const total = moments.data?.total ?? 0;
   const [focusAt, setFocusAt] = useState(0);
   const track = useRef<HTMLDivElement>(null);
 
@@ -82,9 +114,9 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
 
   let first = 0;
   return (
-    <div className="lane" data-lane={analysis.moment}>
-      <span className="lane-name">{laneTitle(analysis.name, shown, total, MAX_MOMENTS_PER_LANE)}</span>
-      <div className="track" role="toolbar" aria-label={`${analysis.name} lane`} ref={track} onKeyDown={onKeyDown}>
+    <div className="lane" data-lane={lane.moment}>
+      <span className="lane-name">{title}</span>
+      <div className="track" role="toolbar" aria-label={`${lane.name} lane`} ref={track} onKeyDown={onKeyDown}>
         <Playhead clock={clock} durationMs={durationMs} />
         {blocks.map((block, n) => {
           const here = first;
@@ -97,12 +129,13 @@ export const Lane = memo(function Lane({ videoId, analysis, durationMs, clock, o
               first={here}
               focusHere={focusHere}
               durationMs={durationMs}
-              laneName={analysis.name}
+              laneName={lane.name}
+              colourOf={colourOf}
               onChoose={onChoose}
             />
           );
         })}
-        {moments.isError && <ErrorNotice error={moments.error} />}
+        {error ? <ErrorNotice error={error} /> : null}
       </div>
     </div>
   );
