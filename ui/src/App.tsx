@@ -21,12 +21,16 @@ const lazyPages = {
   work: lazyPage(() => import("./pages/WorkPage")),
   people: lazyPage(() => import("./pages/PeoplePage")),
   person: lazyPage(() => import("./pages/PersonPage")),
+  speakers: lazyPage(() => import("./pages/SpeakersPage")),
+  speaker: lazyPage(() => import("./pages/SpeakerPage")),
 } satisfies Record<Exclude<PageName, "library">, unknown>;
 const SearchPage = lazyPages.search.Page;
 const VideoPage = lazyPages.video.Page;
 const WorkPage = lazyPages.work.Page;
 const PeoplePage = lazyPages.people.Page;
 const PersonPage = lazyPages.person.Page;
+const SpeakersPage = lazyPages.speakers.Page;
+const SpeakerPage = lazyPages.speaker.Page;
 
 /** Fetches the code of the page at `pathname` now, beside the session check rather than after it. */
 export function preloadPage(pathname: string): void {
@@ -92,6 +96,8 @@ export function App() {
             <Route path="/videos/:id" element={<VideoPage />} />
             <Route path="/people" element={<PeoplePage />} />
             <Route path="/people/:id" element={<PersonPage />} />
+            <Route path="/speakers" element={<SpeakersPage />} />
+            <Route path="/speakers/:id" element={<SpeakerPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

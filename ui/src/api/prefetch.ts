@@ -2,8 +2,17 @@
 // page's code rather than after them, so the page draws as soon as both are in.
 import type { QueryClient } from "@tanstack/react-query";
 import { LANES } from "../lib/analyses";
-import { pageOf, parseLibraryState, parsePeopleState, personOfPath, videoOfPath } from "../lib/urls";
-import { laneMomentsQuery, personQuery, personsQuery, sessionQuery, videoQuery, videosQuery } from "./queries";
+import { pageOf, parseLibraryState, parsePeopleState, personOfPath, speakerOfPath, videoOfPath } from "../lib/urls";
+import {
+  laneMomentsQuery,
+  personQuery,
+  personsQuery,
+  sessionQuery,
+  speakerQuery,
+  speakersQuery,
+  videoQuery,
+  videosQuery,
+} from "./queries";
 
 /** Starts the session check and the first reads of the page at `pathname` + `search` (none of the live
  * listings: those are asked for by the page that shows them, as they are dropped when none does). */
@@ -22,5 +31,10 @@ export function prefetchPage(queryClient: QueryClient, pathname: string, search:
   } else if (page === "person") {
     const id = personOfPath(pathname);
     if (id !== null) void queryClient.prefetchQuery(personQuery(id));
+  } else if (page === "speakers") {
+    void queryClient.prefetchQuery(speakersQuery(parsePeopleState(new URLSearchParams(search))));
+  } else if (page === "speaker") {
+    const id = speakerOfPath(pathname);
+    if (id !== null) void queryClient.prefetchQuery(speakerQuery(id));
   }
 }

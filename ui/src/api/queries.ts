@@ -427,3 +427,23 @@ export function personQuery(personId: string) {
       call(client.GET("/api/v1/persons/{person_id}", { params: { path: { person_id: personId } }, signal })),
   });
 }
+
+// ------------------------------------------------------------------------------------- speakers
+
+export const SPEAKERS_LIMIT = 50;
+
+export function speakersQuery(state: PeopleState) {
+  const query = { q: state.q.trim() || undefined, limit: SPEAKERS_LIMIT, offset: state.offset };
+  return queryOptions({
+    queryKey: ["speakers", "list", query],
+    queryFn: ({ signal }) => call(client.GET("/api/v1/speakers", { params: { query }, signal })),
+  });
+}
+
+export function speakerQuery(speakerId: string) {
+  return queryOptions({
+    queryKey: ["speakers", "one", speakerId],
+    queryFn: ({ signal }) =>
+      call(client.GET("/api/v1/speakers/{speaker_id}", { params: { path: { speaker_id: speakerId } }, signal })),
+  });
+}

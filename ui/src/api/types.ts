@@ -46,3 +46,6 @@ export type AppearancePage = Answer<"/api/v1/persons/{person_id}/appearances", "
 export type RegroupStatus = Answer<"/api/v1/persons/regroup", "get">;
 export type SearchQuery = Query<"/api/v1/search", "get">;
 export type VideoSort = NonNullable<Query<"/api/v1/videos", "get">["sort"]>;
+export type Speaker = Answer<"/api/v1/speakers/{speaker_id}", "get">;
+export type SpeakerPage = Answer<"/api/v1/speakers", "get">;
+export type SpeakerTurn = Answer<"/api/v1/speakers/{speaker_id}/appearances", "get">["items"][number];

@@ -15,6 +15,8 @@ describe("the shell", () => {
     expect(sectionOf("/work/")).toBe("work");
     expect(sectionOf("/people")).toBe("people");
     expect(sectionOf("/people/0f8fad5b-d9cb-469f-a165-70867728950e")).toBe("people");
+    expect(sectionOf("/speakers")).toBe("speakers");
+    expect(sectionOf("/speakers/0f8fad5b-d9cb-469f-a165-70867728950e")).toBe("speakers");
     expect(sectionOf("/elsewhere")).toBe("none");
   });
 

@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useRef } from "react";
 import { Link, useLocation } from "react-router";
 
-export type Section = "library" | "search" | "people" | "work" | "none";
+export type Section = "library" | "search" | "people" | "speakers" | "work" | "none";
 
 /** Which item of the main navigation an address belongs to (a video belongs to the library). */
 export function sectionOf(pathname: string): Section {
@@ -10,6 +10,7 @@ export function sectionOf(pathname: string): Section {
   if (path === "/search") return "search";
   if (path === "/work") return "work";
   if (path === "/people" || path.startsWith("/people/")) return "people";
+  if (path === "/speakers" || path.startsWith("/speakers/")) return "speakers";
   return "none";
 }
 
@@ -40,6 +41,9 @@ export function Shell({ onSignOut, children }: { onSignOut: () => void; children
           </Link>
           <Link to="/people" aria-current={current("people")}>
             People
+          </Link>
+          <Link to="/speakers" aria-current={current("speakers")}>
+            Speakers
           </Link>
           <Link to="/work" aria-current={current("work")}>
             Work

@@ -26,8 +26,10 @@ export const PEOPLE_LANE: LaneKind = { moment: "person", name: "People" };
 /** The timeline's lanes, in order: one per analysis, then the people. */
 export const LANES: readonly LaneKind[] = [...ANALYSES, PEOPLE_LANE];
 
-/** What a kind of moment is called: "Objects", "People" (the raw type for one the UI does not know). */
+/** What a kind of moment is called: "Objects", "People", "Speakers" (a named speaker's turn, which has
+ * no lane of its own: the speakers' lane comes from the transcript), the raw type for one the UI does not know. */
 export function momentName(moment: string): string {
+  if (moment === "speaker") return "Speakers";
   return LANES.find((lane) => lane.moment === moment)?.name ?? moment;
 }
 

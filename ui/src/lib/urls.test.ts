@@ -10,6 +10,8 @@ import {
   queryString,
   searchApiParams,
   searchHref,
+  speakerOfPath,
+  speakersHref,
   startMsOf,
   videoIdOf,
   videoOfPath,
@@ -28,6 +30,12 @@ describe("URL state", () => {
     expect(pageOf("/videos/0F8FAD5B-D9CB-469F-A165-70867728950E")).toBe("video");
     expect(pageOf("/videos/not-an-id")).toBeNull();
     expect(pageOf("/elsewhere")).toBeNull();
+    expect(pageOf("/speakers/")).toBe("speakers");
+    expect(pageOf("/speakers/3C9E2F4A-7B1D-4E6A-9C5F-1D2B3A4E5F60")).toBe("speaker");
+    expect(pageOf("/speakers/not-an-id")).toBeNull();
+    expect(speakerOfPath("/speakers/3C9E2F4A-7B1D-4E6A-9C5F-1D2B3A4E5F60")).toBe(
+      "3c9e2f4a-7b1d-4e6a-9c5f-1d2b3a4e5f60",
+    );
   });
 
   it("takes a video's id only when it is one, in lower case", () => {
@@ -70,7 +78,15 @@ describe("URL state", () => {
 
   it("round-trips the search state and ignores unknown types", () => {
     const state = parseSearchState(p("q=thursday&types=transcript,bogus&offset=20"));
-    expect(state).toEqual({ q: "thursday", types: ["transcript"], label: "", lang: "", sort: "", offset: 20 });
+    expect(state).toEqual({
+      q: "thursday",
+      types: ["transcript"],
+      label: "",
+      lang: "",
+      speaker: "",
+      sort: "",
+      offset: 20,
+    });
     expect(parseSearchState(p("sort=time")).sort).toBe("time");
     expect(parseSearchState(p("sort=bogus")).sort).toBe("");
     expect(parseSearchState(p("offset=-5")).offset).toBe(0);
@@ -87,6 +103,18 @@ describe("URL state", () => {
     expect(searchApiParams(state)).toEqual({ q: '"thursday morning" -rain', lang: "fr" });
     expect(searchHref(state)).toBe("/search?q=%22thursday+morning%22+-rain&lang=fr");
     expect(isSearching(parseSearchState(p("lang=de")))).toBe(true);
+  });
+
+  it("keeps the speaker asked for (an id only), in the address and for the API", () => {
+    const id = "3c9e2f4a-7b1d-4e6a-9c5f-1d2b3a4e5f60";
+    const state = parseSearchState(p(`speaker=${id.toUpperCase()}&q=engine`));
+    expect(state.speaker).toBe(id);
+    expect(searchApiParams(state)).toEqual({ q: "engine", speaker: id });
+    expect(searchHref(state)).toBe(`/search?q=engine&speaker=${id}`);
+    expect(isSearching(parseSearchState(p(`speaker=${id}`)))).toBe(true);
+    expect(parseSearchState(p("speaker=ada")).speaker).toBe("");
+    expect(speakersHref("  ada ")).toBe("/speakers?q=ada");
+    expect(speakersHref("")).toBe("/speakers");
   });
 
   it("reads the time to play from, in seconds", () => {

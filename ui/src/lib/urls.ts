@@ -10,7 +10,7 @@ export function videoIdOf(text: string | undefined): string | null {
   return text !== undefined && UUID.test(text) ? text.toLowerCase() : null;
 }
 
-export type PageName = "library" | "search" | "video" | "work" | "people" | "person";
+export type PageName = "library" | "search" | "video" | "work" | "people" | "person" | "speakers" | "speaker";
 
 /** Which page an address shows (null: none, the not-found page). */
 export function pageOf(pathname: string): PageName | null {
@@ -20,12 +20,19 @@ export function pageOf(pathname: string): PageName | null {
   if (path === "/work") return "work";
   if (path === "/people") return "people";
   if (personOfPath(path)) return "person";
+  if (path === "/speakers") return "speakers";
+  if (speakerOfPath(path)) return "speaker";
   return videoOfPath(path) ? "video" : null;
 }
 
 /** The id of the person whose page is at `pathname` (`/people/<id>`), or null. */
 export function personOfPath(pathname: string): string | null {
   return videoIdOf(/^\/people\/([^/]+)\/*$/.exec(pathname)?.[1]);
+}
+
+/** The id of the speaker whose page is at `pathname` (`/speakers/<id>`), or null. */
+export function speakerOfPath(pathname: string): string | null {
+  return videoIdOf(/^\/speakers\/([^/]+)\/*$/.exec(pathname)?.[1]);
 }
 
 /** The id of the video whose page is at `pathname` (`/videos/<id>`), or null. */
@@ -101,6 +108,7 @@ export interface SearchState {
   types: MomentType[];
   label: string;
   lang: string; // only speech in this language (ISO 639-1); "" for any
+  speaker: string; // only what this speaker said (their id); "" for anyone
   sort: "" | "relevance" | "time";
   offset: number;
 }
@@ -113,6 +121,7 @@ export function parseSearchState(params: URLSearchParams): SearchState {
     types,
     label: params.get("label") ?? "",
     lang: params.get("lang") ?? "",
+    speaker: videoIdOf(params.get("speaker") ?? undefined) ?? "",
     sort: sort === "time" || sort === "relevance" ? sort : "",
     offset: parseOffset(params.get("offset")),
   };
@@ -123,6 +132,7 @@ export interface SearchParams {
   types?: MomentType[];
   label?: string;
   lang?: string;
+  speaker?: string;
   sort?: "relevance" | "time";
 }
 
@@ -133,13 +143,14 @@ export function searchApiParams(state: SearchState): SearchParams {
   if (state.types.length) out.types = state.types;
   if (state.label.trim()) out.label = state.label.trim();
   if (state.lang.trim()) out.lang = state.lang.trim();
+  if (state.speaker) out.speaker = state.speaker;
   if (state.sort) out.sort = state.sort;
   return out;
 }
 
 /** Whether a search is being made (else the page only offers the form). */
 export function isSearching(state: SearchState): boolean {
-  return Boolean(state.q.trim() || state.label.trim() || state.lang.trim() || state.types.length);
+  return Boolean(state.q.trim() || state.label.trim() || state.lang.trim() || state.speaker || state.types.length);
 }
 
 export function searchHref(state: SearchState): string {
@@ -171,6 +182,11 @@ export function parsePeopleState(params: URLSearchParams): PeopleState {
 /** The People page filtered by a name's beginning (the first page of it). */
 export function peopleHref(q: string): string {
   return `/people${queryString({ q: q.trim() })}`;
+}
+
+/** The Speakers page filtered by a name's beginning (the first page of it); its state is the People page's. */
+export function speakersHref(q: string): string {
+  return `/speakers${queryString({ q: q.trim() })}`;
 }
 
 // --------------------------------------------------------------------------------------- work

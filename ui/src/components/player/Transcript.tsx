@@ -5,7 +5,9 @@ import { useClock } from "../../hooks/useClock";
 import type { PlayerClock } from "../../lib/clock";
 import { formatTime } from "../../lib/format";
 import { inTimeOrder, type Selected } from "../../lib/moments";
+import { speakerColour, speakerName, startsRun } from "../../lib/speakers";
 import { activeIndex } from "../../lib/timeline";
+import { SpeakerName } from "../speakers/SpeakerName";
 
 interface Props {
   videoId: string;
@@ -22,26 +24,40 @@ function scrollBehaviour(): ScrollBehavior {
 interface SegmentProps {
   segment: Hit;
   current: boolean;
+  /** Whether the segment starts its speaker's run: their name is shown above it, to be named in place. */
+  showSpeaker: boolean;
   onChoose: (segment: Hit) => void;
 }
 
-/** One segment: drawn again only when it becomes, or stops being, the one played. */
-const Segment = memo(function Segment({ segment, current, onChoose }: SegmentProps) {
+/** One segment: drawn again only when it becomes, or stops being, the one played. Who speaks is shown once
+ * a run of their lines (a button that names them in place), and said in every line's own name for
+ * screen readers, which read a line alone. */
+const Segment = memo(function Segment({ segment, current, showSpeaker, onChoose }: SegmentProps) {
+  const speaker = segment.speaker;
   return (
-    <li>
+    <li className={speaker ? "spoken" : undefined}>
+      {speaker && showSpeaker && (
+        <div className="speaker-label">
+          <span className="speaker-dot" style={{ background: speakerColour(speaker.number) }} aria-hidden="true" />
+          <SpeakerName speaker={speaker} />
+        </div>
+      )}
       <button
         type="button"
         className="segment"
         aria-current={current ? "true" : undefined}
         onClick={() => onChoose(segment)}
       >
-        <span className="time">{formatTime(segment.start_ms)}</span> {segment.text}
+        <span className="time">{formatTime(segment.start_ms)}</span>{" "}
+        {speaker && <span className="sr-only">{speakerName(speaker)}: </span>}
+        {segment.text}
       </button>
     </li>
   );
 });
 
-/** What was said, a button per segment; the segment being played is marked (aria-current) and kept in view. */
+/** What was said, a button per segment, with who says it; the segment being played is marked (aria-current)
+ * and kept in view. */
 export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onPick }: Props) {
   // The transcript lane's moments: the same cache entry as the lane (one set of requests for both).
   const moments = useLaneMoments(videoId, "transcript");
@@ -55,7 +71,7 @@ export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onP
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
     if (active < 0) return;
-    const current = list.current?.children[active]?.firstElementChild;
+    const current = list.current?.children[active]?.querySelector(".segment");
     current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehaviour() });
   }, [active, segments]);
   const onChoose = useCallback(
@@ -74,7 +90,13 @@ export const Transcript = memo(function Transcript({ videoId, clock, onSeek, onP
     body = (
       <ol className="transcript-list" ref={list}>
         {segments.map((s, i) => (
-          <Segment key={`${s.start_ms}:${i}`} segment={s} current={i === active} onChoose={onChoose} />
+          <Segment
+            key={`${s.start_ms}:${i}`}
+            segment={s}
+            current={i === active}
+            showSpeaker={startsRun(segments, i)}
+            onChoose={onChoose}
+          />
         ))}
       </ol>
     );

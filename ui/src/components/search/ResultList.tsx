@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import type { Hit } from "../../api/types";
 import { momentName } from "../../lib/analyses";
 import { fileName, formatTime, languageName } from "../../lib/format";
+import { speakerName } from "../../lib/speakers";
 import { hitHref, type SearchState } from "../../lib/urls";
 import { Snippet } from "./Snippet";
 
@@ -16,8 +17,15 @@ function HitItem({ hit, state }: { hit: Hit; state: SearchState }) {
           <Snippet html={hit.snippet} />
           <span className="meta">
             {kind}
-            {hit.language ? ` (${languageName(hit.language)})` : ""} · {fileName(hit.video_path)} ·{" "}
-            {formatTime(hit.start_ms)}
+            {hit.language ? ` (${languageName(hit.language)})` : ""}
+            {hit.speaker && (
+              <span className="said-by">
+                {" "}
+                · <span className="sr-only">said by </span>
+                {speakerName(hit.speaker)}
+              </span>
+            )}{" "}
+            · {fileName(hit.video_path)} · {formatTime(hit.start_ms)}
             {hit.match === "phrase" && (
               <span className="badge" title="The quoted words, in that order">
                 Phrase

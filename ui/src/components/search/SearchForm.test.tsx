@@ -61,6 +61,39 @@ describe("the search form", () => {
     expect(screen.getByLabelText("address").textContent).toBe("/search?q=municipaux&lang=en");
   });
 
+  it("keeps the speaker the address names, by name, until unchecked", () => {
+    const speaker = "3c9e2f4a-7b1d-4e6a-9c5f-1d2b3a4e5f60";
+    const queryClient = testQueryClient();
+    queryClient.setQueryData(["labels", ["transcript"], ""], []);
+    queryClient.setQueryData(["search-languages"], []);
+    queryClient.setQueryData(["speakers", "one", speaker], {
+      id: speaker,
+      name: null,
+      number: 3,
+      segments: 4,
+      videos: 1,
+      person_id: null,
+      suggestion: null,
+    });
+    const at = `/search?types=transcript&speaker=${speaker}`;
+    renderWith(
+      <>
+        <SearchForm state={parseSearchState(new URLSearchParams(at.split("?")[1]))} autoFocus={false} />
+        <Address />
+      </>,
+      { at, queryClient },
+    );
+    const saidBy = screen.getByRole<HTMLInputElement>("checkbox", { name: "Said by Speaker 3" });
+    expect(saidBy.checked).toBe(true);
+    const field = screen.getByLabelText<HTMLInputElement>("Search");
+    fireEvent.change(field, { target: { value: "engine" } });
+    fireEvent.submit(field.form as HTMLFormElement);
+    expect(screen.getByLabelText("address").textContent).toBe(`/search?q=engine&types=transcript&speaker=${speaker}`);
+    fireEvent.click(saidBy);
+    fireEvent.submit(field.form as HTMLFormElement);
+    expect(screen.getByLabelText("address").textContent).toBe("/search?q=engine&types=transcript");
+  });
+
   it("takes / to the search field", () => {
     renderWith(<SearchForm state={parseSearchState(new URLSearchParams())} autoFocus={false} />, {
       queryClient: (() => {

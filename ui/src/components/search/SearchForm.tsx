@@ -1,16 +1,19 @@
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { useSearchLanguages, useSuggestions } from "../../api/queries";
+import { useSpeaker } from "../../api/speakers";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useShortcuts } from "../../hooks/useShortcuts";
 import { isMomentType, LANES } from "../../lib/analyses";
 import { languageName } from "../../lib/format";
 import { formText } from "../../lib/forms";
+import { speakerName } from "../../lib/speakers";
 import { suggestionKinds, suggestionOptions } from "../../lib/suggestions";
-import { type SearchState, searchHref } from "../../lib/urls";
+import { type SearchState, searchHref, videoIdOf } from "../../lib/urls";
 import { SelectField } from "../SelectField";
 
-/** The search: words ("a phrase", -word), types, a label, the speech's language and an order; submitting it changes the address (the state lives there). */
+/** The search: words ("a phrase", -word), types, a label, the speech's language, who said it (when the address
+ * names a speaker) and an order; submitting it changes the address (the state lives there). */
 export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus: boolean }) {
   const navigate = useNavigate();
   const [typed, setTyped] = useState("");
@@ -42,6 +45,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
         types,
         label: text("label"),
         lang: text("lang"),
+        speaker: videoIdOf(text("speaker")) ?? "",
         sort: text("sort") === "time" ? "time" : "",
         offset: 0,
       }),
@@ -91,6 +95,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
           onInput={(e) => setTyped(e.currentTarget.value)}
         />
       </div>
+      {state.speaker && <SaidBy speakerId={state.speaker} />}
       {languageOptions.length > 1 && (
         <SelectField id="lang" label="Language" options={languageOptions} defaultValue={state.lang} />
       )}
@@ -105,5 +110,19 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
       />
       <button type="submit">Search</button>
     </form>
+  );
+}
+
+/** The speaker filter the address holds: kept while checked (unchecked, the next search is anyone's). */
+function SaidBy({ speakerId }: { speakerId: string }) {
+  const speaker = useSpeaker(speakerId);
+  const who = speaker.data ? speakerName(speaker.data) : speaker.isError ? "an unknown speaker" : "…";
+  return (
+    <fieldset>
+      <legend>Speaker</legend>
+      <label className="check">
+        <input type="checkbox" name="speaker" value={speakerId} defaultChecked /> Said by {who}
+      </label>
+    </fieldset>
   );
 }
