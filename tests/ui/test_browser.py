@@ -20,24 +20,39 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from framewise.application.face_grouping import add_faces
+from framewise.application.results import RunOutcome
+from framewise.application.use_cases.task_runner import RunTask, TaskRunner
+from framewise.contracts.ml import InferenceResponse, Timings
 from framewise.domain.faces import FaceTrack
 from framewise.domain.ids import TaskId, VideoId
+from framewise.domain.payloads import TranscriptSegmentV1
+from framewise.domain.provenance import Provenance
+from framewise.domain.retry import RetryPolicy
+from framewise.domain.routing import TaskType
+from framewise.domain.windows import WindowSizes
+from framewise.infrastructure.clock import SystemClock
+from framewise.infrastructure.media.library import LocalMediaLibrary
+from framewise.infrastructure.ml.kept_results import KeptResults
 from framewise.infrastructure.postgres.database import create_engine, session_factory
+from framewise.infrastructure.postgres.heartbeats import SqlHeartbeats
 from framewise.infrastructure.postgres.unit_of_work import SqlUnitOfWork
-from framewise_dev.media import SampleVideo
+from framewise_dev.media import SampleVideo, Segment, make_sample_video
 from framewise_dev.ui_build import UI_DIR
 from tests.e2e.ml_proxy import MlProxy
 from tests.e2e.processes import TOKEN, running_ml, running_stack
 from tests.e2e.waits import NotYet, wait_until
+from tests.fakes import FakeMlClient
 from tests.tools import require_tool, requires
+from tests.voices import voice
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 
@@ -238,7 +253,7 @@ def search_and_play_the_moment(page: Any, api: httpx.Client) -> None:
     hits.first.click()
     page.wait_for_url("**/videos/**")
     wait_playing_within(page, expected["start_ms"], expected["end_ms"])
-    assert page.locator(".timeline .lane").count() == 7  # six analyses and the people
+    assert page.locator(".timeline .lane").count() == 8  # six analyses, the people and the speakers
     active = page.locator('.transcript-list button[aria-current="true"]')
     active.wait_for()
     assert "lazy" in active.inner_text().lower()  # the transcript follows the player
@@ -456,3 +471,317 @@ def a_persons_appearance_in_the_player(page: Any, api: httpx.Client, people: See
     assert lane.count() == 1 and lane.first.get_attribute("aria-label").startswith(f"People: {ASTRONAUT_NAME} at")
     page.locator(".boxes .box.face.named").filter(has_text=ASTRONAUT_NAME).first.wait_for()
     page.get_by_role("button", name=f"Face: {ASTRONAUT_NAME}").wait_for()
+
+
+# ---------------------------------------------------------------------------------------- speakers
+
+Said = tuple[int, int, int, str]  # (voice, start_ms, end_ms, text)
+ADA, BOB, CY = 11, 22, 33  # generated voices (tests/voices.py)
+INTERVIEW: list[Said] = [
+    (ADA, 0, 1400, "Welcome to the show."),
+    (ADA, 1500, 2900, "Our guest builds engines."),
+    (BOB, 3000, 4400, "Thank you for having me."),
+    (ADA, 4500, 5900, "Tell us about the engine."),
+    (BOB, 6000, 7400, "It computes Bernoulli numbers."),
+    (ADA, 7500, 8900, "Remarkable."),
+]
+LECTURE: list[Said] = [(BOB, 0, 2000, "The analytical engine weaves patterns."), (CY, 2500, 4000, "A question.")]
+
+
+def transcribe_with_voices(api: httpx.Client, database_url: str, valkey_url: str, media_root: Path) -> None:
+    """Each video's transcription task run to completion by the real task runner on the real stores, the
+    ML service's answer scripted with generated voices (the voice model is the ML service's own to test):
+    the turns are placed into speakers as a real run places them. Ada's face is on screen in three of
+    her turns (a suggestion)."""
+    videos = {v["path"]: v for v in api.get("/api/v1/videos").json()["items"]}
+    hearing = 0
+
+    def transcription_of(path: str) -> dict[str, Any]:
+        params = {"video_id": videos[path]["id"], "task_type": "transcription"}
+        return dict(api.get("/api/v1/tasks", params=params).json()["items"][0])
+
+    async def run(path: str, task: dict[str, Any], said: list[Said]) -> None:
+        nonlocal hearing
+        video = videos[path]
+        items = []
+        for who, start, end, words in said:
+            hearing += 1
+            heard = list(voice(who, hearing))
+            items.append(TranscriptSegmentV1(text=words, start_ms=start, end_ms=end, language="en", voice=heard))
+        provenance = Provenance(
+            producer="faster-whisper+resemblyzer",
+            producer_version="1",
+            model_profile="balanced",
+            config_hash=task["config_hash"],
+            input_hash=video["content_hash"],
+            run_id=f"run-{uuid4().hex[:8]}",
+            device="cpu",
+            weights="w",
+        )
+        answer = InferenceResponse(
+            task_type=TaskType.TRANSCRIPTION,
+            items=items,
+            provenance=provenance,
+            timings=Timings(queue_wait_ms=0, decode_ms=0, inference_ms=1, total_ms=1),
+        )
+        engine = create_engine(database_url)
+        redis = Redis.from_url(valkey_url)
+        try:
+            sessions = session_factory(engine)
+            runner = TaskRunner(
+                SqlUnitOfWork(sessions),
+                FakeMlClient(answer),
+                KeptResults(redis),
+                LocalMediaLibrary([str(media_root)]),
+                SystemClock(),
+                SqlHeartbeats(sessions),
+                RetryPolicy(),
+                windows=WindowSizes(600_000),
+            )
+            task_id = TaskId(UUID(task["id"]))
+            report = await runner.execute(RunTask(task_id, task["attempt"], TaskType.TRANSCRIPTION))
+            assert report.outcome is RunOutcome.COMPLETED, report
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    async def faces_of_ada() -> None:
+        """A face-detection run of the interview with one face while Ada speaks (three of her turns)."""
+        video_id, task_id, run_id = VideoId(UUID(videos["interview.mp4"]["id"])), TaskId(uuid4()), "run-faces"
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    sql(
+                        "INSERT INTO tasks (id, video_id, task_type, status, queue, attempt, config, config_hash, "
+                        "correlation_id, created_at) VALUES (:id, :video, 'face_detection', 'COMPLETED', "
+                        "'gpu_jobs', 1, '{}', 'h2', 'c', now())"
+                    ),
+                    {"id": task_id, "video": video_id},
+                )
+                await connection.execute(
+                    sql(
+                        "INSERT INTO runs (run_id, task_id, producer, producer_version, model_profile, "
+                        "config_hash, input_hash, device, weights, state, created_at) VALUES (:run, :id, "
+                        "'mtcnn+dlib', '1', 'balanced', 'h2', 'i', 'cpu', 'w', 'current', now())"
+                    ),
+                    {"run": run_id, "id": task_id},
+                )
+            face = look(21)
+            tracks = [
+                face_track(face, n, s, s + 1000, (40.0, 40.0, 120.0, 140.0)) for n, s in enumerate((0, 4500, 7500))
+            ]
+            async with SqlUnitOfWork(session_factory(engine)) as uow:
+                await add_faces(uow.persons, video_id, task_id, run_id, tracks, SEEDED_AT)
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs in this thread
+        for path, said in (("interview.mp4", INTERVIEW), ("lecture.mp4", LECTURE)):
+            pool.submit(asyncio.run, run(path, transcription_of(path), said)).result()
+        pool.submit(asyncio.run, faces_of_ada()).result()
+
+
+def speaker_at(api: httpx.Client, path: str, at_ms: int) -> dict[str, Any]:
+    for found in api.get("/api/v1/speakers", params={"limit": 500}).json()["items"]:
+        turns = api.get(f"/api/v1/speakers/{found['id']}/appearances").json()["items"]
+        if any(t["video_path"] == path and t["start_ms"] == at_ms for t in turns):
+            return dict(found)
+    raise AssertionError(f"nobody speaks at {at_ms} in {path}")
+
+
+def shown_as(speaker: dict[str, Any]) -> str:
+    return str(speaker["name"] or f"Speaker {speaker['number']}")
+
+
+@pytest.mark.timeout(300)
+def test_speakers_in_the_browser(
+    tmp_path: Path,
+    engine: AsyncEngine,
+    redis: Redis,
+    database_url: str,
+    valkey_url: str,
+    media_root: Path,
+    model_cache: Path,
+    ui_dist: Path,
+) -> None:
+    """Speakers in the web UI, on the real API and stores: two videos transcribed with generated voices
+    (the real task runner places them). The video page's transcript says who speaks once a run of their
+    lines, the speakers lane has a band per turn that seeks there, and a speaker named in place from the
+    transcript is named everywhere; the Speakers page lists them with their counts, names one in place,
+    filters and merges; a speaker's page lists their turns (each playing from its time), offers the
+    person whose face shows while they talk, and links the search of what they said, whose hits say who
+    speaks. Each page passes axe-core."""
+    chromium = require_tool("chromium")
+    playwright = requires("playwright.sync_api", package="playwright")
+    make_sample_video(media_root / "interview.mp4", segments=[Segment(10.0, (200, 40, 40))])
+    make_sample_video(media_root / "lecture.mp4", segments=[Segment(5.0, (40, 40, 200))])
+    with running_stack(
+        tmp_path,
+        database_url=database_url,
+        valkey_url=valkey_url,
+        media_root=media_root,
+        model_cache=model_cache,
+        ml_url="http://127.0.0.1:9",  # no analysis runs: the transcripts are placed by the test
+        workers={},
+        env={**FAST, "UI_DIR": str(ui_dist)},
+    ) as stack:
+        with stack.api() as api:
+            assert api.post("/api/v1/paths/discover").json()["tasks_created"] == 12
+            transcribe_with_voices(api, database_url, valkey_url, media_root)
+            ada, bob, cy = (
+                speaker_at(api, *at) for at in (("interview.mp4", 0), ("interview.mp4", 3000), ("lecture.mp4", 2500))
+            )
+            assert len({ada["id"], bob["id"], cy["id"]}) == 3 and bob["videos"] == 2
+            with playwright.sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium)
+                context = browser.new_context(
+                    base_url=stack.api_url, viewport={"width": 1280, "height": 860}, bypass_csp=True
+                )
+                page = context.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.goto("/")
+                page.get_by_label("API token").fill(TOKEN)
+                page.keyboard.press("Enter")
+                page.get_by_role("heading", name="Library").wait_for()
+                who_speaks_in_the_player(page, api, ada, bob)
+                the_speakers_page(page, api, bob, cy)
+                a_speakers_page(page, api, ada)
+                assert errors == []
+                browser.close()
+
+
+def who_speaks_in_the_player(page: Any, api: httpx.Client, ada: dict[str, Any], bob: dict[str, Any]) -> None:
+    """The transcript names the speaker at each run of their lines, and every line to screen readers; the
+    lane has a band per turn; Ada is named in place from the transcript, and the lane and lines follow."""
+    video_id = next(v["id"] for v in api.get("/api/v1/videos").json()["items"] if v["path"] == "interview.mp4")
+    page.goto(f"/videos/{video_id}")
+    lines = page.locator(".transcript-list > li")
+    lines.nth(len(INTERVIEW) - 1).wait_for()
+    a, b = shown_as(ada), shown_as(bob)
+    labels = [
+        li.locator(".speaker-label").text_content() if li.locator(".speaker-label").count() else None
+        for li in lines.all()
+    ]
+    # Once a run (Ada's two first lines are one), each a button that names the speaker in place.
+    ra, rb = f"{a} (rename)", f"{b} (rename)"
+    assert labels == [ra, None, rb, ra, rb, ra], labels
+    segments = page.locator(".transcript-list button.segment")
+    assert segments.nth(1).inner_text().startswith("0:01.5")
+    assert segments.nth(1).text_content() == f"0:01.5 {a}: Our guest builds engines."  # said to screen readers
+
+    bands = page.locator('.lane[data-lane="speaker"] button.moment')
+    bands.nth(4).wait_for()
+    titles = [band.get_attribute("title") for band in bands.all()]
+    assert titles == [
+        f"Speakers: {a} at 0:00.0",
+        f"Speakers: {b} at 0:03.0",
+        f"Speakers: {a} at 0:04.5",
+        f"Speakers: {b} at 0:06.0",
+        f"Speakers: {a} at 0:07.5",
+    ], titles
+    colours = [band.evaluate("b => getComputedStyle(b).backgroundColor") for band in bands.all()]
+    assert colours[0] == colours[2] == colours[4] != colours[1] == colours[3]
+    page.locator("video").evaluate("v => v.pause()")
+    bands.nth(3).click()
+    wait_playing_within(page, 6000, 7400)
+    assert page.locator('.transcript-list button[aria-current="true"]').inner_text().endswith("Bernoulli numbers.")
+
+    lines.first.get_by_role("button", name=ra).click()
+    field = lines.first.get_by_role("textbox", name="Name")
+    field.fill("Ada Lovelace")
+    field.press("Enter")
+    page.locator(".speaker-label").filter(has_text="Ada Lovelace").nth(2).wait_for()  # her three runs
+    page.locator('.lane[data-lane="speaker"] button.moment[title="Speakers: Ada Lovelace at 0:07.5"]').wait_for()
+    assert api.get(f"/api/v1/speakers/{ada['id']}").json()["name"] == "Ada Lovelace"
+    ada["name"] = "Ada Lovelace"
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v.readyState >= 2 && !v.seeking; }"
+    )
+    page.evaluate("() => document.activeElement?.blur()")
+    page.mouse.move(0, 0)
+    check_page(page, "video-speakers")
+
+
+def row_of(page: Any, speaker_id: str) -> Any:
+    return page.locator(f'tr.speaker[data-speaker="{speaker_id}"]')
+
+
+def the_speakers_page(page: Any, api: httpx.Client, bob: dict[str, Any], cy: dict[str, Any]) -> None:
+    """The Speakers page, from the navigation: named first, each with their turns and videos; Bob named in
+    place; the name filter; Cy merged into Bob."""
+    page.get_by_role("link", name="Speakers", exact=True).click()
+    page.get_by_role("heading", name="Speakers", exact=True).wait_for()
+    rows = page.locator("tr.speaker")
+    rows.nth(2).wait_for()
+    cells = [[c.text_content() for c in row.locator("td").all()[1:4]] for row in rows.all()]
+    assert cells == [
+        ["Ada Lovelace (rename)", "4", "1"],
+        [f"{shown_as(bob)} (rename)", "3", "2"],
+        [f"{shown_as(cy)} (rename)", "1", "1"],
+    ], cells
+    row_of(page, bob["id"]).get_by_role("button", name=f"{shown_as(bob)} (rename)").click()
+    field = row_of(page, bob["id"]).get_by_role("textbox", name="Name")
+    field.fill("  Charles   Babbage ")
+    field.press("Enter")
+    row_of(page, bob["id"]).get_by_role("button", name="Charles Babbage (rename)").wait_for()
+    assert api.get(f"/api/v1/speakers/{bob['id']}").json()["name"] == "Charles Babbage"
+
+    page.get_by_label("Name begins with").fill("char")
+    page.wait_for_url("**/speakers?q=char")
+    row_of(page, cy["id"]).wait_for(state="detached")
+    assert rows.count() == 1
+    page.get_by_label("Name begins with").fill("")
+    page.wait_for_url("**/speakers")
+    row_of(page, cy["id"]).wait_for()
+
+    row_of(page, cy["id"]).get_by_role("checkbox").check()
+    row_of(page, bob["id"]).get_by_role("checkbox").check()
+    page.get_by_label("Merge into").select_option(bob["id"])
+    page.mouse.move(0, 0)
+    check_page(page, "speakers")
+    page.get_by_role("button", name="Merge 2").click()
+    page.get_by_role("status").filter(has_text="Merged 1 speaker into Charles Babbage (1 turn moved).").wait_for()
+    row_of(page, cy["id"]).wait_for(state="detached")
+    assert api.get(f"/api/v1/speakers/{cy['id']}").status_code == 404
+    assert [c.inner_text() for c in row_of(page, bob["id"]).locator("td").all()[2:4]] == ["4", "2"]
+
+
+def a_speakers_page(page: Any, api: httpx.Client, ada: dict[str, Any]) -> None:
+    """Ada's page: her turns in library order, the person whose face shows while she talks (accepted), the
+    search of what she said (each hit says who speaks), and a turn that plays from its time."""
+    row_of(page, ada["id"]).get_by_role("link", name="Turns of Ada Lovelace").click()
+    page.wait_for_url(f"**/speakers/{ada['id']}")
+    page.get_by_role("heading", name="Ada Lovelace").wait_for()
+    turns = page.locator("ol.turns a")
+    turns.nth(3).wait_for()
+    assert [t.locator(".hit-text > span").first.inner_text() for t in turns.all()] == [
+        words for who, _, _, words in INTERVIEW if who == ADA
+    ]
+    assert "4 turns · 1 video" in page.locator(".person-head .meta").first.inner_text()
+    # Her face's person, not yet named, is on screen in three of her turns.
+    suggestion = page.locator(".suggestion")
+    suggestion.get_by_role("heading", name="Is this the person on screen?").wait_for()
+    assert "An unnamed person's face is on screen in 3 of Ada Lovelace's turns." in suggestion.inner_text()
+    person = suggestion.get_by_role("link", name="An unnamed person").get_attribute("href").removeprefix("/people/")
+    check_page(page, "speaker")
+    suggestion.get_by_role("button", name="Yes, this is that person").click()
+    page.get_by_role("link", name="the person on their page").wait_for()
+    assert suggestion.count() == 0
+    assert api.get(f"/api/v1/speakers/{ada['id']}").json()["person_id"] == person
+
+    page.get_by_role("link", name="Search what they said").click()
+    page.wait_for_url(f"**/search?types=transcript&speaker={ada['id']}&sort=time")
+    hits = page.locator("ol.hits a.hit")
+    hits.nth(3).wait_for()
+    assert hits.count() == 4
+    assert all("said by Ada Lovelace" in h.locator(".meta").text_content() for h in hits.all())
+    assert page.get_by_role("checkbox", name="Said by Ada Lovelace").is_checked()
+    check_page(page, "search-speaker")
+
+    page.go_back()
+    turns.nth(2).click()  # "Tell us about the engine.", at 4.5 s
+    page.wait_for_url(f"**/videos/**speaker={ada['id']}&t=4.500")
+    wait_playing_within(page, 4500, 5900)
