@@ -6,7 +6,9 @@ played from its moment, next/previous through the hits, and an accessibility che
 every page. People: faces seeded into the real run's video as a completed face run places them
 (generated descriptors), then the People page, a name given in place, a merge, a filter, "not this
 person", and a person's appearance played in the player, whose people lane and face box carry the name.
-Screenshots of each page are kept (UI_SCREENSHOTS_DIR, default build/ui-screenshots;
+Speakers (a stack of its own, without the ML service: transcripts with generated voices placed by the real
+task runner): the transcript's and the lane's speakers, naming in place, the Speakers pages, search by
+speaker. Screenshots of each page are kept (UI_SCREENSHOTS_DIR, default build/ui-screenshots;
 UPDATE_SCREENSHOTS=1 copies them into docs/screenshots for the README)."""
 
 import asyncio
@@ -651,6 +653,10 @@ def test_speakers_in_the_browser(
                 a_speakers_page(page, api, ada)
                 assert errors == []
                 browser.close()
+
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's pictures of speakers
+        for name in ("speakers", "video-speakers"):
+            shutil.copy(SHOTS / f"{name}.png", ROOT / "docs" / "screenshots" / f"{name}.png")
 
 
 def who_speaks_in_the_player(page: Any, api: httpx.Client, ada: dict[str, Any], bob: dict[str, Any]) -> None:
