@@ -244,3 +244,39 @@ def test_snippets_escape_the_text_and_mark_the_match() -> None:
     assert snippet("<b>NO ENTRY</b>", None, parse_text_query("no entry")) == "&lt;b&gt;<mark>NO ENTRY</mark>&lt;/b&gt;"
     assert snippet("BRAAVO", None, parse_text_query("bravo")) == "<mark>BRAAVO</mark>"  # fuzzy: the whole read
     assert snippet("a <x> fox", "a <x> \x02fox\x03", parse_text_query("fox")) == "a &lt;x&gt; <mark>fox</mark>"
+
+
+async def test_a_search_asked_again_and_again_is_planned_for_its_words_each_time(
+    engine: AsyncEngine, library: dict[str, Any], database_url: str
+) -> None:
+    """asyncpg prepares each statement; after five runs PostgreSQL may keep one generic plan for it,
+        blind to the words asked for. Searches are planned for their values every time: on one pooled
+        connection, none of its prepared search statements with values ever ran a generic plan (one
+    without any has one plan only)."""
+    from framewise.infrastructure.postgres.database import create_engine
+
+    one_connection = create_engine(database_url, pool_size=1)
+    one_connection.pool._max_overflow = 0  # type: ignore[attr-defined]  # every session: that connection
+    try:
+        search = searcher(one_connection)
+        queries = [
+            SearchQuery(q="fox", near=(NearTerm(MomentType.OBJECT, "dog"),), within_ms=20000),
+            SearchQuery(q="bravo -team"),
+            SearchQuery(q="jumping fox"),
+        ]
+        for _ in range(8):
+            for query in queries:
+                await search.search(query)
+            await search.neighbour(queries[0], library["one"], 0, forward=True)
+        async with one_connection.connect() as connection:
+            plans = (
+                await connection.execute(
+                    text(
+                        "SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements "
+                        "WHERE statement LIKE '%FROM moments m%' AND cardinality(parameter_types) > 0"
+                    )
+                )
+            ).one()
+        assert plans[0] == 0 and plans[1] >= 8 * len(queries), plans
+    finally:
+        await one_connection.dispose()

@@ -12,7 +12,8 @@ import asyncio
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -405,6 +406,16 @@ class SqlMomentSearch:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @asynccontextmanager
+    async def _planned(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements are planned for their values each time. asyncpg prepares each
+        statement, and after five runs PostgreSQL may keep one generic plan for it, blind to the
+        words asked for: a common word's plan then serves a rare one, and a co-occurrence query ran
+        9 times slower on it (docs/benchmarks.md)."""
+        async with self._sessions() as session:
+            await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            yield session
+
     async def _configs(self, session: AsyncSession, query: SearchQuery) -> list[str]:
         """The configurations speech is matched in: the language asked for, else those present."""
         if query.lang is not None:
@@ -459,7 +470,7 @@ class SqlMomentSearch:
         count_sql = f"WITH hits AS ({counted.hits}) SELECT count(*) FROM (SELECT 1 FROM hits LIMIT {COUNT_CAP + 1}) c"
 
         async def fetch() -> list[SearchHit]:
-            async with self._sessions() as session:
+            async with self._planned() as session:
                 params = {
                     **plan.params,
                     "limit": query.limit,
@@ -469,7 +480,7 @@ class SqlMomentSearch:
                 return [_hit(row, query.terms) for row in await session.execute(text(rows_sql), params)]
 
         async def count() -> tuple[int, bool]:
-            async with self._sessions() as session:
+            async with self._planned() as session:
                 total = int((await session.execute(text(count_sql), counted.params)).scalar_one())
                 if total <= COUNT_CAP:
                     return total, False
@@ -494,7 +505,7 @@ class SqlMomentSearch:
         beyond = f"WHERE (v.root, v.path, m.start_ms) {step} ({anchor}, :at_ms)"
         after = PAGE.format(hits=plan.hits, headline=headline, beyond=beyond, order=order, outer_order=outer)
         first = PAGE.format(hits=plan.hits, headline=headline, beyond="", order=order, outer_order=outer)
-        async with self._sessions() as session:
+        async with self._planned() as session:
             row = (await session.execute(text(after), params)).first()
             if row is not None:
                 return Jump(_hit(row, query.terms), wrapped=False)
