@@ -1742,6 +1742,19 @@ export interface components {
          */
         MomentType: "transcript" | "ocr" | "object" | "face" | "place" | "scene" | "person" | "speaker";
         /**
+         * NameIn
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
+        NameIn: {
+            /**
+             * Name
+             * @description 1 to 200 characters (spaces trimmed); null or blank takes the name away
+             */
+            name: string | null;
+        };
+        /**
          * OCRDetectionV1
          * @example {
          *       "confidence": 0.97,
@@ -2030,19 +2043,6 @@ export interface components {
             discovery_interval_s: number;
             /** Settle S */
             settle_s: number;
-        };
-        /**
-         * PersonNameIn
-         * @example {
-         *       "name": "Ada Lovelace"
-         *     }
-         */
-        PersonNameIn: {
-            /**
-             * Name
-             * @description 1 to 200 characters (spaces trimmed); null or blank takes the name away
-             */
-            name: string | null;
         };
         /**
          * PersonOut
@@ -2788,19 +2788,6 @@ export interface components {
             speaker: components["schemas"]["SpeakerOut"];
             /** Segments Moved */
             segments_moved: number;
-        };
-        /**
-         * SpeakerNameIn
-         * @example {
-         *       "name": "Ada Lovelace"
-         *     }
-         */
-        SpeakerNameIn: {
-            /**
-             * Name
-             * @description 1 to 200 characters (spaces trimmed); null or blank takes the name away
-             */
-            name: string | null;
         };
         /**
          * SpeakerOut
@@ -9577,7 +9564,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PersonNameIn"];
+                "application/json": components["schemas"]["NameIn"];
             };
         };
         responses: {
@@ -10397,7 +10384,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SpeakerNameIn"];
+                "application/json": components["schemas"]["NameIn"];
             };
         };
         responses: {

@@ -18,12 +18,12 @@ from framewise_api.dependencies import (
 )
 from framewise_api.media_auth import MediaLinks, media_links
 from framewise_api.problems import errors
+from framewise_api.schemas.names import NameIn
 from framewise_api.schemas.persons import (
     AppearanceOut,
     AppearancePage,
     MergedOut,
     MergeIn,
-    PersonNameIn,
     PersonOut,
     PersonPage,
     RegroupOut,
@@ -73,7 +73,7 @@ async def get_person(person_id: UUID, persons: Persons, signer: Signer) -> Perso
 
 @router.put("/{person_id}", responses=errors(404))
 async def name_person(
-    person_id: UUID, body: PersonNameIn, renamer: PersonRenamerDep, persons: Persons, signer: Signer
+    person_id: UUID, body: NameIn, renamer: PersonRenamerDep, persons: Persons, signer: Signer
 ) -> PersonOut:
     """Name the person (or, with null, take the name away)."""
     await renamer.execute(person_id, body.name)

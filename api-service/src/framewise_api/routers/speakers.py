@@ -14,13 +14,13 @@ from framewise_api.dependencies import (
 )
 from framewise_api.problems import errors
 from framewise_api.routers.persons import NamePrefix, Signer
+from framewise_api.schemas.names import NameIn
 from framewise_api.schemas.speakers import (
     AcceptIn,
     SpeakerAppearanceOut,
     SpeakerAppearancePage,
     SpeakerMergedOut,
     SpeakerMergeIn,
-    SpeakerNameIn,
     SpeakerOut,
     SpeakerPage,
 )
@@ -50,9 +50,7 @@ async def get_speaker(speaker_id: UUID, speakers: Speakers) -> SpeakerOut:
 
 
 @router.put("/{speaker_id}", responses=errors(404))
-async def name_speaker(
-    speaker_id: UUID, body: SpeakerNameIn, renamer: SpeakerRenamerDep, speakers: Speakers
-) -> SpeakerOut:
+async def name_speaker(speaker_id: UUID, body: NameIn, renamer: SpeakerRenamerDep, speakers: Speakers) -> SpeakerOut:
     """Name the speaker (or, with null, take the name away): captions and search say it."""
     await renamer.execute(speaker_id, body.name)
     return await get_speaker(speaker_id, speakers)

@@ -1,13 +1,12 @@
 """Persons as the API answers them: no descriptor ever, links to stills of their faces."""
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import FaceShown, PersonAppearance, PersonSummary, RegroupState, RegroupStatus
-from framewise.domain.faces import NAME_LENGTH
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
 
@@ -104,13 +103,6 @@ class AppearanceOut(BaseModel):
 
 class AppearancePage(PageOut[AppearanceOut]):
     pass
-
-
-class PersonNameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Ada Lovelace"}]})
-    name: Annotated[str, Field(max_length=NAME_LENGTH)] | None = Field(
-        description=f"1 to {NAME_LENGTH} characters (spaces trimmed); null or blank takes the name away"
-    )
 
 
 class MergeIn(BaseModel):

@@ -1,12 +1,11 @@
 """Speakers as the API answers them: never a voice, always a number to call an unnamed one by."""
 
-from typing import Annotated, Self
+from typing import Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from framewise.application.results import SpeakerAppearance, SpeakerSuggestion, SpeakerSummary
-from framewise.domain.faces import NAME_LENGTH
 from framewise.domain.voices import SpeakerRef
 from framewise_api.media_auth import MediaLinks
 from framewise_api.schemas.pages import PageOut
@@ -102,13 +101,6 @@ class SpeakerAppearanceOut(BaseModel):
 
 class SpeakerAppearancePage(PageOut[SpeakerAppearanceOut]):
     pass
-
-
-class SpeakerNameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Ada Lovelace"}]})
-    name: Annotated[str, Field(max_length=NAME_LENGTH)] | None = Field(
-        description=f"1 to {NAME_LENGTH} characters (spaces trimmed); null or blank takes the name away"
-    )
 
 
 class SpeakerMergeIn(BaseModel):
