@@ -26,11 +26,16 @@ export const PEOPLE_LANE: LaneKind = { moment: "person", name: "People" };
 /** The timeline's lanes, in order: one per analysis, then the people. */
 export const LANES: readonly LaneKind[] = [...ANALYSES, PEOPLE_LANE];
 
+/** Named speakers' turns (speaker moments): searchable by the name, with no lane of their own. */
+export const SPEAKERS_KIND: LaneKind = { moment: "speaker", name: "Speakers" };
+
+/** The kinds of moment a search can be narrowed to: the lanes', then named speakers'. */
+export const SEARCH_KINDS: readonly LaneKind[] = [...LANES, SPEAKERS_KIND];
+
 /** What a kind of moment is called: "Objects", "People", "Speakers" (a named speaker's turn, which has
  * no lane of its own: the speakers' lane comes from the transcript), the raw type for one the UI does not know. */
 export function momentName(moment: string): string {
-  if (moment === "speaker") return "Speakers";
-  return LANES.find((lane) => lane.moment === moment)?.name ?? moment;
+  return SEARCH_KINDS.find((kind) => kind.moment === moment)?.name ?? moment;
 }
 
 // Every value of the schema's unions, checked both ways by the compiler: a status or an analysis the
@@ -59,7 +64,7 @@ export function analysisOfMoment(moment: string): Analysis | undefined {
 }
 
 export function isMomentType(value: string): value is MomentType {
-  return LANES.some((lane) => lane.moment === value);
+  return SEARCH_KINDS.some((kind) => kind.moment === value);
 }
 
 export function isTaskType(value: string): value is TaskType {

@@ -36,6 +36,19 @@ describe("the search form", () => {
     expect(screen.getByLabelText("address").textContent).toBe("/search?q=lazy&types=transcript%2Cobject&sort=time");
   });
 
+  it("narrows to named speakers' turns, which have no lane", () => {
+    renderWith(
+      <>
+        <SearchForm state={parseSearchState(new URLSearchParams("q=ada"))} autoFocus={false} />
+        <Address />
+      </>,
+      { at: "/search?q=ada", queryClient: testQueryClient() },
+    );
+    fireEvent.click(screen.getByLabelText("Speakers"));
+    fireEvent.submit(screen.getByLabelText<HTMLInputElement>("Search").form as HTMLFormElement);
+    expect(screen.getByLabelText("address").textContent).toBe("/search?q=ada&types=speaker");
+  });
+
   it("offers the languages the library's speech is in, and keeps the one asked for", () => {
     const queryClient = testQueryClient();
     queryClient.setQueryData(["labels", ["transcript", "object", "place", "ocr"], ""], []);

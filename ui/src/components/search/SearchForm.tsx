@@ -4,7 +4,7 @@ import { useSearchLanguages, useSuggestions } from "../../api/queries";
 import { useSpeaker } from "../../api/speakers";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useShortcuts } from "../../hooks/useShortcuts";
-import { isMomentType, LANES } from "../../lib/analyses";
+import { isMomentType, SEARCH_KINDS } from "../../lib/analyses";
 import { languageName } from "../../lib/format";
 import { formText } from "../../lib/forms";
 import { speakerName } from "../../lib/speakers";
@@ -77,7 +77,7 @@ export function SearchForm({ state, autoFocus }: { state: SearchState; autoFocus
       </div>
       <fieldset>
         <legend>Types</legend>
-        {LANES.map((a) => (
+        {SEARCH_KINDS.map((a) => (
           <label key={a.moment} className="check">
             <input type="checkbox" name="types" value={a.moment} defaultChecked={state.types.includes(a.moment)} />{" "}
             {a.name}
