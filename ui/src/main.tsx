@@ -3,6 +3,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
+import { client } from "./api/client";
+import { takeEarlyReads } from "./api/earlyReads";
 import { prefetchPage } from "./api/prefetch";
 import { ApiError } from "./api/problem";
 import { App, preloadPage } from "./App";
@@ -17,6 +19,7 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry, refetchOnWindowFocus: false, staleTime: 10_000 } },
 });
 
+takeEarlyReads(client, queryClient); // the library's reads index.html asked for while this code loaded
 preloadPage(location.pathname); // first: the page's code, then its data (six requests at a time to the API)
 prefetchPage(queryClient, location.pathname, location.search);
 const root = document.getElementById("app");
