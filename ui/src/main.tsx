@@ -19,18 +19,21 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry, refetchOnWindowFocus: false, staleTime: 10_000 } },
 });
 
-takeEarlyReads(client, queryClient); // the library's reads index.html asked for while this code loaded
+// The library's reads index.html asked for while this code loaded: drawn once their chips are in (briefly).
+const early = takeEarlyReads(client, queryClient);
 preloadPage(location.pathname); // first: the page's code, then its data (six requests at a time to the API)
 prefetchPage(queryClient, location.pathname, location.search);
 const root = document.getElementById("app");
 if (root) {
-  createRoot(root).render(
-    <StrictMode>
-      <QueryClientProvider client={queryClient}>
-        <BrowserRouter>
-          <App />
-        </BrowserRouter>
-      </QueryClientProvider>
-    </StrictMode>,
+  void early.settled.then(() =>
+    createRoot(root).render(
+      <StrictMode>
+        <QueryClientProvider client={queryClient}>
+          <BrowserRouter>
+            <App />
+          </BrowserRouter>
+        </QueryClientProvider>
+      </StrictMode>,
+    ),
   );
 }

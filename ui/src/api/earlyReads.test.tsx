@@ -81,7 +81,7 @@ describe("the library's reads asked for by index.html", () => {
         : { status: 200, body: path === "/api/v1/videos" ? PAGE : TASKS },
     );
     const queryClient = testQueryClient();
-    stop = takeEarlyReads(client, queryClient);
+    stop = takeEarlyReads(client, queryClient).stop;
     const api = fakeApi(() => ({ status: 500, body: { title: "the app asked itself" } }));
     try {
       const read = await libraryReads(queryClient);
@@ -115,7 +115,7 @@ describe("the library's reads asked for by index.html", () => {
     // session check answers, here, as after a sign-in meanwhile.
     runInlineScript("/", () => ({ status: 401, body: { title: "Unauthorized" } }));
     const queryClient = testQueryClient();
-    stop = takeEarlyReads(client, queryClient);
+    stop = takeEarlyReads(client, queryClient).stop;
     const api = fakeApi(({ path }) => ({
       status: 200,
       body: path === "/api/v1/session" ? SESSION : path === "/api/v1/videos" ? PAGE : TASKS,
@@ -137,7 +137,7 @@ describe("the library's reads asked for by index.html", () => {
           : { status: 503, body: { title: "Service Unavailable" } },
     );
     const queryClient = testQueryClient();
-    stop = takeEarlyReads(client, queryClient);
+    stop = takeEarlyReads(client, queryClient).stop;
     const api = fakeApi(({ path }) => ({ status: 200, body: path === "/api/v1/session" ? SESSION : TASKS }));
     try {
       expect(await libraryReads(queryClient)).toEqual({ session: SESSION, page: PAGE, tasks: TASKS });
@@ -201,6 +201,36 @@ describe("the early chips", () => {
     queryClient.setQueryData(chipsKey(IDS), asked);
     await seedEarlyChips(queryClient, early(IDS), () => 1);
     expect(queryClient.getQueryData(chipsKey(IDS))).toBe(asked);
+  });
+});
+
+describe("the app's first drawing", () => {
+  it("waits for the early chips, at most a while, and not at all when nothing was asked early", async () => {
+    const queryClient = testQueryClient();
+    await takeEarlyReads(client, queryClient).settled; // no inline script ran: nothing to wait for
+    runInlineScript("/", (path) =>
+      path === "/api/v1/videos" ? { status: 200, body: PAGE } : { status: 200, body: TASKS },
+    );
+    const taken = takeEarlyReads(client, queryClient, 60_000);
+    stop = taken.stop;
+    await taken.settled;
+    expect(queryClient.getQueryData(chipsKey(IDS))).toEqual(TASKS); // in the cache for the first drawing
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const unanswered = new Promise<null>(() => undefined); // the API does not answer
+      window.__framewiseEarly = { at: 0, reads: { "/api/v1/videos": unanswered, "/api/v1/tasks": unanswered } };
+      let settled = false;
+      const waiting = takeEarlyReads(client, testQueryClient(), 200);
+      void waiting.settled.then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(199);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toBe(true);
+      waiting.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

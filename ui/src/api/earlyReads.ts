@@ -104,18 +104,27 @@ export async function seedEarlyChips(
   }
 }
 
+/** How long the app's first drawing waits for the early chips, at most: drawn with its cards (one drawing,
+ * not a second one for the chips) when they come within it. */
+export const EARLY_CHIPS_WAIT_MS = 200;
+
 /** Lets the app take the answers of the inline script's reads, if it asked any (once: the script's object
  * is taken from the page): `client`'s requests for the same reads, and the chips into `queryClient`.
- * Returns what stops the requests' part before every answer is taken. */
+ * `settled`: once the chips are in the cache or will not be (or after `waitMs`), at once when nothing was
+ * asked early; `stop` ends the requests' part before every answer is taken. */
 export function takeEarlyReads(
   client: { use: (...m: Middleware[]) => void; eject: (...m: Middleware[]) => void },
   queryClient: QueryClient,
-): () => void {
+  waitMs: number = EARLY_CHIPS_WAIT_MS,
+): { settled: Promise<void>; stop: () => void } {
   const early = globalThis.window?.__framewiseEarly;
-  if (!early) return () => undefined;
+  if (!early) return { settled: Promise.resolve(), stop: () => undefined };
   delete window.__framewiseEarly;
   const middleware: Middleware = earlyReadsMiddleware(early, () => client.eject(middleware));
   client.use(middleware);
-  void seedEarlyChips(queryClient, early).catch(() => undefined); // else the page asks for them itself
-  return () => client.eject(middleware);
+  const seeded = seedEarlyChips(queryClient, early).catch(() => undefined); // else the page asks itself
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+  const settled = Promise.race([seeded, waited]).then(() => clearTimeout(timer));
+  return { settled, stop: () => client.eject(middleware) };
 }
