@@ -352,8 +352,9 @@ def served(backing: dict[str, Any], built_ui: Path) -> Iterator[TestClient]:
 def test_the_ui_is_served_at_the_root_with_client_routes_falling_back_to_the_page(served: TestClient) -> None:
     video = "/videos/0f8fad5b-d9cb-469f-a165-70867728950e"
     person = "/people/6a0f3c2e-9b1d-4e7a-8c5f-2d3b4a6e8f10"
+    speaker = "/speakers/3c9e2f4a-7b1d-4e6a-9c5f-1d2b3a4e5f60"
     pages = ("/", "/library", video, f"{video}?q=lazy&t=4.200", "/search?q=lazy&types=scene", "/work", "/people")
-    for path in (*pages, "/people?q=ada&offset=48", person):
+    for path in (*pages, "/people?q=ada&offset=48", person, "/speakers", "/speakers?q=ada", speaker):
         page = served.get(path)
         assert page.status_code == 200, path
         assert page.headers["content-type"].startswith("text/html") and "<title>Framewise" in page.text
@@ -367,6 +368,7 @@ def test_the_ui_is_served_at_the_root_with_client_routes_falling_back_to_the_pag
         "/gone.js",
         "/assets/../index.html",
         "/videos/1234",
+        "/speakers/1234",
         "/elsewhere",
         "/infer/ocr",
     ):

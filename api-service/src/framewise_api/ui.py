@@ -1,8 +1,8 @@
 """The web UI: the built single-page app (ui/dist) served at `/`. Its client routes (`/`, `/library`,
-`/search`, `/work`, `/videos/{id}`, `/people`, `/people/{id}`) answer index.html, its hashed assets
-are served under `/assets`; nothing else is matched, so the API's own paths (`/api`, the docs,
-health, metrics) and any unknown path keep their answers (a 404 problem document) exactly as
-without the UI."""
+`/search`, `/work`, `/videos/{id}`, `/people`, `/people/{id}`, `/speakers`, `/speakers/{id}`) answer
+index.html, its hashed assets are served under `/assets`; nothing else is matched, so the API's own
+paths (`/api`, the docs, health, metrics) and any unknown path keep their answers (a 404 problem
+document) exactly as without the UI."""
 
 import base64
 import hashlib
@@ -24,7 +24,7 @@ from framewise_api.settings import ApiSettings
 log = structlog.get_logger("framewise.api")
 
 REPO_UI_DIST = Path(__file__).resolve().parents[3] / "ui" / "dist"
-CLIENT_ROUTES = re.compile(r"/(library|search|work|people|(videos|people)/[0-9A-Fa-f-]{36})?")
+CLIENT_ROUTES = re.compile(r"/(library|search|work|people|speakers|(videos|people|speakers)/[0-9A-Fa-f-]{36})?")
 # The page loads only its own files (and runs only the inline scripts of its own index.html, each allowed by
 # its hash) and talks only to its own origin.
 PAGE_POLICY = (
