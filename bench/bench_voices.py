@@ -5,7 +5,8 @@ that resemblyzer tells apart (a man and two women) take turns, 0.3-0.5 s apart, 
 conversation, four conversations with different words and orders. Each is transcribed by the ML
 service's own model (Whisper base on faster-whisper, beam 5, word times, language `en`) with
 `speakers` off and on, alternately, ROUNDS times; the added time is the median difference over the
-median time without.
+median time without, and the voices' own time (timed around the model's `turns`, which the run with
+speakers on adds) over the same.
 
 Accuracy, over every conversation: each generated turn against the items it overlaps most (Whisper
 may cut a turn in two: its first item's start and last item's end within 0.5 s of where the turn
@@ -110,6 +111,17 @@ def main() -> None:
         build_cache(cache, online=False)
         model = TranscribeModel(ModelContext(cache), threads=args.threads)
         model.load()
+        own: list[float] = []  # the voices' own time in each run with speakers on, timed around them
+        turns = model.voices.turns
+
+        def timed_turns(*args: Any) -> list[Item]:
+            started = time.perf_counter()
+            try:
+                return turns(*args)
+            finally:
+                own.append(time.perf_counter() - started)
+
+        model.voices.turns = timed_turns  # type: ignore[method-assign]
         talks = [
             make_conversation_video(folder / f"talk-{n}.mp4", turns, gap_s=0.3 + 0.1 * (n % 3))
             for n, turns in enumerate(TALKS)
@@ -144,10 +156,13 @@ def main() -> None:
                 cross_pairs, cross_right = cross_pairs + 1, cross_right + ok
         audio_s = sum(t.video.duration_ms for t in talks) / 1000
         off_s, extra_s = statistics.median(seconds[False]), statistics.median(added)
+        own_s = statistics.median(own)
         rows = [
             {"measure": "transcription, speakers off (s, median of a conversation)", "value": f"{off_s:.2f}"},
-            {"measure": "speaker turns added (s, median)", "value": f"{extra_s:.2f}"},
-            {"measure": "speaker turns added (share of transcription)", "value": f"{extra_s / off_s:.1%}"},
+            {"measure": "speaker turns added: on minus off (s, median)", "value": f"{extra_s:.2f}"},
+            {"measure": "speaker turns added: on minus off (share)", "value": f"{extra_s / off_s:.1%}"},
+            {"measure": "speaker turns' own time (s, median; max)", "value": f"{own_s:.3f}; {max(own):.3f}"},
+            {"measure": "speaker turns' own time (share of transcription)", "value": f"{own_s / off_s:.1%}"},
             {"measure": "turns found, both ends within 0.5 s", "value": f"{turns_right} of {turns_total}"},
             {"measure": "worst boundary error (ms)", "value": str(max(boundaries) if boundaries else "-")},
             {"measure": "items with a voice", "value": f"{len(voiced)} of {items_total}"},
