@@ -10,6 +10,7 @@ import { MergeBar } from "../components/people/MergeBar";
 import { NameFilter } from "../components/people/NameFilter";
 import { RegroupButton } from "../components/people/RegroupButton";
 import { PersonCard } from "../components/people/PersonCard";
+import { useSelection } from "../hooks/useSelection";
 import { useTitle } from "../hooks/useTitle";
 import { displayName, mergedText } from "../lib/people";
 import { parsePeopleState, peopleHref } from "../lib/urls";
@@ -20,34 +21,30 @@ export default function PeoplePage() {
   const state = parsePeopleState(params);
   const persons = usePersons(state);
   const merge = useMergePersons();
-  const [selected, setSelected] = useState<ReadonlyMap<string, Person>>(new Map());
+  const { selected, select: onSelect, clear } = useSelection<Person>();
   const [said, setSaid] = useState<string | null>(null);
   const page = persons.data;
 
-  const onSelect = (person: Person, on: boolean) =>
-    setSelected((was) => {
-      const next = new Map(was);
-      if (on) next.set(person.id, person);
-      else next.delete(person.id);
-      return next;
-    });
   const onMerge = (into: Person, others: Person[]) => {
     setSaid(null);
     merge.mutate(
       { into: into.id, others: others.map((p) => p.id) },
       {
         onSuccess: (done) => {
-          setSelected(new Map());
+          clear();
           setSaid(mergedText(others.length, displayName(done.person.name), done.faces_moved));
         },
       },
     );
   };
   const onRegroupAsked = useCallback(() => setSaid(null), []);
-  const onRegrouped = useCallback((text: string) => {
-    setSelected(new Map());
-    setSaid(text);
-  }, []);
+  const onRegrouped = useCallback(
+    (text: string) => {
+      clear();
+      setSaid(text);
+    },
+    [clear],
+  );
 
   return (
     <>
@@ -66,7 +63,7 @@ export default function PeoplePage() {
           selected={[...selected.values()]}
           busy={merge.isPending}
           onMerge={onMerge}
-          onClear={() => setSelected(new Map())}
+          onClear={clear}
           optionText={(p) => `${displayName(p.name)} (${p.faces})`}
         />
       )}

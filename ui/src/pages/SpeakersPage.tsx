@@ -9,6 +9,7 @@ import { Pager } from "../components/Pager";
 import { MergeBar } from "../components/people/MergeBar";
 import { NameFilter } from "../components/people/NameFilter";
 import { SpeakerName } from "../components/speakers/SpeakerName";
+import { useSelection } from "../hooks/useSelection";
 import { useTitle } from "../hooks/useTitle";
 import { mergedSpeakersText, speakerColour, speakerHref, speakerName } from "../lib/speakers";
 import { parsePeopleState, speakersHref } from "../lib/urls";
@@ -22,24 +23,17 @@ export default function SpeakersPage() {
   const state = parsePeopleState(params);
   const speakers = useSpeakers(state);
   const merge = useMergeSpeakers();
-  const [selected, setSelected] = useState<ReadonlyMap<string, Speaker>>(new Map());
+  const { selected, select: onSelect, clear } = useSelection<Speaker>();
   const [said, setSaid] = useState<string | null>(null);
   const page = speakers.data;
 
-  const onSelect = (speaker: Speaker, on: boolean) =>
-    setSelected((was) => {
-      const next = new Map(was);
-      if (on) next.set(speaker.id, speaker);
-      else next.delete(speaker.id);
-      return next;
-    });
   const onMerge = (into: Speaker, others: Speaker[]) => {
     setSaid(null);
     merge.mutate(
       { into: into.id, others: others.map((s) => s.id) },
       {
         onSuccess: (done) => {
-          setSelected(new Map());
+          clear();
           setSaid(mergedSpeakersText(others.length, speakerName(done.speaker), done.segments_moved));
         },
       },
@@ -62,7 +56,7 @@ export default function SpeakersPage() {
           selected={[...selected.values()]}
           busy={merge.isPending}
           onMerge={onMerge}
-          onClear={() => setSelected(new Map())}
+          onClear={clear}
           what="speakers"
           optionText={optionText}
         />
