@@ -548,10 +548,12 @@ def measure(
             library, first = library_loads(browser, url, expected)
             video = video_loads(browser, url, shown_lanes, shown_lanes["transcript"])
             chromium = str(browser.version)
+            # Counted while Chromium still runs: once closed, its CPU is nobody's until its parent reaps it,
+            # and it was counted as other processes' (about one core of them).
+            wall, mine = time.monotonic() - started, own_cpu_s(marker) - own
+            other = max(0.0, machine_cpu_s() - machine - mine)
         finally:
             browser.close()
-        wall, mine = time.monotonic() - started, own_cpu_s(marker) - own
-        other = max(0.0, machine_cpu_s() - machine - mine)
     cpu = f"this bench (browser, API, stores) {mine / wall:.2f} cores, other processes {other / wall:.2f}"
     drawn = f"{sum(video[0]['items'].values()):,} lane items, {video[0]['segments']:,} transcript segments"
     rows = size_rows(first["bodies"])
