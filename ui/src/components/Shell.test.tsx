@@ -35,4 +35,16 @@ describe("the shell", () => {
     fireEvent.click(screen.getByRole("button", { name: "Sign out" }));
     expect(signedOut).toBe(1);
   });
+
+  it("leaves a page opened afresh at the document, and after following a link starts at the new page's content", () => {
+    renderWith(
+      <Shell onSignOut={() => undefined}>
+        <h1>Page</h1>
+      </Shell>,
+      { at: "/work" },
+    );
+    expect(document.activeElement).toBe(document.body);
+    fireEvent.click(screen.getByRole("link", { name: "People" }));
+    expect(document.activeElement).toBe(screen.getByRole("main"));
+  });
 });

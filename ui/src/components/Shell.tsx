@@ -19,8 +19,15 @@ export function Shell({ onSignOut, children }: { onSignOut: () => void; children
   const location = useLocation();
   const section = sectionOf(location.pathname);
   const main = useRef<HTMLElement>(null);
+  const shown = useRef<string | null>(null);
   useEffect(() => {
-    // The link that was followed may be gone: keyboard focus starts again at the new page's content.
+    const at = location.pathname + location.search;
+    const before = shown.current;
+    shown.current = at;
+    // A page opened afresh starts at the document, as any page does (and focusing here would lay the whole
+    // first page out once more, before a click can be handled). After that: the link that was followed may
+    // be gone, so keyboard focus starts again at the new page's content.
+    if (before === null || before === at) return;
     if (document.activeElement === document.body || document.activeElement === null) {
       main.current?.focus({ preventScroll: true });
     }
