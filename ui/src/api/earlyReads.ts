@@ -5,7 +5,7 @@
 // so the app asks itself and sees the answer its own way.
 import { QueryObserver, type QueryClient } from "@tanstack/react-query";
 import type { Middleware } from "openapi-fetch";
-import { tasksLimit } from "../lib/tasks";
+import { tasksOfVideosKey } from "./queries";
 import type { TaskPage, VideoPage } from "./types";
 
 /** One read of the inline script: its url, and when it was a 2xx its response and the promise of its body. */
@@ -65,12 +65,8 @@ export function earlyReadsMiddleware(
   };
 }
 
-/** The cache key of the chips of these videos: queries.ts `useTasksOfVideos`'s (a test holds them equal). */
-export const chipsKey = (videoIds: readonly string[]) => [
-  "tasks",
-  "of-videos",
-  { video_id: [...videoIds], order: "asc" as const, limit: tasksLimit(videoIds.length) },
-];
+/** The cache key of the chips of these videos: the library's own (queries.ts). */
+export const chipsKey = tasksOfVideosKey;
 
 /** Puts the early chips of the early first page into the cache, if they are for its videos and come while
  * young and before the page asked for them itself. They stay only until the page shows them (or for

@@ -65,7 +65,8 @@ const tasksOfQuery = (videoIds: readonly string[]) => ({
   limit: tasksLimit(videoIds.length),
 });
 const tasksKey = (videoIds: readonly string[]): string => JSON.stringify(tasksOfQuery(videoIds));
-const tasksOfVideosKey = (videoIds: readonly string[]) => ["tasks", "of-videos", tasksOfQuery(videoIds)];
+/** The cache key of the status chips of these videos (the library's, and the early read's: api/earlyReads.ts). */
+export const tasksOfVideosKey = (videoIds: readonly string[]) => ["tasks", "of-videos", tasksOfQuery(videoIds)];
 const fetchTasksOf = (videoIds: readonly string[], signal?: AbortSignal) =>
   call(client.GET("/api/v1/tasks", { params: { query: tasksOfQuery(videoIds) }, signal }));
 /** The tasks of a library page, asked for as its videos arrive (the listing is live, so not kept in the cache
