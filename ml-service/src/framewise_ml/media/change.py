@@ -31,8 +31,9 @@ def thumbnail(image: npt.NDArray[np.uint8]) -> Thumbnail:
 
 
 def change(a: Thumbnail, b: Thumbnail) -> float:
-    """The mean absolute difference of the most-changed block of two thumbnails."""
-    rows, cols = THUMB[1] // BLOCK, THUMB[0] // BLOCK
+    """The mean absolute difference of the most-changed block of two thumbnails of one size (each
+    side a multiple of BLOCK)."""
+    rows, cols = a.shape[0] // BLOCK, a.shape[1] // BLOCK
     blocks = np.abs(a - b).reshape(rows, BLOCK, cols, BLOCK).mean(axis=(1, 3))
     return float(blocks.max())
 

@@ -29,7 +29,7 @@ from framewise_ml.models.config import (
     config_int,
     config_number,
 )
-from framewise_ml.models.face_descriptors import Box, FaceDescriber, dlib_version
+from framewise_ml.models.face_descriptors import Box, FaceDescriber, UnchangedFaces, dlib_version
 
 NETS = ("pnet", "rnet", "onet")
 DETECTOR = "facenet-pytorch-mtcnn"
@@ -109,13 +109,15 @@ class FacesModel(InferenceModel):
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
         frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
-        unchanged = UnchangedFrames(change)
+        unchanged, faces = UnchangedFrames(change), UnchangedFaces(change)
         for frames_of_one_size, seconds in batched(unchanged.fresh(frames), batch):
             decode_s += seconds
-            infer_s += self._detect(frames_of_one_size, threshold, min_face, items)
+            infer_s += self._detect(frames_of_one_size, threshold, min_face, faces, items)
         return unchanged.prediction(items, decode_s, infer_s)
 
-    def _detect(self, frames: list[Frame], threshold: float, min_face: int, items: list[JsonValue]) -> float:
+    def _detect(
+        self, frames: list[Frame], threshold: float, min_face: int, known: UnchangedFaces, items: list[JsonValue]
+    ) -> float:
         import torch
 
         started = time.perf_counter()
@@ -127,7 +129,7 @@ class FacesModel(InferenceModel):
             for frame, frame_boxes, frame_probs, frame_points in zip(frames, boxes, probs, points, strict=True):
                 faces = _kept(frame, frame_boxes, frame_probs, frame_points, threshold)
                 if self._describer is not None:
-                    descriptors = self._describer.describe(frame.image, [box for box, _ in faces])
+                    descriptors = known.describe(frame.image, [box for box, _ in faces], self._describer.describe)
                     for (_, item), descriptor in zip(faces, descriptors, strict=True):
                         item["descriptor"] = [*descriptor]
                 items.extend(item for _, item in faces)
