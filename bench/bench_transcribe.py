@@ -5,7 +5,8 @@ Each sentence is synthesised once (espeak-ng at 150 words a minute, one of six E
 turn: British, American, Scottish, Received Pronunciation, Caribbean and a female American), turned
 into 16 kHz mono, and transcribed by every engine (faster-whisper on CTranslate2 int8, openai-whisper
 on PyTorch) with every checkpoint the model cache has for English (tiny.en, base), as the ML service
-runs them: language `en`, word timestamps on; faster-whisper greedy and with a beam of 5, openai-whisper
+runs them: language `en`, word timestamps on; faster-whisper greedy, with a beam of 2 (profile `fast`)
+and of 5 (the default), openai-whisper
 greedy (how it ran by default before faster-whisper).
 The word error rate is jiwer's over all sentences together, after lower-casing and dropping
 punctuation; the real-time factor is audio seconds per second of transcription (higher is faster),
@@ -48,7 +49,7 @@ from framewise_ml.models.transcribe import DEFAULT_BEAM, UNSURE_BELOW, _voiced_a
 from framewise_ml.models.transcribe_engines import FasterWhisperEngine, OpenAiWhisperEngine, TranscribeEngine
 from framewise_ml.weights.build import build_cache
 
-BEAMS = {"faster-whisper": (1, 5), "openai-whisper": (1,)}
+BEAMS = {"faster-whisper": (1, 2, 5), "openai-whisper": (1,)}  # 2: profile fast's
 VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-us+f3"]
 SENTENCES = [
     "The city council met on Thursday to discuss the new budget.",

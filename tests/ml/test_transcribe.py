@@ -215,3 +215,32 @@ def test_without_triton_word_alignment_runs_whisper_own_cpu_code(monkeypatch: py
 
     assert np.array_equal(whisper.timing.dtw(cost), original_dtw(cost))
     assert torch.equal(whisper.timing.median_filter(signal, 7), original_median(signal, 7))
+
+
+@pytest.mark.parametrize(
+    ("config", "beam"),
+    [
+        ({}, 5),  # balanced: base, a beam of 5
+        ({"profile": "fast"}, 2),  # tiny.en, a beam of 2: fewer errors than tiny.en greedy, about 3x its speed
+        ({"profile": "fast", "beam_size": 1}, 1),  # a set beam wins
+        ({"profile": "fast", "engine": "openai-whisper"}, 1),  # openai-whisper as it ran before
+    ],
+)
+def test_each_profile_decodes_with_its_beam_unless_the_request_sets_one(
+    whisper: TranscribeModel,
+    analysis_video: SampleVideo,
+    monkeypatch: pytest.MonkeyPatch,
+    config: dict[str, object],
+    beam: int,
+) -> None:
+    asked: list[int] = []
+    for engine in whisper.engines.values():
+        real = engine.transcribe
+        monkeypatch.setattr(
+            engine,
+            "transcribe",
+            lambda *args, real=real: asked.append(args[-1]) or real(*args),  # type: ignore[misc]
+        )
+    request = InferenceRequest(video_path=str(analysis_video.path), config={"language": "en", **config})
+    assert whisper.predict(request, analysis_video.path).items
+    assert asked == [beam]
