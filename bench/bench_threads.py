@@ -32,9 +32,12 @@ INTERVAL_MS = {"objects": 1000, "faces": 1000, "ocr": 1000, "places": 2000}
 VIDEOS = 2
 
 
-def run_setting(cache: Path, video: Path, side_by_side: int, per_analysis: int) -> dict[str, float]:
-    """In this process: the models built with the setting's threads, every job through a pool of
-    `side_by_side` workers; the wall time and each analysis's summed seconds."""
+def run_setting(
+    cache: Path, video: Path, side_by_side: int, per_analysis: int, videos: int = VIDEOS
+) -> dict[str, float]:
+    """In this process: the models built with the setting's threads, the six analyses of `videos`
+    copies of `video` queued as the worker queues them, through a pool of `side_by_side` workers;
+    the wall time and each analysis's summed seconds."""
     budget = CpuBudget(per_analysis * side_by_side, side_by_side, per_analysis)
     budget.apply()
     registry = ModelRegistry.default(ModelContext(cache, "cpu"), threads=per_analysis)
@@ -48,21 +51,32 @@ def run_setting(cache: Path, video: Path, side_by_side: int, per_analysis: int) 
 
     started = time.perf_counter()
     with ThreadPoolExecutor(side_by_side) as pool:
-        done = list(pool.map(job, [name for _ in range(VIDEOS) for name in ANALYSES]))
+        done = list(pool.map(job, [name for _ in range(videos) for name in ANALYSES]))
     seconds = {"wall": time.perf_counter() - started}
     for name, spent in done:
         seconds[name] = seconds.get(name, 0.0) + spent
     return seconds
 
 
+def in_fresh_process(cache: Path, video: Path, side_by_side: int, per_analysis: int, videos: int) -> dict[str, float]:
+    """`run_setting` in a process of its own (torch's and OpenCV's thread pools are process-wide)."""
+    command = [sys.executable, "-m", "bench.bench_threads", "--run", str(cache), str(video)]
+    out = subprocess.run(
+        [*command, str(side_by_side), str(per_analysis), str(videos)], check=True, capture_output=True, text=True
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cores", type=int, default=0, help="the CPU budget (default: the usable cores)")
-    parser.add_argument("--run", nargs=4, metavar=("CACHE", "VIDEO", "SIDE_BY_SIDE", "THREADS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run", nargs=5, metavar=("CACHE", "VIDEO", "SIDE_BY_SIDE", "THREADS", "VIDEOS"), help=argparse.SUPPRESS
+    )
     args = bench_arguments(__doc__, "bench_threads", parser=parser)
     if args.run:
-        cache, video, side, threads = args.run
-        print(json.dumps(run_setting(Path(cache), Path(video), int(side), int(threads))))
+        cache, video, side, threads, videos = args.run
+        print(json.dumps(run_setting(Path(cache), Path(video), int(side), int(threads), int(videos))))
         return
     from bench.bench_ml import clip
 
@@ -79,13 +93,7 @@ def main() -> None:
         video = clip(Path(tmp)).path
         timings = {}
         for name, (side, threads) in settings.items():
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.bench_threads", "--run", str(cache), str(video), str(side), str(threads)],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            timings[name] = json.loads(out.strip().splitlines()[-1])
+            timings[name] = in_fresh_process(cache, video, side, threads, VIDEOS)
     best = min(t["wall"] for t in timings.values())
     for name, (side, threads) in settings.items():
         seconds = timings[name]
