@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
+import av
 import cv2
 import pytest
 import torch
 
+from framewise_dev.media import Segment, make_sample_video
 from framewise_ml.cpu_budget import CpuBudget, usable_cores
+from framewise_ml.media import frames
 from framewise_ml.settings import MlSettings
 
 pytestmark = pytest.mark.ml
@@ -36,14 +39,30 @@ def test_each_analysis_gets_its_share_of_the_budget(
     assert budget.cores == (cpu_threads or 8) and budget.per_analysis == per_analysis
 
 
-def test_applying_it_sets_the_process_wide_pools() -> None:
-    before = torch.get_num_threads(), cv2.getNumThreads()
+def test_applying_it_sets_the_process_wide_pools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = torch.get_num_threads(), cv2.getNumThreads(), frames._decode_threads
+    opened: list[av.container.InputContainer] = []
+    real = frames._open
+    monkeypatch.setattr(frames, "_open", lambda path: opened.append(real(path)) or opened[-1])
+
+    def decoder_threads() -> int:
+        """The decoder's threads while a sampling runs (its first frame is out)."""
+        sampling = frames.sample_frames(video.path, interval_ms=100)
+        next(sampling)
+        threads = int(opened[-1].streams.video[0].thread_count)
+        sampling.close()
+        return threads
+
+    video = make_sample_video(tmp_path / "v.mp4", segments=[Segment(0.5, (10, 20, 30))], width=64, height=48)
     try:
         CpuBudget(4, 4, 1).apply()
-        assert (torch.get_num_threads(), cv2.getNumThreads()) == (1, 1)
+        assert (torch.get_num_threads(), cv2.getNumThreads(), decoder_threads()) == (1, 1, 1)
+        CpuBudget(6, 2, 3).apply()
+        assert decoder_threads() == 3  # each analysis's share
     finally:
         torch.set_num_threads(before[0])
         cv2.setNumThreads(before[1])
+        frames.set_decode_threads(before[2])
 
 
 def test_the_settings_default_to_working_it_out(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,9 +4,11 @@ share the ML service's cores instead of each taking all of them.
 The budget is `CPU_THREADS`, or the cores this process may use: its CPU affinity, capped by a cgroup
 v2 CPU quota (a container's or a Kubernetes pod's limit) when there is one. Each analysis gets
 `ANALYSIS_THREADS`, or the budget divided by `GPU_CONCURRENCY` (the analyses that run at once), at
-least one. That count goes to every library that keeps a thread pool: torch's intra-op threads and
-OpenCV's (process-wide, set here once), onnxruntime's (RapidOCR) and CTranslate2's (faster-whisper),
-which each engine is built with. `bench/bench_threads.py` measures the choice.
+least one. That count goes to every library that keeps a thread pool: torch's intra-op threads,
+OpenCV's and FFmpeg's video decoder (process-wide, set here once), onnxruntime's (RapidOCR) and
+CTranslate2's (faster-whisper), which each engine is built with. `bench/bench_threads.py` measures
+the choice. (FFmpeg's own choice, a thread a core and one more, had two analyses side by side each
+decoding on three threads; on one thread a 640x360 clip decodes faster than on three, even alone.)
 """
 
 import math
@@ -44,7 +46,11 @@ class CpuBudget:
         return cls(budget, side_by_side, analysis_threads or max(1, budget // side_by_side))
 
     def apply(self) -> None:
-        """Set the process-wide pools (torch, OpenCV) to `per_analysis`; the others are given it."""
+        """Set the process-wide pools (torch, OpenCV, the video decoder) to `per_analysis`; the
+        others are given it."""
+        from framewise_ml.media.frames import set_decode_threads
+
+        set_decode_threads(self.per_analysis)
         try:
             import torch
 

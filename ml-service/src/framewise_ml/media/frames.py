@@ -20,6 +20,15 @@ from framewise_ml.models.base import BadMedia
 
 RGB = npt.NDArray[np.uint8]
 
+_decode_threads = 0  # 0: FFmpeg's own choice (about one a core); the CPU budget sets it (cpu_budget.py)
+
+
+def set_decode_threads(threads: int) -> None:
+    """Decode on at most `threads` threads from now on (0: FFmpeg's choice). One thread decodes a
+    frame at a time with no threading at all; more decode frames in parallel."""
+    global _decode_threads  # noqa: PLW0603 - process-wide, as torch's and OpenCV's pools are
+    _decode_threads = max(0, threads)
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -76,7 +85,10 @@ def sample_frames(
         raise ValueError("sampling interval must be positive")
     with _open(path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if _decode_threads != 1:
+            stream.thread_type = "AUTO"  # frames in parallel as well as slices
+        if _decode_threads:
+            stream.thread_count = _decode_threads
         rate = stream.average_rate or stream.guessed_rate
         time_base = stream.time_base or Fraction(1, 1000)
         if not rate:
