@@ -74,14 +74,6 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def faces(model_cache: Path) -> FacesModel:
-    model = FacesModel(ModelContext(model_cache))
-    model.load()
-    assert model.status.state is ModelState.READY, model.status.reason
-    return model
-
-
-@pytest.fixture(scope="module")
 def detection_only(model_cache: Path) -> FacesModel:
     model = FacesModel(ModelContext(model_cache), recognition=False)
     model.load()

@@ -20,14 +20,6 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
-@pytest.fixture(scope="module")
-def faces(model_cache: Path) -> FacesModel:
-    model = FacesModel(ModelContext(model_cache))
-    model.load()
-    assert model.status.state is ModelState.READY, model.status.reason
-    return model
-
-
 def test_the_face_is_found_only_in_its_shot_with_the_box_on_it(faces: FacesModel, analysis_video: SampleVideo) -> None:
     request = InferenceRequest(video_path=str(analysis_video.path), config={"interval_ms": 500})
     items = faces.predict(request, analysis_video.path).items

@@ -19,7 +19,6 @@ import pytest
 
 from framewise.contracts.ml import InferenceRequest
 from framewise_dev.media import Segment, make_sample_video, paste_face
-from framewise_ml.models.base import ModelContext, ModelState
 from framewise_ml.models.config import CHANGE_THRESHOLD
 from framewise_ml.models.face_descriptors import Box, UnchangedFaces
 from framewise_ml.models.faces import FacesModel
@@ -85,14 +84,6 @@ def test_a_frame_of_another_size_is_described_afresh() -> None:
     faces.describe(picture(), [FACE], describe)
     faces.describe(np.zeros((480, 640, 3), np.uint8), [FACE], describe)
     assert len(describe.asked) == 2
-
-
-@pytest.fixture(scope="module")
-def faces(model_cache: Path) -> FacesModel:
-    model = FacesModel(ModelContext(model_cache))
-    model.load()
-    assert model.status.state is ModelState.READY, model.status.reason
-    return model
 
 
 def test_a_still_face_while_the_frame_moves_keeps_its_place_and_a_descriptor_like_its_own(

@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from framewise.domain.faces import overlap
 from framewise_ml.media.change import change
 from framewise_ml.models.base import require_weights
 
@@ -115,19 +116,9 @@ class UnchangedFaces:
         if grey is None or self._grey is None or grey.shape != self._grey.shape:
             return None
         for seen, descriptor in self._faces:
-            if _overlap(seen, box) >= SAME_BOX and _crop_change(self._grey, grey, box) <= self.threshold:
+            if overlap(seen, box) >= SAME_BOX and _crop_change(self._grey, grey, box) <= self.threshold:
                 return descriptor
         return None
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def _crop_change(before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8], box: Box) -> float:
