@@ -52,8 +52,9 @@ DEFAULT_CHECKPOINT = "base"
 # it little and cuts its errors by a fifth or more; openai-whisper stays as it ran before.
 DEFAULT_BEAM = {"faster-whisper": 5, "openai-whisper": 1}
 # Profile `fast` on faster-whisper: tiny.en with a beam of 2, fewer word errors than openai-whisper
-# tiny.en greedy (the default before faster-whisper) at about three times its speed; greedy decoding
-# is faster still but makes more errors than it did (bench_transcribe, docs/benchmarks.md).
+# tiny.en greedy (the default before faster-whisper) at 2.7 times its speed on a recording (3.4 times
+# sentence by sentence); greedy decoding is faster still but makes more errors than it did
+# (bench_transcribe, docs/benchmarks.md).
 FAST_BEAM = 2
 
 
