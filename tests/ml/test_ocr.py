@@ -18,14 +18,6 @@ pytestmark = pytest.mark.ml
 ENGINES = ["rapidocr", "easyocr"]
 
 
-@pytest.fixture(scope="module")
-def ocr(model_cache: Path) -> OcrModel:
-    model = OcrModel(ModelContext(model_cache))
-    model.load()
-    assert model.status.state is ModelState.READY, model.status.reason
-    return model
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)

