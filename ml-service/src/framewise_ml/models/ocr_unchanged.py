@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from framewise_ml.media.change import BLOCK
 
-Crop = npt.NDArray[np.uint8]  # a line cut out of the frame, BGR or grey, height x width (x 3)
+Crop = npt.NDArray[np.uint8]  # a line cut out of the frame, BGR, height x width x 3 (as RapidOCR cuts it)
 Reading = TypeVar("Reading")
 SHIFT = 2  # pixels: how far apart two crops' sizes and contents may be and still be one line
 
@@ -89,5 +89,4 @@ def _overlap(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], dy: int, dx
 def _grey(crop: Crop) -> npt.NDArray[np.float32]:
     import cv2
 
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-    return cast(npt.NDArray[np.float32], np.asarray(grey, dtype=np.float32))
+    return cast(npt.NDArray[np.float32], cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.float32))
